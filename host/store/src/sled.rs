@@ -1,0 +1,801 @@
+//! The sled backend: the default, on disk. Layout in `docs/storage.md`; trees in [`TREES`].
+
+mod group_commit;
+pub mod keys;
+mod trees;
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use roomkit_model::{
+    ChannelBinding, Identity, Observation, Participant, Room, RoomEvent, Task, TaskStatus,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::transaction::{
+    ConflictableTransactionError, TransactionError, TransactionalTree,
+};
+use sled::{Db, Transactional, Tree};
+
+use crate::locks::RoomLocks;
+use crate::rules::{apply_commit, merge_room_update, page_events, page_rooms, raise_marker};
+use crate::{CommitOutcome, ConversationStore, Error, EventQuery, Result, RoomFilter};
+use group_commit::GroupCommit;
+pub use trees::TREES;
+use trees::{Trees, name_of};
+
+/// When a mutation counts as done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// After it is flushed to disk; concurrent writers share flushes (group commit).
+    #[default]
+    Flush,
+    /// As soon as it is written; sled flushes in the background (a crash may lose the last
+    /// few hundred milliseconds).
+    Buffered,
+}
+
+/// How to open a [`SledStore`].
+#[derive(Debug, Clone)]
+pub struct SledConfig {
+    /// Directory of the database; created if missing.
+    pub path: PathBuf,
+    /// When mutations are acknowledged.
+    pub durability: Durability,
+    /// sled's page cache size.
+    pub cache_capacity_bytes: u64,
+}
+
+impl SledConfig {
+    /// Durable, with a 256 MiB cache.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        SledConfig {
+            path: path.into(),
+            durability: Durability::Flush,
+            cache_capacity_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// A [`ConversationStore`] on an embedded sled database.
+#[derive(Debug)]
+pub struct SledStore {
+    db: Db,
+    trees: Trees,
+    locks: RoomLocks,
+    group: Option<GroupCommit>,
+}
+
+type TxResult<T> = std::result::Result<T, ConflictableTransactionError<Error>>;
+
+fn abort<T>(err: Error) -> TxResult<T> {
+    Err(ConflictableTransactionError::Abort(err))
+}
+
+fn from_tx(err: TransactionError<Error>) -> Error {
+    match err {
+        TransactionError::Abort(err) => err,
+        TransactionError::Storage(err) => err.into(),
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| Error::Backend(format!("cannot encode record: {e}")))
+}
+
+fn decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Corrupt {
+        tree,
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn get_json<T: DeserializeOwned>(tree: &Tree, key: &[u8]) -> Result<Option<T>> {
+    match tree.get(key)? {
+        Some(bytes) => decode(name_of(tree), key, &bytes).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn tx_get_json<T: DeserializeOwned>(
+    tree: &TransactionalTree,
+    name: &'static str,
+    key: &[u8],
+) -> TxResult<Option<T>> {
+    match tree.get(key)? {
+        Some(bytes) => decode(name, key, &bytes)
+            .map(Some)
+            .or_else(|e| abort(e)),
+        None => Ok(None),
+    }
+}
+
+fn tx_encode<T: Serialize>(value: &T) -> TxResult<Vec<u8>> {
+    encode(value).or_else(|e| abort(e))
+}
+
+/// Decodes every value under a key prefix, in key order.
+fn scan_json<T: DeserializeOwned>(tree: &Tree, prefix: &[u8]) -> Result<Vec<T>> {
+    tree.scan_prefix(prefix)
+        .map(|entry| {
+            let (key, value) = entry?;
+            decode(name_of(tree), &key, &value)
+        })
+        .collect()
+}
+
+impl SledStore {
+    /// Opens (or creates) a durable store in `path`.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
+        Self::open_with(SledConfig::new(path))
+    }
+
+    /// Opens (or creates) a store with the given settings.
+    pub fn open_with(config: SledConfig) -> Result<Self> {
+        let db = sled::Config::new()
+            .path(&config.path)
+            .cache_capacity(config.cache_capacity_bytes)
+            .open()?;
+        let trees = Trees::open(&db)?;
+        let group = match config.durability {
+            Durability::Flush => Some(
+                GroupCommit::start(db.clone())
+                    .map_err(|e| Error::Backend(format!("cannot start group commit: {e}")))?,
+            ),
+            Durability::Buffered => None,
+        };
+        Ok(SledStore {
+            db,
+            trees,
+            locks: RoomLocks::new(),
+            group,
+        })
+    }
+
+    /// How many group-commit flushes have run (zero with [`Durability::Buffered`]).
+    pub fn flush_count(&self) -> u64 {
+        self.group.as_ref().map_or(0, GroupCommit::flushes)
+    }
+
+    async fn durable(&self) -> Result<()> {
+        match &self.group {
+            Some(group) => group.durable().await,
+            None => Ok(()),
+        }
+    }
+
+    fn room(&self, room_id: &str) -> Result<Room> {
+        get_json(&self.trees.rooms, room_id.as_bytes())?
+            .ok_or_else(|| Error::RoomNotFound(room_id.to_owned()))
+    }
+
+    fn event_at(&self, location: &[u8]) -> Result<Option<RoomEvent>> {
+        get_json(&self.trees.events, location)
+    }
+
+    fn commit_sync(&self, event: RoomEvent) -> Result<CommitOutcome> {
+        event.validate()?;
+        let _room = self.locks.lock(&event.room_id);
+        let t = &self.trees;
+        let idempotency = event.idempotency_key.as_ref().map(|key| {
+            keys::idempotency(&event.room_id, &event.source.channel_id, key)
+        });
+        (&t.rooms, &t.events, &t.event_ids, &t.idempotency)
+            .transaction(|(rooms, events, ids, idem)| {
+                let room_key = event.room_id.as_bytes();
+                let Some(mut room) = tx_get_json::<Room>(rooms, "roomid_room", room_key)? else {
+                    return abort(Error::RoomNotFound(event.room_id.clone()));
+                };
+                if let Some(key) = &idempotency
+                    && let Some(original_id) = idem.get(key)?
+                    && let Some(location) = ids.get(&original_id)?
+                    && let Some(original) =
+                        tx_get_json::<RoomEvent>(events, "roomid_index_event", &location)?
+                {
+                    return Ok(CommitOutcome {
+                        event: original,
+                        duplicate: true,
+                    });
+                }
+                if ids.get(event.id.as_bytes())?.is_some() {
+                    return abort(Error::EventExists(event.id.clone()));
+                }
+                let mut event = event.clone();
+                apply_commit(&mut room, &mut event);
+                let location = keys::event(&event.room_id, event.index);
+                events.insert(location.as_slice(), tx_encode(&event)?)?;
+                ids.insert(event.id.as_bytes(), location)?;
+                if let Some(key) = &idempotency {
+                    idem.insert(key.as_slice(), event.id.as_bytes())?;
+                }
+                rooms.insert(room_key, tx_encode(&room)?)?;
+                Ok(CommitOutcome {
+                    event,
+                    duplicate: false,
+                })
+            })
+            .map_err(from_tx)
+    }
+
+    fn delete_room_sync(&self, room_id: &str) -> Result<bool> {
+        let _room = self.locks.lock(room_id);
+        let t = &self.trees;
+        if t.rooms.get(room_id.as_bytes())?.is_none() {
+            return Ok(false);
+        }
+        // Children first, the room record last: a crash half-way leaves the room in place and
+        // the delete can simply be repeated.
+        let prefix = keys::room_prefix(room_id);
+        for entry in t.events.scan_prefix(&prefix) {
+            let (key, value) = entry?;
+            let event: RoomEvent = decode("roomid_index_event", &key, &value)?;
+            t.event_ids.remove(event.id.as_bytes())?;
+            t.events.remove(key)?;
+        }
+        for entry in t.idempotency.scan_prefix(&prefix) {
+            t.idempotency.remove(entry?.0)?;
+        }
+        for entry in t.bindings.scan_prefix(&prefix) {
+            let key = entry?.0;
+            if let Some(channel_id) = keys::pair_second(&key) {
+                t.channel_rooms.remove(keys::pair(channel_id, room_id))?;
+            }
+            t.bindings.remove(key)?;
+        }
+        for entry in t.participants.scan_prefix(&prefix) {
+            let key = entry?.0;
+            if let Some(participant_id) = keys::pair_second(&key) {
+                t.participant_rooms
+                    .remove(keys::pair(participant_id, room_id))?;
+            }
+            t.participants.remove(key)?;
+        }
+        for entry in t.tasks.scan_prefix(&prefix) {
+            let (key, value) = entry?;
+            let task: Task = decode("roomid_seq_task", &key, &value)?;
+            t.task_ids.remove(task.id.as_bytes())?;
+            t.tasks.remove(key)?;
+        }
+        for entry in t.observations.scan_prefix(&prefix) {
+            t.observations.remove(entry?.0)?;
+        }
+        t.rooms.remove(room_id.as_bytes())?;
+        Ok(true)
+    }
+
+    /// Ids of the rooms listed under `prefix` in a reverse index (channel or participant).
+    fn rooms_in_index(&self, index: &Tree, id: &str) -> Result<Vec<Room>> {
+        let mut rooms = Vec::new();
+        for entry in index.scan_prefix(keys::room_prefix(id)) {
+            let key = entry?.0;
+            if let Some(room_id) = keys::pair_second(&key)
+                && let Some(room) = get_json(&self.trees.rooms, room_id.as_bytes())?
+            {
+                rooms.push(room);
+            }
+        }
+        Ok(rooms)
+    }
+
+    fn list_rooms_sync(&self, filter: &RoomFilter) -> Result<Vec<Room>> {
+        let t = &self.trees;
+        let candidates = match (&filter.channel_id, &filter.participant_id) {
+            (Some(channel_id), _) => self.rooms_in_index(&t.channel_rooms, channel_id)?,
+            (None, Some(participant_id)) => {
+                self.rooms_in_index(&t.participant_rooms, participant_id)?
+            }
+            (None, None) => scan_json(&t.rooms, &[])?,
+        };
+        let mut rooms = Vec::with_capacity(candidates.len());
+        for room in candidates {
+            if !filter.admits_room(&room) {
+                continue;
+            }
+            if let Some(participant_id) = &filter.participant_id
+                && !t
+                    .participant_rooms
+                    .contains_key(keys::pair(participant_id, &room.id))?
+            {
+                continue;
+            }
+            rooms.push(room);
+        }
+        Ok(page_rooms(rooms, filter))
+    }
+
+    fn list_events_sync(&self, room_id: &str, query: &EventQuery) -> Result<Vec<RoomEvent>> {
+        self.room(room_id)?;
+        if query.is_empty_range() {
+            return Ok(Vec::new());
+        }
+        let start = keys::event(room_id, query.after_index.map_or(0, |after| after + 1));
+        let range = match query.before_index {
+            Some(before) => self.trees.events.range(start..keys::event(room_id, before)),
+            None => {
+                let mut end = keys::room_prefix(room_id);
+                end.push(0xFF); // past every 8-byte index under this room
+                self.trees.events.range(start..end)
+            }
+        };
+        let decoded = |entry: sled::Result<(sled::IVec, sled::IVec)>| -> Result<RoomEvent> {
+            let (key, value) = entry?;
+            decode("roomid_index_event", &key, &value)
+        };
+        if query.newest_first {
+            page_events(range.rev().map(decoded), query)
+        } else {
+            page_events(range.map(decoded), query)
+        }
+    }
+
+    fn put_binding_sync(&self, binding: &ChannelBinding) -> Result<()> {
+        binding.validate()?;
+        let _room = self.locks.lock(&binding.room_id);
+        self.room(&binding.room_id)?;
+        let value = encode(binding)?;
+        let t = &self.trees;
+        (&t.bindings, &t.channel_rooms)
+            .transaction(|(bindings, channel_rooms)| {
+                bindings.insert(
+                    keys::pair(&binding.room_id, &binding.channel_id),
+                    value.as_slice(),
+                )?;
+                channel_rooms.insert(keys::pair(&binding.channel_id, &binding.room_id), &[])?;
+                Ok(())
+            })
+            .map_err(from_tx)
+    }
+
+    fn remove_binding_sync(&self, room_id: &str, channel_id: &str) -> Result<bool> {
+        let _room = self.locks.lock(room_id);
+        let t = &self.trees;
+        (&t.bindings, &t.channel_rooms)
+            .transaction(|(bindings, channel_rooms)| {
+                channel_rooms.remove(keys::pair(channel_id, room_id))?;
+                Ok(bindings.remove(keys::pair(room_id, channel_id))?.is_some())
+            })
+            .map_err(from_tx)
+    }
+
+    fn binding(&self, room_id: &str, channel_id: &str) -> Result<ChannelBinding> {
+        get_json(&self.trees.bindings, &keys::pair(room_id, channel_id))?.ok_or_else(|| {
+            Error::BindingNotFound {
+                room_id: room_id.to_owned(),
+                channel_id: channel_id.to_owned(),
+            }
+        })
+    }
+
+    /// Raises a read marker under the room lock; `target` picks the index from the room.
+    fn raise_read_marker(
+        &self,
+        room_id: &str,
+        channel_id: &str,
+        target: impl FnOnce(&Room) -> Option<u64>,
+    ) -> Result<Option<u64>> {
+        let _room = self.locks.lock(room_id);
+        let room = self.room(room_id)?;
+        let mut binding = self.binding(room_id, channel_id)?;
+        let Some(index) = target(&room) else {
+            return Ok(binding.last_read_index);
+        };
+        let marker = raise_marker(&room, binding.last_read_index, index)?;
+        if binding.last_read_index != Some(marker) {
+            binding.last_read_index = Some(marker);
+            self.trees
+                .bindings
+                .insert(keys::pair(room_id, channel_id), encode(&binding)?)?;
+        }
+        Ok(Some(marker))
+    }
+
+    fn create_identity_sync(&self, identity: &Identity) -> Result<()> {
+        let _identities = self.locks.lock("\u{0}identities");
+        let t = &self.trees;
+        if t.identities.contains_key(identity.id.as_bytes())? {
+            return Err(Error::IdentityExists(identity.id.clone()));
+        }
+        for (channel_type, addresses) in &identity.channel_addresses {
+            for address in addresses {
+                self.check_address_free(channel_type, address, &identity.id)?;
+            }
+        }
+        let value = encode(identity)?;
+        (&t.identities, &t.addresses)
+            .transaction(|(identities, addresses)| {
+                for (channel_type, list) in &identity.channel_addresses {
+                    for address in list {
+                        addresses.insert(keys::pair(channel_type, address), identity.id.as_bytes())?;
+                    }
+                }
+                identities.insert(identity.id.as_bytes(), value.as_slice())?;
+                Ok(())
+            })
+            .map_err(from_tx)
+    }
+
+    fn check_address_free(&self, channel_type: &str, address: &str, owner: &str) -> Result<()> {
+        match self.trees.addresses.get(keys::pair(channel_type, address))? {
+            Some(holder) if holder.as_ref() != owner.as_bytes() => Err(Error::AddressTaken {
+                channel_type: channel_type.to_owned(),
+                address: address.to_owned(),
+                identity_id: String::from_utf8_lossy(&holder).into_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn link_address_sync(
+        &self,
+        identity_id: &str,
+        channel_type: &str,
+        address: &str,
+    ) -> Result<Identity> {
+        let _identities = self.locks.lock("\u{0}identities");
+        self.check_address_free(channel_type, address, identity_id)?;
+        let t = &self.trees;
+        let mut identity: Identity = get_json(&t.identities, identity_id.as_bytes())?
+            .ok_or_else(|| Error::IdentityNotFound(identity_id.to_owned()))?;
+        let list = identity
+            .channel_addresses
+            .entry(channel_type.to_owned())
+            .or_default();
+        if !list.iter().any(|a| a == address) {
+            list.push(address.to_owned());
+        }
+        let value = encode(&identity)?;
+        (&t.identities, &t.addresses)
+            .transaction(|(identities, addresses)| {
+                addresses.insert(keys::pair(channel_type, address), identity_id.as_bytes())?;
+                identities.insert(identity_id.as_bytes(), value.as_slice())?;
+                Ok(())
+            })
+            .map_err(from_tx)?;
+        Ok(identity)
+    }
+
+    fn add_task_sync(&self, task: &Task) -> Result<()> {
+        let _room = self.locks.lock(&task.room_id);
+        self.room(&task.room_id)?;
+        let t = &self.trees;
+        if t.task_ids.contains_key(task.id.as_bytes())? {
+            return Err(Error::TaskExists(task.id.clone()));
+        }
+        let location = keys::sequenced(&task.room_id, self.db.generate_id()?);
+        let value = encode(task)?;
+        (&t.tasks, &t.task_ids)
+            .transaction(|(tasks, task_ids)| {
+                tasks.insert(location.as_slice(), value.as_slice())?;
+                task_ids.insert(task.id.as_bytes(), location.as_slice())?;
+                Ok(())
+            })
+            .map_err(from_tx)
+    }
+
+    fn update_task_sync(&self, task: &Task) -> Result<()> {
+        let _room = self.locks.lock(&task.room_id);
+        let t = &self.trees;
+        let not_found = || Error::TaskNotFound(task.id.clone());
+        let location = t.task_ids.get(task.id.as_bytes())?.ok_or_else(not_found)?;
+        let stored: Task = get_json(&t.tasks, &location)?.ok_or_else(not_found)?;
+        if stored.room_id != task.room_id {
+            return Err(not_found());
+        }
+        t.tasks.insert(location, encode(task)?)?;
+        Ok(())
+    }
+}
+
+impl Drop for SledStore {
+    fn drop(&mut self) {
+        if let Some(group) = &self.group {
+            group.stop();
+        }
+        if let Err(err) = self.db.flush() {
+            tracing::error!(%err, "final flush of the sled store failed");
+        }
+    }
+}
+
+#[async_trait]
+impl ConversationStore for SledStore {
+    async fn create_room(&self, room: Room) -> Result<Room> {
+        let value = encode(&room)?;
+        let created = self
+            .trees
+            .rooms
+            .compare_and_swap(room.id.as_bytes(), None as Option<&[u8]>, Some(value))?;
+        if created.is_err() {
+            return Err(Error::RoomExists(room.id));
+        }
+        self.durable().await?;
+        Ok(room)
+    }
+
+    async fn get_room(&self, room_id: &str) -> Result<Option<Room>> {
+        get_json(&self.trees.rooms, room_id.as_bytes())
+    }
+
+    async fn update_room(&self, room: &Room) -> Result<Room> {
+        let merged = {
+            let _room = self.locks.lock(&room.id);
+            let merged = merge_room_update(&self.room(&room.id)?, room);
+            self.trees
+                .rooms
+                .insert(room.id.as_bytes(), encode(&merged)?)?;
+            merged
+        };
+        self.durable().await?;
+        Ok(merged)
+    }
+
+    async fn compare_and_set_room(&self, expected: &Room, new: &Room) -> Result<bool> {
+        let swapped = {
+            let _room = self.locks.lock(&expected.id);
+            let stored = self.room(&expected.id)?;
+            if stored != *expected || new.id != expected.id {
+                false
+            } else {
+                self.trees.rooms.insert(new.id.as_bytes(), encode(new)?)?;
+                true
+            }
+        };
+        if swapped {
+            self.durable().await?;
+        }
+        Ok(swapped)
+    }
+
+    async fn delete_room(&self, room_id: &str) -> Result<bool> {
+        let existed = self.delete_room_sync(room_id)?;
+        self.durable().await?;
+        Ok(existed)
+    }
+
+    async fn list_rooms(&self, filter: &RoomFilter) -> Result<Vec<Room>> {
+        self.list_rooms_sync(filter)
+    }
+
+    async fn commit_event(&self, event: RoomEvent) -> Result<CommitOutcome> {
+        let outcome = self.commit_sync(event)?;
+        if !outcome.duplicate {
+            self.durable().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn get_event(&self, event_id: &str) -> Result<Option<RoomEvent>> {
+        match self.trees.event_ids.get(event_id.as_bytes())? {
+            Some(location) => self.event_at(&location),
+            None => Ok(None),
+        }
+    }
+
+    async fn update_event(&self, event: &RoomEvent) -> Result<()> {
+        {
+            let _room = self.locks.lock(&event.room_id);
+            let location = self
+                .trees
+                .event_ids
+                .get(event.id.as_bytes())?
+                .ok_or_else(|| Error::EventNotFound(event.id.clone()))?;
+            if location.as_ref() != keys::event(&event.room_id, event.index).as_slice() {
+                let stored = self
+                    .event_at(&location)?
+                    .ok_or_else(|| Error::EventNotFound(event.id.clone()))?;
+                return Err(Error::EventMoved {
+                    event_id: event.id.clone(),
+                    room_id: stored.room_id,
+                    index: stored.index,
+                });
+            }
+            self.trees.events.insert(location, encode(event)?)?;
+        }
+        self.durable().await
+    }
+
+    async fn list_events(&self, room_id: &str, query: &EventQuery) -> Result<Vec<RoomEvent>> {
+        self.list_events_sync(room_id, query)
+    }
+
+    async fn find_by_idempotency_key(
+        &self,
+        room_id: &str,
+        channel_id: &str,
+        key: &str,
+    ) -> Result<Option<RoomEvent>> {
+        let key = keys::idempotency(room_id, channel_id, key);
+        match self.trees.idempotency.get(key)? {
+            Some(event_id) => match self.trees.event_ids.get(event_id)? {
+                Some(location) => self.event_at(&location),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    async fn put_binding(&self, binding: &ChannelBinding) -> Result<()> {
+        self.put_binding_sync(binding)?;
+        self.durable().await
+    }
+
+    async fn get_binding(&self, room_id: &str, channel_id: &str) -> Result<Option<ChannelBinding>> {
+        get_json(&self.trees.bindings, &keys::pair(room_id, channel_id))
+    }
+
+    async fn list_bindings(&self, room_id: &str) -> Result<Vec<ChannelBinding>> {
+        self.room(room_id)?;
+        scan_json(&self.trees.bindings, &keys::room_prefix(room_id))
+    }
+
+    async fn remove_binding(&self, room_id: &str, channel_id: &str) -> Result<bool> {
+        let removed = self.remove_binding_sync(room_id, channel_id)?;
+        self.durable().await?;
+        Ok(removed)
+    }
+
+    async fn put_participant(&self, participant: &Participant) -> Result<()> {
+        {
+            let _room = self.locks.lock(&participant.room_id);
+            self.room(&participant.room_id)?;
+            let value = encode(participant)?;
+            let t = &self.trees;
+            (&t.participants, &t.participant_rooms)
+                .transaction(|(participants, participant_rooms)| {
+                    participants.insert(
+                        keys::pair(&participant.room_id, &participant.id),
+                        value.as_slice(),
+                    )?;
+                    participant_rooms
+                        .insert(keys::pair(&participant.id, &participant.room_id), &[])?;
+                    Ok(())
+                })
+                .map_err(from_tx)?;
+        }
+        self.durable().await
+    }
+
+    async fn get_participant(
+        &self,
+        room_id: &str,
+        participant_id: &str,
+    ) -> Result<Option<Participant>> {
+        get_json(&self.trees.participants, &keys::pair(room_id, participant_id))
+    }
+
+    async fn list_participants(&self, room_id: &str) -> Result<Vec<Participant>> {
+        self.room(room_id)?;
+        scan_json(&self.trees.participants, &keys::room_prefix(room_id))
+    }
+
+    async fn create_identity(&self, identity: &Identity) -> Result<()> {
+        self.create_identity_sync(identity)?;
+        self.durable().await
+    }
+
+    async fn get_identity(&self, identity_id: &str) -> Result<Option<Identity>> {
+        get_json(&self.trees.identities, identity_id.as_bytes())
+    }
+
+    async fn resolve_identity(
+        &self,
+        channel_type: &str,
+        address: &str,
+    ) -> Result<Option<Identity>> {
+        match self.trees.addresses.get(keys::pair(channel_type, address))? {
+            Some(identity_id) => get_json(&self.trees.identities, &identity_id),
+            None => Ok(None),
+        }
+    }
+
+    async fn link_address(
+        &self,
+        identity_id: &str,
+        channel_type: &str,
+        address: &str,
+    ) -> Result<Identity> {
+        let identity = self.link_address_sync(identity_id, channel_type, address)?;
+        self.durable().await?;
+        Ok(identity)
+    }
+
+    async fn add_task(&self, task: &Task) -> Result<()> {
+        self.add_task_sync(task)?;
+        self.durable().await
+    }
+
+    async fn get_task(&self, task_id: &str) -> Result<Option<Task>> {
+        match self.trees.task_ids.get(task_id.as_bytes())? {
+            Some(location) => get_json(&self.trees.tasks, &location),
+            None => Ok(None),
+        }
+    }
+
+    async fn update_task(&self, task: &Task) -> Result<()> {
+        self.update_task_sync(task)?;
+        self.durable().await
+    }
+
+    async fn list_tasks(&self, room_id: &str, status: Option<TaskStatus>) -> Result<Vec<Task>> {
+        self.room(room_id)?;
+        let tasks: Vec<Task> = scan_json(&self.trees.tasks, &keys::room_prefix(room_id))?;
+        Ok(tasks
+            .into_iter()
+            .filter(|task| status.is_none_or(|s| task.status == s))
+            .collect())
+    }
+
+    async fn add_observation(&self, observation: &Observation) -> Result<()> {
+        observation.validate()?;
+        self.room(&observation.room_id)?;
+        let location = keys::sequenced(&observation.room_id, self.db.generate_id()?);
+        self.trees
+            .observations
+            .insert(location, encode(observation)?)?;
+        self.durable().await
+    }
+
+    async fn list_observations(&self, room_id: &str) -> Result<Vec<Observation>> {
+        self.room(room_id)?;
+        scan_json(&self.trees.observations, &keys::room_prefix(room_id))
+    }
+
+    async fn mark_read(&self, room_id: &str, channel_id: &str, index: u64) -> Result<u64> {
+        let marker = self.raise_read_marker(room_id, channel_id, |_| Some(index))?;
+        self.durable().await?;
+        Ok(marker.unwrap_or(index))
+    }
+
+    async fn mark_all_read(&self, room_id: &str, channel_id: &str) -> Result<Option<u64>> {
+        let marker = self.raise_read_marker(room_id, channel_id, |room| room.latest_index)?;
+        self.durable().await?;
+        Ok(marker)
+    }
+
+    async fn unread_count(&self, room_id: &str, channel_id: &str) -> Result<u64> {
+        let marker = self.binding(room_id, channel_id)?.last_read_index;
+        let query = EventQuery {
+            after_index: marker,
+            ..EventQuery::oldest(usize::MAX)
+        };
+        Ok(self.list_events_sync(room_id, &query)?.len() as u64)
+    }
+
+    async fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .trees
+            .kv
+            .get(keys::pair(plugin, key))?
+            .map(|v| v.to_vec()))
+    }
+
+    async fn kv_set(&self, plugin: &str, key: &str, value: &[u8]) -> Result<()> {
+        self.trees.kv.insert(keys::pair(plugin, key), value)?;
+        self.durable().await
+    }
+
+    async fn kv_delete(&self, plugin: &str, key: &str) -> Result<bool> {
+        let existed = self.trees.kv.remove(keys::pair(plugin, key))?.is_some();
+        self.durable().await?;
+        Ok(existed)
+    }
+
+    async fn kv_keys(&self, plugin: &str, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        self.trees
+            .kv
+            .scan_prefix(keys::pair(plugin, prefix))
+            .keys()
+            .take(limit)
+            .map(|key| {
+                let key = key?;
+                Ok(keys::pair_second(&key).unwrap_or_default().to_owned())
+            })
+            .collect()
+    }
+
+    async fn flush(&self) -> Result<()> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+}
