@@ -1,32 +1,33 @@
 //! Striped per-room locks: commits and read-modify-writes of one room run one at a time, so
-//! index assignment never races, while rooms on other stripes proceed in parallel. The locks are
-//! only held for synchronous work, never across an `.await`.
+//! index assignment never races, while rooms on other stripes proceed in parallel. Each stripe
+//! guards a value (the sled backend keeps its per-room counters there). The locks are only held
+//! for synchronous work, never across an `.await`.
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard};
 
 const STRIPES: usize = 256;
 
 #[derive(Debug)]
-pub(crate) struct RoomLocks {
-    stripes: Vec<Mutex<()>>,
-    hasher: std::collections::hash_map::RandomState,
+pub(crate) struct Striped<T> {
+    stripes: Vec<Mutex<T>>,
+    hasher: RandomState,
 }
 
-impl RoomLocks {
+impl<T: Default> Striped<T> {
     pub(crate) fn new() -> Self {
-        RoomLocks {
-            stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
-            hasher: std::collections::hash_map::RandomState::new(),
+        Striped {
+            stripes: (0..STRIPES).map(|_| Mutex::new(T::default())).collect(),
+            hasher: RandomState::new(),
         }
     }
 
-    pub(crate) fn lock(&self, room_id: &str) -> MutexGuard<'_, ()> {
-        let mut hasher = self.hasher.build_hasher();
-        room_id.hash(&mut hasher);
-        let stripe = (hasher.finish() as usize) % STRIPES;
+    /// Locks the stripe of `room_id`.
+    pub(crate) fn lock(&self, room_id: &str) -> MutexGuard<'_, T> {
+        let stripe = (self.hasher.hash_one(room_id) as usize) % STRIPES;
         // A poisoned stripe only means another thread panicked while holding it; the data it
-        // guards lives in the database, so carrying on is safe.
+        // guards is a cache of what is on disk, so carrying on is safe.
         self.stripes[stripe]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

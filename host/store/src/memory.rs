@@ -8,7 +8,9 @@ use roomkit_model::{
     ChannelBinding, Identity, Observation, Participant, Room, RoomEvent, Task, TaskStatus,
 };
 
-use crate::rules::{apply_commit, merge_room_update, page_events, page_rooms, raise_marker};
+use crate::rules::{
+    apply_commit, keep_counters, merge_room_update, page_events, page_rooms, raise_marker,
+};
 use crate::{CommitOutcome, ConversationStore, Error, EventQuery, Result, RoomFilter};
 
 /// A [`ConversationStore`] that keeps everything in memory.
@@ -124,10 +126,12 @@ impl ConversationStore for MemoryStore {
 
     async fn compare_and_set_room(&self, expected: &Room, new: &Room) -> Result<bool> {
         let mut inner = self.inner();
-        if inner.room(&expected.id)? != expected || new.id != expected.id {
+        let stored = inner.room(&expected.id)?;
+        if stored != expected || new.id != expected.id {
             return Ok(false);
         }
-        inner.rooms.insert(new.id.clone(), new.clone());
+        let new = keep_counters(stored, new);
+        inner.rooms.insert(new.id.clone(), new);
         Ok(true)
     }
 

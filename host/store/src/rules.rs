@@ -4,28 +4,39 @@ use roomkit_model::{Room, RoomEvent, RoomStatus, now};
 
 use crate::{Error, EventQuery, Result, RoomFilter};
 
-/// Assigns the event its index and updates the room's commit-owned fields (SPEC §2 step 13).
-pub(crate) fn apply_commit(room: &mut Room, event: &mut RoomEvent) {
+/// Assigns the event its index and updates the room's commit-owned fields (SPEC §2 step 13):
+/// `event_count`, `latest_index` and, unless the event is blocked, `last_activity_at` (the
+/// event's `created_at`) and paused → active. Returns whether the room's status changed.
+/// `updated_at` is left alone: it tracks changes to the room record itself.
+pub(crate) fn apply_commit(room: &mut Room, event: &mut RoomEvent) -> bool {
     event.index = room.event_count;
     room.event_count += 1;
     room.latest_index = Some(event.index);
-    let at = now();
-    room.updated_at = at;
-    if !event.is_blocked() {
-        room.timers.last_activity_at = Some(at);
-        if room.status == RoomStatus::Paused {
-            room.status = RoomStatus::Active;
-        }
+    if event.is_blocked() {
+        return false;
     }
+    room.timers.last_activity_at = Some(event.created_at);
+    if room.status == RoomStatus::Paused {
+        room.status = RoomStatus::Active;
+        return true;
+    }
+    false
 }
 
-/// The room as `update_room` stores it: the caller's fields, the stored counters.
-pub(crate) fn merge_room_update(stored: &Room, new: &Room) -> Room {
+/// `new` with the commit-owned fields taken from `stored`.
+pub(crate) fn keep_counters(stored: &Room, new: &Room) -> Room {
     let mut merged = new.clone();
-    merged.created_at = stored.created_at;
     merged.event_count = stored.event_count;
     merged.latest_index = stored.latest_index;
     merged.timers.last_activity_at = stored.timers.last_activity_at;
+    merged
+}
+
+/// The room as `update_room` stores it: the caller's fields, the stored counters and creation
+/// time, a fresh `updated_at`.
+pub(crate) fn merge_room_update(stored: &Room, new: &Room) -> Room {
+    let mut merged = keep_counters(stored, new);
+    merged.created_at = stored.created_at;
     merged.updated_at = now();
     merged
 }

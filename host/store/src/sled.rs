@@ -4,21 +4,23 @@ mod group_commit;
 pub mod keys;
 mod trees;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
 use roomkit_model::{
-    ChannelBinding, Identity, Observation, Participant, Room, RoomEvent, Task, TaskStatus,
+    ChannelBinding, Identity, Observation, Participant, Room, RoomEvent, RoomStatus, Task,
+    TaskStatus, Timestamp,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sled::transaction::{
-    ConflictableTransactionError, TransactionError, TransactionalTree,
-};
+use sled::transaction::TransactionError;
 use sled::{Db, Transactional, Tree};
 
-use crate::locks::RoomLocks;
-use crate::rules::{apply_commit, merge_room_update, page_events, page_rooms, raise_marker};
+use crate::locks::Striped;
+use crate::rules::{
+    apply_commit, keep_counters, merge_room_update, page_events, page_rooms, raise_marker,
+};
 use crate::{CommitOutcome, ConversationStore, Error, EventQuery, Result, RoomFilter};
 use group_commit::GroupCommit;
 pub use trees::TREES;
@@ -58,19 +60,40 @@ impl SledConfig {
 }
 
 /// A [`ConversationStore`] on an embedded sled database.
+///
+/// A commit is a few plain inserts rather than a sled transaction (which costs about twice as
+/// much): the event-id index and idempotency entries are written first and the event last, so
+/// the event's insert is the commit point. Index entries left behind by a crash before that
+/// point name an id that is not at the location they point to, and every reader checks that.
+/// The room's counters are derived from its newest events and cached per room under the room's
+/// stripe lock, so a commit never rewrites the room record (except paused → active).
 #[derive(Debug)]
 pub struct SledStore {
     db: Db,
     trees: Trees,
-    locks: RoomLocks,
+    rooms: Striped<HashMap<String, RoomState>>,
     group: Option<GroupCommit>,
 }
 
-type TxResult<T> = std::result::Result<T, ConflictableTransactionError<Error>>;
-
-fn abort<T>(err: Error) -> TxResult<T> {
-    Err(ConflictableTransactionError::Abort(err))
+/// What a commit needs to know about a room, cached; present only for rooms that exist.
+#[derive(Debug, Clone)]
+struct RoomState {
+    status: RoomStatus,
+    event_count: u64,
+    last_activity_at: Option<Timestamp>,
 }
+
+impl RoomState {
+    /// The stored room record with the derived counters filled in.
+    fn view(&self, mut room: Room) -> Room {
+        room.event_count = self.event_count;
+        room.latest_index = self.event_count.checked_sub(1);
+        room.timers.last_activity_at = self.last_activity_at;
+        room
+    }
+}
+
+type RoomCache = HashMap<String, RoomState>;
 
 fn from_tx(err: TransactionError<Error>) -> Error {
     match err {
@@ -96,23 +119,6 @@ fn get_json<T: DeserializeOwned>(tree: &Tree, key: &[u8]) -> Result<Option<T>> {
         Some(bytes) => decode(name_of(tree), key, &bytes).map(Some),
         None => Ok(None),
     }
-}
-
-fn tx_get_json<T: DeserializeOwned>(
-    tree: &TransactionalTree,
-    name: &'static str,
-    key: &[u8],
-) -> TxResult<Option<T>> {
-    match tree.get(key)? {
-        Some(bytes) => decode(name, key, &bytes)
-            .map(Some)
-            .or_else(|e| abort(e)),
-        None => Ok(None),
-    }
-}
-
-fn tx_encode<T: Serialize>(value: &T) -> TxResult<Vec<u8>> {
-    encode(value).or_else(|e| abort(e))
 }
 
 /// Decodes every value under a key prefix, in key order.
@@ -148,7 +154,7 @@ impl SledStore {
         Ok(SledStore {
             db,
             trees,
-            locks: RoomLocks::new(),
+            rooms: Striped::new(),
             group,
         })
     }
@@ -165,61 +171,146 @@ impl SledStore {
         }
     }
 
+    /// The room as readers see it. Takes the room's stripe lock.
     fn room(&self, room_id: &str) -> Result<Room> {
+        let mut cache = self.rooms.lock(room_id);
+        self.room_locked(&mut cache, room_id)
+    }
+
+    /// The room, with its stripe already locked by the caller.
+    fn room_locked(&self, cache: &mut RoomCache, room_id: &str) -> Result<Room> {
+        let record: Room = get_json(&self.trees.rooms, room_id.as_bytes())?
+            .ok_or_else(|| Error::RoomNotFound(room_id.to_owned()))?;
+        let state = match cache.get(room_id) {
+            Some(state) => state.clone(),
+            None => {
+                let state = self.load_state(&record)?;
+                cache.insert(room_id.to_owned(), state.clone());
+                state
+            }
+        };
+        Ok(state.view(record))
+    }
+
+    /// The room's cached state, loading it on first use; RoomNotFound if there is no room.
+    fn state_locked<'c>(&self, cache: &'c mut RoomCache, room_id: &str) -> Result<&'c mut RoomState> {
+        if !cache.contains_key(room_id) {
+            let record: Room = get_json(&self.trees.rooms, room_id.as_bytes())?
+                .ok_or_else(|| Error::RoomNotFound(room_id.to_owned()))?;
+            let state = self.load_state(&record)?;
+            cache.insert(room_id.to_owned(), state);
+        }
+        cache
+            .get_mut(room_id)
+            .ok_or_else(|| Error::RoomNotFound(room_id.to_owned()))
+    }
+
+    /// Derives the counters from the newest events: the last index, and the newest event that
+    /// was not blocked.
+    fn load_state(&self, record: &Room) -> Result<RoomState> {
+        let mut state = RoomState {
+            status: record.status,
+            event_count: 0,
+            last_activity_at: None,
+        };
+        for entry in self.trees.events.scan_prefix(keys::room_prefix(&record.id)).rev() {
+            let (key, value) = entry?;
+            if state.event_count == 0 {
+                let index = keys::event_index(&key).ok_or_else(|| Error::Corrupt {
+                    tree: "roomid_index_event",
+                    key: String::from_utf8_lossy(&key).into_owned(),
+                    reason: "key too short for an index".into(),
+                })?;
+                state.event_count = index + 1;
+            }
+            let event: RoomEvent = decode("roomid_index_event", &key, &value)?;
+            if !event.is_blocked() {
+                state.last_activity_at = Some(event.created_at);
+                break;
+            }
+        }
+        Ok(state)
+    }
+
+    /// The event stored at `location` if it is the one named `event_id`.
+    fn event_at(&self, location: &[u8], event_id: &[u8]) -> Result<Option<RoomEvent>> {
+        let event: Option<RoomEvent> = get_json(&self.trees.events, location)?;
+        Ok(event.filter(|e| e.id.as_bytes() == event_id))
+    }
+
+    /// The committed event with this id, with its stored location.
+    fn event_by_id(&self, event_id: &[u8]) -> Result<Option<(sled::IVec, RoomEvent)>> {
+        match self.trees.event_ids.get(event_id)? {
+            Some(location) => Ok(self
+                .event_at(&location, event_id)?
+                .map(|event| (location, event))),
+            None => Ok(None),
+        }
+    }
+
+    fn commit_sync(&self, mut event: RoomEvent) -> Result<CommitOutcome> {
+        event.validate()?;
+        let mut cache = self.rooms.lock(&event.room_id);
+        let state = self.state_locked(&mut cache, &event.room_id)?;
+        let t = &self.trees;
+        let idempotency = event
+            .idempotency_key
+            .as_ref()
+            .map(|key| keys::idempotency(&event.room_id, &event.source.channel_id, key));
+        if let Some(key) = &idempotency
+            && let Some(original_id) = t.idempotency.get(key)?
+            && let Some((_, original)) = self.event_by_id(&original_id)?
+        {
+            return Ok(CommitOutcome {
+                event: original,
+                duplicate: true,
+            });
+        }
+        if self.event_by_id(event.id.as_bytes())?.is_some() {
+            return Err(Error::EventExists(event.id));
+        }
+
+        let mut room = state.view(Room::with_id(&event.room_id));
+        room.status = state.status;
+        let status_changed = apply_commit(&mut room, &mut event);
+        if status_changed {
+            // Written first: a crash before the event leaves an active room without the
+            // message, never a paused room with it.
+            let mut record = self.room_record(&event.room_id)?;
+            record.status = room.status;
+            t.rooms.insert(event.room_id.as_bytes(), encode(&record)?)?;
+        }
+        let location = keys::event(&event.room_id, event.index);
+        t.event_ids.insert(event.id.as_bytes(), location.as_slice())?;
+        if let Some(key) = &idempotency {
+            t.idempotency.insert(key.as_slice(), event.id.as_bytes())?;
+        }
+        t.events.insert(location, encode(&event)?)?; // the commit point
+        state.status = room.status;
+        state.event_count = room.event_count;
+        state.last_activity_at = room.timers.last_activity_at;
+        Ok(CommitOutcome {
+            event,
+            duplicate: false,
+        })
+    }
+
+    /// Writes a room record and refreshes the cached status; the stripe is locked by the caller.
+    fn write_room_record(&self, cache: &mut RoomCache, room: &Room) -> Result<()> {
+        self.trees.rooms.insert(room.id.as_bytes(), encode(room)?)?;
+        if let Some(state) = cache.get_mut(&room.id) {
+            state.status = room.status;
+        }
+        Ok(())
+    }
+
+    fn room_record(&self, room_id: &str) -> Result<Room> {
         get_json(&self.trees.rooms, room_id.as_bytes())?
             .ok_or_else(|| Error::RoomNotFound(room_id.to_owned()))
     }
 
-    fn event_at(&self, location: &[u8]) -> Result<Option<RoomEvent>> {
-        get_json(&self.trees.events, location)
-    }
-
-    fn commit_sync(&self, event: RoomEvent) -> Result<CommitOutcome> {
-        event.validate()?;
-        let _room = self.locks.lock(&event.room_id);
-        let t = &self.trees;
-        let idempotency = event.idempotency_key.as_ref().map(|key| {
-            keys::idempotency(&event.room_id, &event.source.channel_id, key)
-        });
-        (&t.rooms, &t.events, &t.event_ids, &t.idempotency)
-            .transaction(|(rooms, events, ids, idem)| {
-                let room_key = event.room_id.as_bytes();
-                let Some(mut room) = tx_get_json::<Room>(rooms, "roomid_room", room_key)? else {
-                    return abort(Error::RoomNotFound(event.room_id.clone()));
-                };
-                if let Some(key) = &idempotency
-                    && let Some(original_id) = idem.get(key)?
-                    && let Some(location) = ids.get(&original_id)?
-                    && let Some(original) =
-                        tx_get_json::<RoomEvent>(events, "roomid_index_event", &location)?
-                {
-                    return Ok(CommitOutcome {
-                        event: original,
-                        duplicate: true,
-                    });
-                }
-                if ids.get(event.id.as_bytes())?.is_some() {
-                    return abort(Error::EventExists(event.id.clone()));
-                }
-                let mut event = event.clone();
-                apply_commit(&mut room, &mut event);
-                let location = keys::event(&event.room_id, event.index);
-                events.insert(location.as_slice(), tx_encode(&event)?)?;
-                ids.insert(event.id.as_bytes(), location)?;
-                if let Some(key) = &idempotency {
-                    idem.insert(key.as_slice(), event.id.as_bytes())?;
-                }
-                rooms.insert(room_key, tx_encode(&room)?)?;
-                Ok(CommitOutcome {
-                    event,
-                    duplicate: false,
-                })
-            })
-            .map_err(from_tx)
-    }
-
     fn delete_room_sync(&self, room_id: &str) -> Result<bool> {
-        let _room = self.locks.lock(room_id);
+        let mut cache = self.rooms.lock(room_id);
         let t = &self.trees;
         if t.rooms.get(room_id.as_bytes())?.is_none() {
             return Ok(false);
@@ -261,6 +352,7 @@ impl SledStore {
             t.observations.remove(entry?.0)?;
         }
         t.rooms.remove(room_id.as_bytes())?;
+        cache.remove(room_id);
         Ok(true)
     }
 
@@ -269,10 +361,12 @@ impl SledStore {
         let mut rooms = Vec::new();
         for entry in index.scan_prefix(keys::room_prefix(id)) {
             let key = entry?.0;
-            if let Some(room_id) = keys::pair_second(&key)
-                && let Some(room) = get_json(&self.trees.rooms, room_id.as_bytes())?
-            {
-                rooms.push(room);
+            if let Some(room_id) = keys::pair_second(&key) {
+                match self.room(room_id) {
+                    Ok(room) => rooms.push(room),
+                    Err(Error::RoomNotFound(_)) => {}
+                    Err(err) => return Err(err),
+                }
             }
         }
         Ok(rooms)
@@ -285,7 +379,16 @@ impl SledStore {
             (None, Some(participant_id)) => {
                 self.rooms_in_index(&t.participant_rooms, participant_id)?
             }
-            (None, None) => scan_json(&t.rooms, &[])?,
+            (None, None) => {
+                let records: Vec<Room> = scan_json(&t.rooms, &[])?;
+                let mut rooms = Vec::with_capacity(records.len());
+                for record in records {
+                    let mut cache = self.rooms.lock(&record.id);
+                    let state = self.state_locked(&mut cache, &record.id)?;
+                    rooms.push(state.view(record));
+                }
+                rooms
+            }
         };
         let mut rooms = Vec::with_capacity(candidates.len());
         for room in candidates {
@@ -331,8 +434,8 @@ impl SledStore {
 
     fn put_binding_sync(&self, binding: &ChannelBinding) -> Result<()> {
         binding.validate()?;
-        let _room = self.locks.lock(&binding.room_id);
-        self.room(&binding.room_id)?;
+        let mut cache = self.rooms.lock(&binding.room_id);
+        self.state_locked(&mut cache, &binding.room_id)?;
         let value = encode(binding)?;
         let t = &self.trees;
         (&t.bindings, &t.channel_rooms)
@@ -348,7 +451,7 @@ impl SledStore {
     }
 
     fn remove_binding_sync(&self, room_id: &str, channel_id: &str) -> Result<bool> {
-        let _room = self.locks.lock(room_id);
+        let _room = self.rooms.lock(room_id);
         let t = &self.trees;
         (&t.bindings, &t.channel_rooms)
             .transaction(|(bindings, channel_rooms)| {
@@ -374,8 +477,8 @@ impl SledStore {
         channel_id: &str,
         target: impl FnOnce(&Room) -> Option<u64>,
     ) -> Result<Option<u64>> {
-        let _room = self.locks.lock(room_id);
-        let room = self.room(room_id)?;
+        let mut cache = self.rooms.lock(room_id);
+        let room = self.room_locked(&mut cache, room_id)?;
         let mut binding = self.binding(room_id, channel_id)?;
         let Some(index) = target(&room) else {
             return Ok(binding.last_read_index);
@@ -391,7 +494,7 @@ impl SledStore {
     }
 
     fn create_identity_sync(&self, identity: &Identity) -> Result<()> {
-        let _identities = self.locks.lock("\u{0}identities");
+        let _identities = self.rooms.lock("\u{0}identities");
         let t = &self.trees;
         if t.identities.contains_key(identity.id.as_bytes())? {
             return Err(Error::IdentityExists(identity.id.clone()));
@@ -432,7 +535,7 @@ impl SledStore {
         channel_type: &str,
         address: &str,
     ) -> Result<Identity> {
-        let _identities = self.locks.lock("\u{0}identities");
+        let _identities = self.rooms.lock("\u{0}identities");
         self.check_address_free(channel_type, address, identity_id)?;
         let t = &self.trees;
         let mut identity: Identity = get_json(&t.identities, identity_id.as_bytes())?
@@ -456,8 +559,8 @@ impl SledStore {
     }
 
     fn add_task_sync(&self, task: &Task) -> Result<()> {
-        let _room = self.locks.lock(&task.room_id);
-        self.room(&task.room_id)?;
+        let mut cache = self.rooms.lock(&task.room_id);
+        self.state_locked(&mut cache, &task.room_id)?;
         let t = &self.trees;
         if t.task_ids.contains_key(task.id.as_bytes())? {
             return Err(Error::TaskExists(task.id.clone()));
@@ -474,7 +577,7 @@ impl SledStore {
     }
 
     fn update_task_sync(&self, task: &Task) -> Result<()> {
-        let _room = self.locks.lock(&task.room_id);
+        let _room = self.rooms.lock(&task.room_id);
         let t = &self.trees;
         let not_found = || Error::TaskNotFound(task.id.clone());
         let location = t.task_ids.get(task.id.as_bytes())?.ok_or_else(not_found)?;
@@ -501,29 +604,36 @@ impl Drop for SledStore {
 #[async_trait]
 impl ConversationStore for SledStore {
     async fn create_room(&self, room: Room) -> Result<Room> {
-        let value = encode(&room)?;
-        let created = self
-            .trees
-            .rooms
-            .compare_and_swap(room.id.as_bytes(), None as Option<&[u8]>, Some(value))?;
-        if created.is_err() {
-            return Err(Error::RoomExists(room.id));
+        {
+            let mut cache = self.rooms.lock(&room.id);
+            let value = encode(&room)?;
+            let created = self.trees.rooms.compare_and_swap(
+                room.id.as_bytes(),
+                None as Option<&[u8]>,
+                Some(value),
+            )?;
+            if created.is_err() {
+                return Err(Error::RoomExists(room.id));
+            }
+            cache.insert(room.id.clone(), self.load_state(&room)?);
         }
         self.durable().await?;
-        Ok(room)
+        self.room(&room.id)
     }
 
     async fn get_room(&self, room_id: &str) -> Result<Option<Room>> {
-        get_json(&self.trees.rooms, room_id.as_bytes())
+        match self.room(room_id) {
+            Ok(room) => Ok(Some(room)),
+            Err(Error::RoomNotFound(_)) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     async fn update_room(&self, room: &Room) -> Result<Room> {
         let merged = {
-            let _room = self.locks.lock(&room.id);
-            let merged = merge_room_update(&self.room(&room.id)?, room);
-            self.trees
-                .rooms
-                .insert(room.id.as_bytes(), encode(&merged)?)?;
+            let mut cache = self.rooms.lock(&room.id);
+            let merged = merge_room_update(&self.room_locked(&mut cache, &room.id)?, room);
+            self.write_room_record(&mut cache, &merged)?;
             merged
         };
         self.durable().await?;
@@ -532,12 +642,12 @@ impl ConversationStore for SledStore {
 
     async fn compare_and_set_room(&self, expected: &Room, new: &Room) -> Result<bool> {
         let swapped = {
-            let _room = self.locks.lock(&expected.id);
-            let stored = self.room(&expected.id)?;
+            let mut cache = self.rooms.lock(&expected.id);
+            let stored = self.room_locked(&mut cache, &expected.id)?;
             if stored != *expected || new.id != expected.id {
                 false
             } else {
-                self.trees.rooms.insert(new.id.as_bytes(), encode(new)?)?;
+                self.write_room_record(&mut cache, &keep_counters(&stored, new))?;
                 true
             }
         };
@@ -566,24 +676,16 @@ impl ConversationStore for SledStore {
     }
 
     async fn get_event(&self, event_id: &str) -> Result<Option<RoomEvent>> {
-        match self.trees.event_ids.get(event_id.as_bytes())? {
-            Some(location) => self.event_at(&location),
-            None => Ok(None),
-        }
+        Ok(self.event_by_id(event_id.as_bytes())?.map(|(_, event)| event))
     }
 
     async fn update_event(&self, event: &RoomEvent) -> Result<()> {
         {
-            let _room = self.locks.lock(&event.room_id);
-            let location = self
-                .trees
-                .event_ids
-                .get(event.id.as_bytes())?
+            let _room = self.rooms.lock(&event.room_id);
+            let (location, stored) = self
+                .event_by_id(event.id.as_bytes())?
                 .ok_or_else(|| Error::EventNotFound(event.id.clone()))?;
             if location.as_ref() != keys::event(&event.room_id, event.index).as_slice() {
-                let stored = self
-                    .event_at(&location)?
-                    .ok_or_else(|| Error::EventNotFound(event.id.clone()))?;
                 return Err(Error::EventMoved {
                     event_id: event.id.clone(),
                     room_id: stored.room_id,
@@ -607,10 +709,7 @@ impl ConversationStore for SledStore {
     ) -> Result<Option<RoomEvent>> {
         let key = keys::idempotency(room_id, channel_id, key);
         match self.trees.idempotency.get(key)? {
-            Some(event_id) => match self.trees.event_ids.get(event_id)? {
-                Some(location) => self.event_at(&location),
-                None => Ok(None),
-            },
+            Some(event_id) => Ok(self.event_by_id(&event_id)?.map(|(_, event)| event)),
             None => Ok(None),
         }
     }
@@ -637,8 +736,8 @@ impl ConversationStore for SledStore {
 
     async fn put_participant(&self, participant: &Participant) -> Result<()> {
         {
-            let _room = self.locks.lock(&participant.room_id);
-            self.room(&participant.room_id)?;
+            let mut cache = self.rooms.lock(&participant.room_id);
+            self.state_locked(&mut cache, &participant.room_id)?;
             let value = encode(participant)?;
             let t = &self.trees;
             (&t.participants, &t.participant_rooms)

@@ -9,7 +9,10 @@ use crate::{CommitOutcome, EventQuery, Result, RoomFilter};
 /// that persist at all).
 ///
 /// Counters that the commit owns — `event_count`, `latest_index` and
-/// `timers.last_activity_at` — are never overwritten by [`update_room`](Self::update_room).
+/// `timers.last_activity_at` (the `created_at` of the newest event that was not blocked) — are
+/// never overwritten by [`update_room`](Self::update_room) or
+/// [`compare_and_set_room`](Self::compare_and_set_room). A commit does not change `updated_at`,
+/// which tracks changes to the room record itself.
 #[async_trait]
 pub trait ConversationStore: Send + Sync + 'static {
     // --- rooms -------------------------------------------------------------------------------
@@ -23,8 +26,9 @@ pub trait ConversationStore: Send + Sync + 'static {
     /// Replaces a room's fields, keeping the commit-owned counters; returns the stored room.
     async fn update_room(&self, room: &Room) -> Result<Room>;
 
-    /// Replaces the room only if the stored room still equals `expected` (counters included);
-    /// returns whether it did. Timer transitions use this so that a commit in between wins.
+    /// Replaces the room with `new` only if the stored room still equals `expected` (counters
+    /// included; the counters of `new` are ignored); returns whether it did. Timer transitions
+    /// use this so that a commit in between wins.
     async fn compare_and_set_room(&self, expected: &Room, new: &Room) -> Result<bool>;
 
     /// Deletes a room and everything in it; returns whether it existed.
