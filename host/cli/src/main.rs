@@ -1,1 +1,108 @@
-fn main() {}
+//! `roomkit`: the RoomKit host binary.
+//!
+//! Today it opens the durable conversation store and inspects it (`roomkit store …`). The
+//! orchestrator, the plugin runtime and the HTTP server (`roomkit serve`) are built on top of
+//! this store in later steps.
+
+mod demo;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use roomkit_model::RoomStatus;
+use roomkit_store::{ConversationStore, EventQuery, RoomFilter, SledStore};
+
+/// RoomKit host.
+#[derive(Debug, Parser)]
+#[command(name = "roomkit", version, about)]
+struct Cli {
+    /// Directory of the sled database.
+    #[arg(long, global = true, default_value = "data", env = "ROOMKIT_DATA_DIR")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inspect or exercise the conversation store.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum StoreCommand {
+    /// Write a small sample conversation (room `demo`) and print what was stored.
+    Demo,
+    /// Count the entries of every tree.
+    Stats,
+    /// List rooms as JSON lines.
+    Rooms {
+        /// Only rooms in this state (active, paused, closed, archived).
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Print a room's events as JSON lines.
+    Timeline {
+        /// The room id.
+        room_id: String,
+        /// At most this many events.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Newest first.
+        #[arg(long)]
+        newest_first: bool,
+        /// Include blocked events.
+        #[arg(long)]
+        include_blocked: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let store = SledStore::open(cli.data_dir.join("store"))
+        .with_context(|| format!("opening the store in {}", cli.data_dir.display()))?;
+    match cli.command {
+        Command::Store(StoreCommand::Demo) => demo::run(&store).await?,
+        Command::Store(StoreCommand::Stats) => {
+            for (tree, entries) in store.tree_sizes()? {
+                println!("{tree:<36} {entries}");
+            }
+        }
+        Command::Store(StoreCommand::Rooms { status }) => {
+            let status = status
+                .map(|s| serde_json::from_value::<RoomStatus>(serde_json::Value::String(s)))
+                .transpose()
+                .context("--status must be active, paused, closed or archived")?;
+            let filter = RoomFilter {
+                status,
+                ..RoomFilter::default()
+            };
+            for room in store.list_rooms(&filter).await? {
+                println!("{}", serde_json::to_string(&room)?);
+            }
+        }
+        Command::Store(StoreCommand::Timeline {
+            room_id,
+            limit,
+            newest_first,
+            include_blocked,
+        }) => {
+            let query = EventQuery {
+                newest_first,
+                include_blocked,
+                ..EventQuery::oldest(limit)
+            };
+            let events = store
+                .list_events(&room_id, &query)
+                .await
+                .with_context(|| format!("reading the timeline of room {room_id:?}"))?;
+            for event in events {
+                println!("{}", serde_json::to_string(&event)?);
+            }
+        }
+    }
+    Ok(())
+}

@@ -159,6 +159,14 @@ impl SledStore {
         })
     }
 
+    /// Every tree with its number of entries (a full scan: for inspection, not hot paths).
+    pub fn tree_sizes(&self) -> Result<Vec<(&'static str, usize)>> {
+        TREES
+            .iter()
+            .map(|(name, _)| Ok((*name, self.db.open_tree(name)?.len())))
+            .collect()
+    }
+
     /// How many group-commit flushes have run (zero with [`Durability::Buffered`]).
     pub fn flush_count(&self) -> u64 {
         self.group.as_ref().map_or(0, GroupCommit::flushes)
@@ -266,22 +274,31 @@ impl SledStore {
                 duplicate: true,
             });
         }
-        if self.event_by_id(event.id.as_bytes())?.is_some() {
-            return Err(Error::EventExists(event.id));
-        }
-
         let mut room = state.view(Room::with_id(&event.room_id));
         room.status = state.status;
         let status_changed = apply_commit(&mut room, &mut event);
+        let location = keys::event(&event.room_id, event.index);
+        // Insert-if-absent doubles as the uniqueness check; an entry left by a crashed commit
+        // (its id is not at its location) is simply replaced.
+        if let Err(taken) = t.event_ids.compare_and_swap(
+            event.id.as_bytes(),
+            None as Option<&[u8]>,
+            Some(location.as_slice()),
+        )? {
+            if let Some(current) = taken.current
+                && self.event_at(&current, event.id.as_bytes())?.is_some()
+            {
+                return Err(Error::EventExists(event.id));
+            }
+            t.event_ids.insert(event.id.as_bytes(), location.as_slice())?;
+        }
         if status_changed {
-            // Written first: a crash before the event leaves an active room without the
+            // Written before the event: a crash before the event leaves an active room without the
             // message, never a paused room with it.
             let mut record = self.room_record(&event.room_id)?;
             record.status = room.status;
             t.rooms.insert(event.room_id.as_bytes(), encode(&record)?)?;
         }
-        let location = keys::event(&event.room_id, event.index);
-        t.event_ids.insert(event.id.as_bytes(), location.as_slice())?;
         if let Some(key) = &idempotency {
             t.idempotency.insert(key.as_slice(), event.id.as_bytes())?;
         }

@@ -1,0 +1,26 @@
+# The project's commands. `.ci/run` uses `lint` and `test`.
+.PHONY: run test lint bench setup
+
+CARGO ?= cargo
+
+# Targets every build of this repo may need; rustup does not install them by itself here
+# (RUSTUP_AUTO_INSTALL=0), so each entry point below asks for them explicitly.
+setup:
+	rustup target add wasm32-wasip2
+
+# Builds the host and shows the durable store at work (the README's first command).
+run: setup
+	$(CARGO) run --release -p roomkit -- store demo
+	$(CARGO) run --release -p roomkit -- store timeline demo --newest-first --limit 3
+
+# The whole test suite (the README's second command; CI runs exactly this).
+test: setup
+	$(CARGO) test --workspace
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Benchmarks; results go to BENCHMARKS.md by hand, with the command that produced them.
+bench:
+	$(CARGO) bench -p roomkit-store --bench store
