@@ -47,9 +47,7 @@ pub async fn run(store: &impl ConversationStore) -> Result<()> {
     );
 
     store.mark_all_read(ROOM, "agent-ws").await?;
-    store
-        .commit_event(inbound("Order number is 1234."))
-        .await?;
+    store.commit_event(inbound("Order number is 1234.")).await?;
     let room = store.get_room(ROOM).await?;
     let unread = store.unread_count(ROOM, "agent-ws").await?;
     println!(

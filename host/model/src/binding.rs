@@ -214,7 +214,10 @@ mod tests {
         assert_eq!(json["access"], "read_write");
         assert_eq!(json["direction"], "bidirectional");
         assert_eq!(json["category"], "transport");
-        assert_eq!(json["capabilities"]["media_types"], serde_json::json!(["text"]));
+        assert_eq!(
+            json["capabilities"]["media_types"],
+            serde_json::json!(["text"])
+        );
         assert_eq!(
             serde_json::from_value::<ChannelBinding>(json).unwrap(),
             binding

@@ -219,7 +219,11 @@ impl Content {
     pub fn composite_depth(&self) -> usize {
         match self {
             Content::Composite { parts } => {
-                1 + parts.iter().map(Content::composite_depth).max().unwrap_or(0)
+                1 + parts
+                    .iter()
+                    .map(Content::composite_depth)
+                    .max()
+                    .unwrap_or(0)
             }
             _ => 0,
         }
@@ -251,11 +255,9 @@ fn check_range(field: &'static str, value: f64, min: f64, max: f64) -> Result<()
 /// (`file:`, `javascript:`, relative paths).
 pub fn validate_media_url(field: &'static str, url: &str) -> Result<(), ValidationError> {
     let lower = url.trim_start().to_ascii_lowercase();
-    let scheme_ok = lower.starts_with("http://")
-        || lower.starts_with("https://")
-        || lower.starts_with("data:");
-    let has_host = !(lower.starts_with("http://") && lower.len() == "http://".len())
-        && !(lower.starts_with("https://") && lower.len() == "https://".len());
+    let scheme_ok =
+        lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("data:");
+    let has_host = lower != "http://" && lower != "https://";
     if scheme_ok && has_host && !url.contains("..") {
         Ok(())
     } else {
@@ -280,27 +282,41 @@ mod tests {
     #[test]
     fn every_content_type_round_trips_through_json() {
         round_trip(json!({"type": "text", "body": "hello", "language": "en"}));
-        round_trip(json!({"type": "rich", "body": "**hi**", "format": "html", "plain_text": "hi",
+        round_trip(
+            json!({"type": "rich", "body": "**hi**", "format": "html", "plain_text": "hi",
             "buttons": [{"label": "Yes", "value": "y"}, {"label": "Docs", "url": "https://x.io"}],
-            "quick_replies": [{"label": "No", "value": "n"}]}));
-        round_trip(json!({"type": "media", "url": "https://x.io/a.png", "mime_type": "image/png",
-            "filename": "a.png", "size_bytes": 12, "caption": "a cat"}));
-        round_trip(json!({"type": "location", "latitude": 45.5, "longitude": -73.6,
-            "label": "Office", "address": "1 Main St"}));
-        round_trip(json!({"type": "audio", "url": "https://x.io/a.ogg", "mime_type": "audio/ogg",
-            "duration_seconds": 3.5, "transcript": "hello"}));
-        round_trip(json!({"type": "video", "url": "https://x.io/v.mp4", "mime_type": "video/mp4",
-            "duration_seconds": 10.0, "thumbnail_url": "https://x.io/t.png"}));
+            "quick_replies": [{"label": "No", "value": "n"}]}),
+        );
+        round_trip(
+            json!({"type": "media", "url": "https://x.io/a.png", "mime_type": "image/png",
+            "filename": "a.png", "size_bytes": 12, "caption": "a cat"}),
+        );
+        round_trip(
+            json!({"type": "location", "latitude": 45.5, "longitude": -73.6,
+            "label": "Office", "address": "1 Main St"}),
+        );
+        round_trip(
+            json!({"type": "audio", "url": "https://x.io/a.ogg", "mime_type": "audio/ogg",
+            "duration_seconds": 3.5, "transcript": "hello"}),
+        );
+        round_trip(
+            json!({"type": "video", "url": "https://x.io/v.mp4", "mime_type": "video/mp4",
+            "duration_seconds": 10.0, "thumbnail_url": "https://x.io/t.png"}),
+        );
         round_trip(json!({"type": "composite", "parts": [
             {"type": "text", "body": "a"}, {"type": "media", "url": "data:image/png;base64,AA",
             "mime_type": "image/png"}]}));
         round_trip(json!({"type": "system", "body": "joined", "code": "J1", "data": {"k": 1}}));
-        round_trip(json!({"type": "template", "template_id": "t1", "language": "en",
-            "parameters": {"name": "Ana"}, "body": "Hi Ana"}));
+        round_trip(
+            json!({"type": "template", "template_id": "t1", "language": "en",
+            "parameters": {"name": "Ana"}, "body": "Hi Ana"}),
+        );
         round_trip(json!({"type": "edit", "target_event_id": "e1",
             "new_content": {"type": "text", "body": "fixed"}}));
-        round_trip(json!({"type": "delete", "target_event_id": "e1", "delete_type": "admin",
-            "reason": "spam"}));
+        round_trip(
+            json!({"type": "delete", "target_event_id": "e1", "delete_type": "admin",
+            "reason": "spam"}),
+        );
     }
 
     #[test]

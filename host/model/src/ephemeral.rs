@@ -53,6 +53,9 @@ mod tests {
         };
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(json["type"], "typing_start");
-        assert_eq!(serde_json::from_value::<EphemeralEvent>(json).unwrap(), event);
+        assert_eq!(
+            serde_json::from_value::<EphemeralEvent>(json).unwrap(),
+            event
+        );
     }
 }

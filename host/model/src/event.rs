@@ -170,7 +170,9 @@ impl EventSource {
 }
 
 /// Direction of an event relative to the room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Arrived from outside.
@@ -266,10 +268,26 @@ mod tests {
     #[test]
     fn every_event_type_has_its_snake_case_name() {
         let names = json!([
-            "message", "system", "instruction", "typing", "read_receipt", "delivery_receipt",
-            "presence", "reaction", "edit", "delete", "participant_joined", "participant_left",
-            "participant_identified", "channel_attached", "channel_detached", "channel_muted",
-            "channel_unmuted", "channel_updated", "task_created", "observation"
+            "message",
+            "system",
+            "instruction",
+            "typing",
+            "read_receipt",
+            "delivery_receipt",
+            "presence",
+            "reaction",
+            "edit",
+            "delete",
+            "participant_joined",
+            "participant_left",
+            "participant_identified",
+            "channel_attached",
+            "channel_detached",
+            "channel_muted",
+            "channel_unmuted",
+            "channel_updated",
+            "task_created",
+            "observation"
         ]);
         let types: Vec<EventType> = serde_json::from_value(names.clone()).unwrap();
         assert_eq!(types.len(), 20);

@@ -122,7 +122,10 @@ mod tests {
         let mut o = Observation::new("r", "ai", "angry");
         assert!(o.validate().is_ok());
         o.confidence = 1.5;
-        assert_eq!(o.validate(), Err(ValidationError::ConfidenceOutOfRange(1.5)));
+        assert_eq!(
+            o.validate(),
+            Err(ValidationError::ConfidenceOutOfRange(1.5))
+        );
         o.confidence = f64::NAN;
         assert!(o.validate().is_err());
     }

@@ -187,7 +187,10 @@ mod tests {
     fn malformed_visibility_is_refused_with_the_reason() {
         for bad in ["", "  ", "a,,b", "a,", "a b"] {
             let err = bad.parse::<Visibility>().unwrap_err();
-            assert!(matches!(err, ValidationError::InvalidVisibility { .. }), "{bad:?}");
+            assert!(
+                matches!(err, ValidationError::InvalidVisibility { .. }),
+                "{bad:?}"
+            );
         }
         let err = serde_json::from_str::<Visibility>("\"a,,b\"").unwrap_err();
         assert!(err.to_string().contains("invalid visibility"), "{err}");
@@ -213,8 +216,16 @@ mod tests {
             ("transport", "a,b", "a,b"),
         ];
         for (left, right, expected) in cases {
-            assert_eq!(v(left).intersect(&v(right)), v(expected), "{left} ∩ {right}");
-            assert_eq!(v(right).intersect(&v(left)), v(expected), "{right} ∩ {left}");
+            assert_eq!(
+                v(left).intersect(&v(right)),
+                v(expected),
+                "{left} ∩ {right}"
+            );
+            assert_eq!(
+                v(right).intersect(&v(left)),
+                v(expected),
+                "{right} ∩ {left}"
+            );
         }
     }
 

@@ -8,9 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use roomkit_model::{Content, EventSource, Room, RoomEvent};
-use roomkit_store::{
-    ConversationStore, Durability, EventQuery, SledConfig, SledStore, keys,
-};
+use roomkit_store::{ConversationStore, Durability, EventQuery, SledConfig, SledStore, keys};
 
 struct Settings {
     runs: usize,
@@ -46,7 +44,8 @@ fn raw_insert_rate(n: usize) -> f64 {
     let value = serde_json::to_vec(&sample_event("room", 0)).unwrap();
     let start = Instant::now();
     for i in 0..n as u64 {
-        tree.insert(keys::event("room", i), value.as_slice()).unwrap();
+        tree.insert(keys::event("room", i), value.as_slice())
+            .unwrap();
     }
     n as f64 / start.elapsed().as_secs_f64()
 }
@@ -60,7 +59,10 @@ async fn commit_rate(writers: usize, total: usize, durability: Durability) -> (f
     };
     let store = Arc::new(SledStore::open_with(config).unwrap());
     for w in 0..writers {
-        store.create_room(Room::with_id(format!("room-{w}"))).await.unwrap();
+        store
+            .create_room(Room::with_id(format!("room-{w}")))
+            .await
+            .unwrap();
     }
     let flushes_before = store.flush_count();
     let per_writer = total / writers;
@@ -95,7 +97,10 @@ async fn latest_50_read(size: u64, reads: usize) -> Duration {
     let store = SledStore::open_with(config).unwrap();
     store.create_room(Room::with_id("room")).await.unwrap();
     for n in 0..size {
-        store.commit_event(sample_event("room", n as usize)).await.unwrap();
+        store
+            .commit_event(sample_event("room", n as usize))
+            .await
+            .unwrap();
     }
     store.flush().await.unwrap();
     let query = EventQuery::latest(50);
@@ -113,9 +118,21 @@ async fn latest_50_read(size: u64, reads: usize) -> Duration {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let settings = if quick {
-        Settings { runs: 1, raw_inserts: 5_000, commits_per_level: 1_024, big_room: 10_000, reads: 50 }
+        Settings {
+            runs: 1,
+            raw_inserts: 5_000,
+            commits_per_level: 1_024,
+            big_room: 10_000,
+            reads: 50,
+        }
     } else {
-        Settings { runs: 5, raw_inserts: 50_000, commits_per_level: 12_800, big_room: 100_000, reads: 500 }
+        Settings {
+            runs: 5,
+            raw_inserts: 50_000,
+            commits_per_level: 12_800,
+            big_room: 100_000,
+            reads: 500,
+        }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -124,14 +141,26 @@ fn main() {
         .unwrap();
 
     println!("## Store: group commit and read cost\n");
-    println!("Medians of {} runs. Machine: {} cores.\n", settings.runs, std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "Medians of {} runs. Machine: {} cores.\n",
+        settings.runs,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
 
-    let raw = median((0..settings.runs).map(|_| raw_insert_rate(settings.raw_inserts)).collect());
+    let raw = median(
+        (0..settings.runs)
+            .map(|_| raw_insert_rate(settings.raw_inserts))
+            .collect(),
+    );
     println!("| measurement | value | ratio to sled raw insert (no flush) |");
     println!("|---|---|---|");
     println!("| sled raw insert, no flush, 1 thread | {raw:.0} /s | 1.00 |");
     for writers in [1usize, 16, 128] {
-        let total = if writers == 1 { settings.commits_per_level / 8 } else { settings.commits_per_level };
+        let total = if writers == 1 {
+            settings.commits_per_level / 8
+        } else {
+            settings.commits_per_level
+        };
         let runs: Vec<(f64, f64)> = (0..settings.runs)
             .map(|_| runtime.block_on(commit_rate(writers, total, Durability::Flush)))
             .collect();
@@ -146,10 +175,21 @@ fn main() {
     for writers in [1usize, 128] {
         let rate = median(
             (0..settings.runs)
-                .map(|_| runtime.block_on(commit_rate(writers, settings.commits_per_level, Durability::Buffered)).0)
+                .map(|_| {
+                    runtime
+                        .block_on(commit_rate(
+                            writers,
+                            settings.commits_per_level,
+                            Durability::Buffered,
+                        ))
+                        .0
+                })
                 .collect(),
         );
-        println!("| buffered commits (no flush), {writers} writers | {rate:.0} /s | {:.2} |", rate / raw);
+        println!(
+            "| buffered commits (no flush), {writers} writers | {rate:.0} /s | {:.2} |",
+            rate / raw
+        );
     }
 
     let small = runtime.block_on(latest_50_read(1_000, settings.reads));
@@ -157,7 +197,17 @@ fn main() {
     println!();
     println!("| latest 50 events of a room | median read |");
     println!("|---|---|");
-    println!("| room of 1,000 events | {:.1} µs |", small.as_secs_f64() * 1e6);
-    println!("| room of {} events | {:.1} µs |", settings.big_room, big.as_secs_f64() * 1e6);
-    println!("| ratio big / small | {:.2} |", big.as_secs_f64() / small.as_secs_f64());
+    println!(
+        "| room of 1,000 events | {:.1} µs |",
+        small.as_secs_f64() * 1e6
+    );
+    println!(
+        "| room of {} events | {:.1} µs |",
+        settings.big_room,
+        big.as_secs_f64() * 1e6
+    );
+    println!(
+        "| ratio big / small | {:.2} |",
+        big.as_secs_f64() / small.as_secs_f64()
+    );
 }

@@ -249,6 +249,10 @@ impl ConversationStore for MemoryStore {
         Ok(())
     }
 
+    async fn record_delivery(&self, event: &RoomEvent) -> Result<()> {
+        self.update_event(event).await
+    }
+
     async fn list_events(&self, room_id: &str, query: &EventQuery) -> Result<Vec<RoomEvent>> {
         let inner = self.inner();
         inner.room(room_id)?;
@@ -275,11 +279,10 @@ impl ConversationStore for MemoryStore {
         key: &str,
     ) -> Result<Option<RoomEvent>> {
         let inner = self.inner();
-        let id = inner.idempotency.get(&(
-            room_id.to_owned(),
-            channel_id.to_owned(),
-            key.to_owned(),
-        ));
+        let id =
+            inner
+                .idempotency
+                .get(&(room_id.to_owned(), channel_id.to_owned(), key.to_owned()));
         Ok(id.and_then(|id| inner.event(id)).cloned())
     }
 
@@ -356,10 +359,9 @@ impl ConversationStore for MemoryStore {
         }
         for (channel_type, addresses) in &identity.channel_addresses {
             for address in addresses {
-                inner.addresses.insert(
-                    (channel_type.clone(), address.clone()),
-                    identity.id.clone(),
-                );
+                inner
+                    .addresses
+                    .insert((channel_type.clone(), address.clone()), identity.id.clone());
             }
         }
         inner
@@ -471,11 +473,7 @@ impl ConversationStore for MemoryStore {
     async fn list_observations(&self, room_id: &str) -> Result<Vec<Observation>> {
         let inner = self.inner();
         inner.room(room_id)?;
-        Ok(inner
-            .observations
-            .get(room_id)
-            .cloned()
-            .unwrap_or_default())
+        Ok(inner.observations.get(room_id).cloned().unwrap_or_default())
     }
 
     async fn mark_read(&self, room_id: &str, channel_id: &str, index: u64) -> Result<u64> {

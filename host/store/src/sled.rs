@@ -201,7 +201,11 @@ impl SledStore {
     }
 
     /// The room's cached state, loading it on first use; RoomNotFound if there is no room.
-    fn state_locked<'c>(&self, cache: &'c mut RoomCache, room_id: &str) -> Result<&'c mut RoomState> {
+    fn state_locked<'c>(
+        &self,
+        cache: &'c mut RoomCache,
+        room_id: &str,
+    ) -> Result<&'c mut RoomState> {
         if !cache.contains_key(room_id) {
             let record: Room = get_json(&self.trees.rooms, room_id.as_bytes())?
                 .ok_or_else(|| Error::RoomNotFound(room_id.to_owned()))?;
@@ -221,7 +225,12 @@ impl SledStore {
             event_count: 0,
             last_activity_at: None,
         };
-        for entry in self.trees.events.scan_prefix(keys::room_prefix(&record.id)).rev() {
+        for entry in self
+            .trees
+            .events
+            .scan_prefix(keys::room_prefix(&record.id))
+            .rev()
+        {
             let (key, value) = entry?;
             if state.event_count == 0 {
                 let index = keys::event_index(&key).ok_or_else(|| Error::Corrupt {
@@ -290,7 +299,8 @@ impl SledStore {
             {
                 return Err(Error::EventExists(event.id));
             }
-            t.event_ids.insert(event.id.as_bytes(), location.as_slice())?;
+            t.event_ids
+                .insert(event.id.as_bytes(), location.as_slice())?;
         }
         if status_changed {
             // Written before the event: a crash before the event leaves an active room without the
@@ -324,6 +334,22 @@ impl SledStore {
     fn room_record(&self, room_id: &str) -> Result<Room> {
         get_json(&self.trees.rooms, room_id.as_bytes())?
             .ok_or_else(|| Error::RoomNotFound(room_id.to_owned()))
+    }
+
+    fn update_event_sync(&self, event: &RoomEvent) -> Result<()> {
+        let _room = self.rooms.lock(&event.room_id);
+        let (location, stored) = self
+            .event_by_id(event.id.as_bytes())?
+            .ok_or_else(|| Error::EventNotFound(event.id.clone()))?;
+        if location.as_ref() != keys::event(&event.room_id, event.index).as_slice() {
+            return Err(Error::EventMoved {
+                event_id: event.id.clone(),
+                room_id: stored.room_id,
+                index: stored.index,
+            });
+        }
+        self.trees.events.insert(location, encode(event)?)?;
+        Ok(())
     }
 
     fn delete_room_sync(&self, room_id: &str) -> Result<bool> {
@@ -526,7 +552,8 @@ impl SledStore {
             .transaction(|(identities, addresses)| {
                 for (channel_type, list) in &identity.channel_addresses {
                     for address in list {
-                        addresses.insert(keys::pair(channel_type, address), identity.id.as_bytes())?;
+                        addresses
+                            .insert(keys::pair(channel_type, address), identity.id.as_bytes())?;
                     }
                 }
                 identities.insert(identity.id.as_bytes(), value.as_slice())?;
@@ -536,7 +563,11 @@ impl SledStore {
     }
 
     fn check_address_free(&self, channel_type: &str, address: &str, owner: &str) -> Result<()> {
-        match self.trees.addresses.get(keys::pair(channel_type, address))? {
+        match self
+            .trees
+            .addresses
+            .get(keys::pair(channel_type, address))?
+        {
             Some(holder) if holder.as_ref() != owner.as_bytes() => Err(Error::AddressTaken {
                 channel_type: channel_type.to_owned(),
                 address: address.to_owned(),
@@ -693,25 +724,18 @@ impl ConversationStore for SledStore {
     }
 
     async fn get_event(&self, event_id: &str) -> Result<Option<RoomEvent>> {
-        Ok(self.event_by_id(event_id.as_bytes())?.map(|(_, event)| event))
+        Ok(self
+            .event_by_id(event_id.as_bytes())?
+            .map(|(_, event)| event))
     }
 
     async fn update_event(&self, event: &RoomEvent) -> Result<()> {
-        {
-            let _room = self.rooms.lock(&event.room_id);
-            let (location, stored) = self
-                .event_by_id(event.id.as_bytes())?
-                .ok_or_else(|| Error::EventNotFound(event.id.clone()))?;
-            if location.as_ref() != keys::event(&event.room_id, event.index).as_slice() {
-                return Err(Error::EventMoved {
-                    event_id: event.id.clone(),
-                    room_id: stored.room_id,
-                    index: stored.index,
-                });
-            }
-            self.trees.events.insert(location, encode(event)?)?;
-        }
+        self.update_event_sync(event)?;
         self.durable().await
+    }
+
+    async fn record_delivery(&self, event: &RoomEvent) -> Result<()> {
+        self.update_event_sync(event)
     }
 
     async fn list_events(&self, room_id: &str, query: &EventQuery) -> Result<Vec<RoomEvent>> {
@@ -777,7 +801,10 @@ impl ConversationStore for SledStore {
         room_id: &str,
         participant_id: &str,
     ) -> Result<Option<Participant>> {
-        get_json(&self.trees.participants, &keys::pair(room_id, participant_id))
+        get_json(
+            &self.trees.participants,
+            &keys::pair(room_id, participant_id),
+        )
     }
 
     async fn list_participants(&self, room_id: &str) -> Result<Vec<Participant>> {
@@ -799,7 +826,11 @@ impl ConversationStore for SledStore {
         channel_type: &str,
         address: &str,
     ) -> Result<Option<Identity>> {
-        match self.trees.addresses.get(keys::pair(channel_type, address))? {
+        match self
+            .trees
+            .addresses
+            .get(keys::pair(channel_type, address))?
+        {
             Some(identity_id) => get_json(&self.trees.identities, &identity_id),
             None => Ok(None),
         }

@@ -14,7 +14,7 @@ use crate::{CommitOutcome, EventQuery, Result, RoomFilter};
 /// [`compare_and_set_room`](Self::compare_and_set_room). A commit does not change `updated_at`,
 /// which tracks changes to the room record itself.
 #[async_trait]
-pub trait ConversationStore: Send + Sync + 'static {
+pub trait ConversationStore: Send + Sync + std::fmt::Debug + 'static {
     // --- rooms -------------------------------------------------------------------------------
 
     /// Stores a new room. A room with the same id is [`Error::RoomExists`](crate::Error).
@@ -51,6 +51,11 @@ pub trait ConversationStore: Send + Sync + 'static {
     /// or index.
     async fn update_event(&self, event: &RoomEvent) -> Result<()>;
 
+    /// Like [`update_event`](Self::update_event) for delivery outcomes (status, delivery
+    /// results), without waiting for the flush: the outcome of the last moments before a crash
+    /// may be lost, the event itself never is. Keeps a second flush off every message's path.
+    async fn record_delivery(&self, event: &RoomEvent) -> Result<()>;
+
     /// Events of a room by index, filtered and paged per the query.
     async fn list_events(&self, room_id: &str, query: &EventQuery) -> Result<Vec<RoomEvent>>;
 
@@ -82,8 +87,11 @@ pub trait ConversationStore: Send + Sync + 'static {
     async fn put_participant(&self, participant: &Participant) -> Result<()>;
 
     /// A participant of a room.
-    async fn get_participant(&self, room_id: &str, participant_id: &str)
-    -> Result<Option<Participant>>;
+    async fn get_participant(
+        &self,
+        room_id: &str,
+        participant_id: &str,
+    ) -> Result<Option<Participant>>;
 
     /// All participants of a room, by id.
     async fn list_participants(&self, room_id: &str) -> Result<Vec<Participant>>;

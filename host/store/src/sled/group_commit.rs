@@ -94,7 +94,11 @@ impl GroupCommit {
     pub(crate) fn stop(&self) {
         self.shared.state().shutdown = true;
         self.shared.wake.notify_one();
-        let handle = self.flusher.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let handle = self
+            .flusher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(handle) = handle {
             let _ = handle.join();
         }

@@ -5,24 +5,39 @@ use sled::{Db, Tree};
 /// Each tree's name and what it maps, as documented in `docs/storage.md`.
 pub const TREES: &[(&str, &str)] = &[
     ("roomid_room", "room_id → Room (JSON)"),
-    ("roomid_index_event", "room_id 0xFF index u64 BE → RoomEvent (JSON)"),
+    (
+        "roomid_index_event",
+        "room_id 0xFF index u64 BE → RoomEvent (JSON)",
+    ),
     ("eventid_roomindex", "event_id → room_id 0xFF index u64 BE"),
     (
         "roomid_channelid_idemkey_eventid",
         "room_id 0xFF channel_id 0xFF idempotency_key → event_id",
     ),
-    ("roomid_channelid_binding", "room_id 0xFF channel_id → ChannelBinding (JSON)"),
+    (
+        "roomid_channelid_binding",
+        "room_id 0xFF channel_id → ChannelBinding (JSON)",
+    ),
     ("channelid_roomid", "channel_id 0xFF room_id → (empty)"),
     (
         "roomid_participantid_participant",
         "room_id 0xFF participant_id → Participant (JSON)",
     ),
-    ("participantid_roomid", "participant_id 0xFF room_id → (empty)"),
+    (
+        "participantid_roomid",
+        "participant_id 0xFF room_id → (empty)",
+    ),
     ("identityid_identity", "identity_id → Identity (JSON)"),
-    ("channeltype_address_identityid", "channel_type 0xFF address → identity_id"),
+    (
+        "channeltype_address_identityid",
+        "channel_type 0xFF address → identity_id",
+    ),
     ("roomid_seq_task", "room_id 0xFF seq u64 BE → Task (JSON)"),
     ("taskid_roomseq", "task_id → room_id 0xFF seq u64 BE"),
-    ("roomid_seq_observation", "room_id 0xFF seq u64 BE → Observation (JSON)"),
+    (
+        "roomid_seq_observation",
+        "room_id 0xFF seq u64 BE → Observation (JSON)",
+    ),
     ("plugin_key_value", "plugin 0xFF key → value bytes"),
 ];
 

@@ -9,7 +9,11 @@ use roomkit_store::{ConversationStore, EventQuery};
 
 use crate::support::Backend;
 
-async fn commit_concurrently(store: Arc<dyn ConversationStore>, room_id: &str, n: usize) -> Vec<u64> {
+async fn commit_concurrently(
+    store: Arc<dyn ConversationStore>,
+    room_id: &str,
+    n: usize,
+) -> Vec<u64> {
     let tasks: Vec<_> = (0..n)
         .map(|i| {
             let store = Arc::clone(&store);

@@ -110,7 +110,11 @@ async fn acknowledged_events_survive_sigkill() {
             .await
             .unwrap();
         let indexes: Vec<u64> = events.iter().map(|e| e.index).collect();
-        assert_eq!(indexes, (0..room.event_count).collect::<Vec<u64>>(), "round {round}");
+        assert_eq!(
+            indexes,
+            (0..room.event_count).collect::<Vec<u64>>(),
+            "round {round}"
+        );
         assert_eq!(room.latest_index, room.event_count.checked_sub(1));
         assert!(room.event_count >= acknowledged.len() as u64);
     }

@@ -1,4 +1,5 @@
 //! Integration tests of the store: one binary, one module per concern.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod concurrency;
 mod contract;

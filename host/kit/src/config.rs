@@ -1,0 +1,34 @@
+use std::collections::HashSet;
+use std::time::Duration;
+
+use roomkit_model::RateLimit;
+
+/// Limits and defaults of the orchestrator (seed 001's `RoomKit(...)` parameters).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KitConfig {
+    /// Responders are not asked once `trigger.chain_depth + 1 >= max_chain_depth`.
+    pub max_chain_depth: u32,
+    /// Bounds everything up to the commit of an inbound message.
+    pub process_timeout: Duration,
+    /// Bounds identity resolution; expiry counts as unknown.
+    pub identity_timeout: Duration,
+    /// Token bucket per inbound channel; an empty bucket blocks with `rate_limited`.
+    pub inbound_rate_limit: Option<RateLimit>,
+    /// Resolve identities only for these channel types (all when `None`).
+    pub identity_channel_types: Option<HashSet<String>>,
+    /// How many recent events a room context offers.
+    pub context_events: usize,
+}
+
+impl Default for KitConfig {
+    fn default() -> Self {
+        KitConfig {
+            max_chain_depth: 5,
+            process_timeout: Duration::from_secs(30),
+            identity_timeout: Duration::from_secs(10),
+            inbound_rate_limit: None,
+            identity_channel_types: None,
+            context_events: crate::context::DEFAULT_CONTEXT_EVENTS,
+        }
+    }
+}

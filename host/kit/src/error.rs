@@ -1,0 +1,47 @@
+use thiserror::Error;
+
+/// Result of a kit operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a kit operation failed. Refusals that the spec models as *blocked* results (rate limits,
+/// closed rooms, hook blocks) are not errors: they come back in an
+/// [`InboundResult`](crate::InboundResult).
+#[derive(Debug, Error)]
+pub enum Error {
+    /// No channel with this id is registered.
+    #[error("channel_not_registered: no channel {0:?} is registered")]
+    ChannelNotRegistered(String),
+    /// A channel with this id is registered already.
+    #[error("channel {0:?} is registered already")]
+    ChannelExists(String),
+    /// No room with this id.
+    #[error("room {0:?} not found")]
+    RoomNotFound(String),
+    /// The channel is not attached to the room.
+    #[error("channel {channel_id:?} is not attached to room {room_id:?}")]
+    NotAttached {
+        /// The room.
+        room_id: String,
+        /// The channel.
+        channel_id: String,
+    },
+    /// The room's state does not allow the operation.
+    #[error("room {room_id:?} is {status}; cannot {action}")]
+    InvalidTransition {
+        /// The room.
+        room_id: String,
+        /// Its current status.
+        status: &'static str,
+        /// What was asked.
+        action: &'static str,
+    },
+    /// A message or record breaks a rule of the data model.
+    #[error("invalid input: {0}")]
+    Invalid(#[from] roomkit_model::ValidationError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] roomkit_store::Error),
+    /// The kit was closed.
+    #[error("the kit is closed")]
+    Closed,
+}

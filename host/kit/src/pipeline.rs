@@ -1,0 +1,569 @@
+//! The inbound pipeline (SPEC §2): `process_inbound`, `send_event`, and the pass every event
+//! goes through — lock, status gate, idempotency, BEFORE_BROADCAST hooks, write gate, commit,
+//! delivery in the room's lane, and the drain of intelligence responses.
+
+mod delivery;
+mod events;
+mod identity;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use roomkit_model::{
+    Access, Content, EventSource, EventStatus, EventType, FrameworkEventType, Metadata,
+    Observation, Room, RoomEvent, Task, Visibility,
+};
+
+use crate::channel::{Channel, Response};
+use crate::context::RoomContext;
+use crate::framework::FrameworkEvent;
+use crate::hooks::{HookTrigger, InjectedEvent};
+use crate::kit::bindings::{KIT_NAMESPACE, detached_key};
+use crate::kit::{AttachOptions, Inner, RoomKit};
+use crate::locks::{RoomGuard, lock_scope};
+use crate::{Error, InboundMessage, InboundResult, Result};
+use delivery::DeliveryReport;
+use identity::Identified;
+
+/// Side effects of hooks, kept also when the event is blocked.
+#[derive(Debug, Default)]
+struct Effects {
+    injected: Vec<InjectedEvent>,
+    tasks: Vec<Task>,
+    observations: Vec<Observation>,
+}
+
+/// An event that passed steps 8–12 under its room's lock, ready to commit.
+struct Ready {
+    guard: RoomGuard,
+    ctx: Arc<RoomContext>,
+    event: RoomEvent,
+    effects: Effects,
+}
+
+enum Gate {
+    /// Nothing stored (closed room, identity block, duplicate).
+    Done(InboundResult),
+    Ready(Ready),
+}
+
+/// Work left after an event's delivery: answers to process and depth-limit records to store.
+#[derive(Debug, Clone)]
+pub(crate) enum Followup {
+    Response {
+        trigger: RoomEvent,
+        responder: String,
+        response: Response,
+    },
+    DepthLimit {
+        trigger: RoomEvent,
+        responder: String,
+    },
+}
+
+/// What one pass did.
+struct PassReport {
+    event: RoomEvent,
+    delivery: DeliveryReport,
+}
+
+/// How to send an event from a channel attached to a room.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SendOptions {
+    /// The event type (edits and deletes are recognised from their content).
+    pub event_type: Option<EventType>,
+    /// Who may see it.
+    pub visibility: Option<Visibility>,
+    /// Who it is addressed to.
+    pub addressed_to: Option<Vec<String>>,
+    /// The thread it belongs to.
+    pub parent_event_id: Option<String>,
+    /// Deduplication key.
+    pub idempotency_key: Option<String>,
+    /// The participant sending it.
+    pub participant_id: Option<String>,
+    /// Chain depth, for automations.
+    pub chain_depth: u32,
+    /// Free-form data.
+    pub metadata: Metadata,
+}
+
+fn block(event: &mut RoomEvent, by: &str) {
+    event.status = EventStatus::Blocked;
+    event.blocked_by = Some(by.to_owned());
+}
+
+impl RoomKit {
+    /// Runs an inbound message through the pipeline (SPEC §2) and returns what happened.
+    /// Refusals (rate limit, closed room, hooks, gates) are blocked results, not errors; an
+    /// unknown channel is [`Error::ChannelNotRegistered`].
+    pub async fn process_inbound(&self, message: InboundMessage) -> Result<InboundResult> {
+        lock_scope(Arc::clone(&self.inner).process_inbound(message)).await
+    }
+
+    /// Sends an event from a channel attached to a room (an agent's reply, a system notice):
+    /// the same pass as inbound messages, without routing or identity resolution.
+    pub async fn send_event(
+        &self,
+        room_id: &str,
+        channel_id: &str,
+        content: Content,
+        options: SendOptions,
+    ) -> Result<InboundResult> {
+        lock_scope(Arc::clone(&self.inner).send_event(room_id, channel_id, content, options)).await
+    }
+}
+
+impl Inner {
+    async fn process_inbound(self: Arc<Self>, message: InboundMessage) -> Result<InboundResult> {
+        self.check_open()?;
+        message.content.validate()?;
+        if let Some(visibility) = &message.visibility {
+            visibility.refuse_internal("inbound messages")?;
+        }
+        if let Some(limit) = &self.config.inbound_rate_limit
+            && !self
+                .inbound_limits
+                .get(&message.channel_id, limit)
+                .try_acquire()
+        {
+            self.emit(
+                FrameworkEvent::new(FrameworkEventType::RoomRefusedEvent)
+                    .channel(message.channel_id.clone())
+                    .with("reason", "rate_limited"),
+            );
+            return Ok(InboundResult::refused("rate_limited"));
+        }
+        let channel = self.channel(&message.channel_id)?;
+        let prepared = tokio::time::timeout(
+            self.config.process_timeout,
+            self.prepare_inbound(&message, &channel),
+        )
+        .await;
+        let ready = match prepared {
+            Err(_) => {
+                self.emit(
+                    FrameworkEvent::new(FrameworkEventType::ProcessTimeout)
+                        .channel(message.channel_id.clone())
+                        .with("timeout_ms", self.config.process_timeout.as_millis() as u64),
+                );
+                return Ok(InboundResult::refused("process_timeout"));
+            }
+            Ok(gate) => match gate? {
+                Gate::Done(result) => return Ok(result),
+                Gate::Ready(ready) => ready,
+            },
+        };
+        self.run_to_end(ready).await
+    }
+
+    async fn send_event(
+        self: Arc<Self>,
+        room_id: &str,
+        channel_id: &str,
+        content: Content,
+        options: SendOptions,
+    ) -> Result<InboundResult> {
+        self.check_open()?;
+        content.validate()?;
+        let channel = self.channel(channel_id)?;
+        let room = self.room(room_id).await?;
+        let source = EventSource {
+            participant_id: options.participant_id.clone(),
+            direction: roomkit_model::Direction::Outbound,
+            ..EventSource::inbound(channel_id, channel.channel_type())
+        };
+        let mut event = RoomEvent::new(room_id, source, content);
+        event.event_type = events::event_type_for(&event.content, options.event_type);
+        event.visibility = options.visibility.unwrap_or_default();
+        event.addressed_to = options.addressed_to;
+        event.idempotency_key = options.idempotency_key;
+        event.chain_depth = options.chain_depth;
+        event.metadata = options.metadata;
+        event.parent_event_id = self
+            .thread_root(room_id, options.parent_event_id.as_deref())
+            .await?;
+        let ctx =
+            RoomContext::load(Arc::clone(&self.store), room, self.config.context_events).await?;
+        match self.gate_and_hooks(event, ctx).await? {
+            Gate::Done(result) => Ok(result),
+            Gate::Ready(ready) => self.run_to_end(ready).await,
+        }
+    }
+
+    /// Commits the first event, delivers it and drains the answers it provokes.
+    async fn run_to_end(self: &Arc<Self>, ready: Ready) -> Result<InboundResult> {
+        let first = self.commit_and_deliver(ready).await?;
+        let mut result = InboundResult {
+            blocked: first.event.is_blocked(),
+            reason: first.event.blocked_by.clone(),
+            delivery_results: first.delivery.results.clone(),
+            unavailable_targets: first.delivery.unavailable.clone(),
+            ..InboundResult::default()
+        };
+        let followups = first.delivery.followups.clone();
+        result.event = Some(first.event);
+        self.drain(followups, &mut result.response_events).await?;
+        Ok(result)
+    }
+
+    /// Steps 4–12 for an inbound message.
+    async fn prepare_inbound(
+        &self,
+        message: &InboundMessage,
+        channel: &Arc<dyn Channel>,
+    ) -> Result<Gate> {
+        let room = self.route(message, channel).await?;
+        let ctx =
+            RoomContext::load(Arc::clone(&self.store), room, self.config.context_events).await?;
+        let mut event = self
+            .build_inbound_event(message, channel.channel_type(), &ctx.room.id)
+            .await?;
+        match self.identify(message, channel, &ctx, &mut event).await? {
+            Identified::Continue => {}
+            Identified::Refused(result) => return Ok(Gate::Done(*result)),
+        }
+        self.gate_and_hooks(event, ctx).await
+    }
+
+    /// Step 4: the room for an inbound message, created and bound when needed.
+    async fn route(&self, message: &InboundMessage, channel: &Arc<dyn Channel>) -> Result<Room> {
+        let attach_sender = || AttachOptions {
+            participant_id: Some(message.sender_id.clone()),
+            ..AttachOptions::default()
+        };
+        let room_id = match &message.room_id {
+            Some(room_id) => room_id.clone(),
+            None => match self
+                .router
+                .route(message, channel.channel_type(), self.store.as_ref())
+                .await?
+            {
+                Some(room_id) => room_id,
+                None => {
+                    let room = self.create_room_record(Room::new()).await?;
+                    self.attach(&room.id, &message.channel_id, attach_sender())
+                        .await?;
+                    return self.room(&room.id).await;
+                }
+            },
+        };
+        match self.store.get_room(&room_id).await? {
+            None => {
+                let room = match self.create_room_record(Room::with_id(&room_id)).await {
+                    Ok(room) => room,
+                    // Another message created it first.
+                    Err(Error::Store(roomkit_store::Error::RoomExists(_))) => {
+                        self.room(&room_id).await?
+                    }
+                    Err(err) => return Err(err),
+                };
+                if self
+                    .store
+                    .get_binding(&room.id, &message.channel_id)
+                    .await?
+                    .is_none()
+                {
+                    self.attach(&room.id, &message.channel_id, attach_sender())
+                        .await?;
+                }
+                Ok(room)
+            }
+            Some(room) => {
+                let bound = self
+                    .store
+                    .get_binding(&room.id, &message.channel_id)
+                    .await?;
+                let detached = self
+                    .store
+                    .kv_get(KIT_NAMESPACE, &detached_key(&room.id, &message.channel_id))
+                    .await?
+                    .is_some();
+                if bound.is_none() && !detached && !room.is_closed() {
+                    self.attach(&room.id, &message.channel_id, AttachOptions::default())
+                        .await?;
+                }
+                Ok(room)
+            }
+        }
+    }
+
+    /// Steps 8–12: lock, timers and status gate, idempotency, hooks, write gate.
+    async fn gate_and_hooks(&self, event: RoomEvent, mut ctx: RoomContext) -> Result<Gate> {
+        let guard = self.locks.lock(&event.room_id).await;
+        let room = self.room(&event.room_id).await?;
+        let room = self.apply_due_timers(room).await?;
+        if room.is_closed() {
+            self.emit(
+                FrameworkEvent::new(FrameworkEventType::RoomRefusedEvent)
+                    .room(room.id.clone())
+                    .channel(event.source.channel_id.clone())
+                    .with("reason", "room_closed"),
+            );
+            return Ok(Gate::Done(InboundResult::refused("room_closed")));
+        }
+        ctx.room = room;
+        if let Some(key) = &event.idempotency_key
+            && let Some(original) = self
+                .store
+                .find_by_idempotency_key(&event.room_id, &event.source.channel_id, key)
+                .await?
+        {
+            return Ok(Gate::Done(InboundResult {
+                blocked: original.is_blocked(),
+                reason: original.blocked_by.clone(),
+                duplicate: true,
+                event: Some(original),
+                ..InboundResult::default()
+            }));
+        }
+        let ctx = Arc::new(ctx);
+        let outcome = self
+            .hooks
+            .run_sync(HookTrigger::BeforeBroadcast, event, &ctx)
+            .await;
+        for _ in &outcome.failures {
+            self.hooks
+                .spawn_async(HookTrigger::OnError, &outcome.event, &ctx);
+        }
+        let mut event = outcome.event;
+        let effects = Effects {
+            injected: outcome.injected,
+            tasks: outcome.tasks,
+            observations: outcome.observations,
+        };
+        if let Some((hook, _reason)) = &outcome.blocked {
+            block(&mut event, hook);
+        } else if let Some(reason) = self.write_gate(&mut event).await? {
+            block(&mut event, reason);
+        } else if let Some(reason) = self.check_edit_delete(&event).await? {
+            block(&mut event, reason);
+        }
+        Ok(Gate::Ready(Ready {
+            guard,
+            ctx,
+            event,
+            effects,
+        }))
+    }
+
+    /// Step 12: the source binding must exist, may write and is not muted; the event's
+    /// visibility narrows to the binding's.
+    async fn write_gate(&self, event: &mut RoomEvent) -> Result<Option<&'static str>> {
+        let binding = self
+            .store
+            .get_binding(&event.room_id, &event.source.channel_id)
+            .await?;
+        Ok(match binding {
+            None => Some("source_unbound"),
+            Some(b) if matches!(b.access, Access::ReadOnly | Access::None) => {
+                Some("source_read_only")
+            }
+            Some(b) if b.muted => Some("source_muted"),
+            Some(b) => {
+                event.visibility = event.visibility.intersect(&b.visibility);
+                None
+            }
+        })
+    }
+
+    /// Steps 13–16: commit, plan under the lock, deliver in the lane, then side effects.
+    async fn commit_and_deliver(self: &Arc<Self>, ready: Ready) -> Result<PassReport> {
+        let Ready {
+            guard,
+            ctx,
+            event,
+            effects,
+        } = ready;
+        let event = self.store.commit_event(event).await?.event;
+        let mut lane = Vec::new();
+        if event.is_blocked() {
+            self.emit(
+                FrameworkEvent::new(FrameworkEventType::EventBlocked)
+                    .room(event.room_id.clone())
+                    .event(event.id.clone())
+                    .with("reason", event.blocked_by.clone().unwrap_or_default()),
+            );
+        } else {
+            self.apply_edit_delete(&event).await?;
+            let targets = self.plan_targets(&event, &ctx);
+            lane.push((event.clone(), targets, self.lanes.ticket(&event.room_id)));
+        }
+        for injected in effects.injected {
+            let committed = self.commit_injected(&event, injected.clone()).await?;
+            let targets: Vec<_> = ctx
+                .bindings
+                .iter()
+                .filter(|b| injected.target_channel_ids.contains(&b.channel_id))
+                .cloned()
+                .collect();
+            lane.push((
+                committed.clone(),
+                targets,
+                self.lanes.ticket(&event.room_id),
+            ));
+        }
+        drop(guard);
+
+        let mut handles = Vec::with_capacity(lane.len());
+        for (target_event, targets, ticket) in lane {
+            let inner = Arc::clone(self);
+            let ctx = Arc::clone(&ctx);
+            // Spawned, so a caller that gives up cannot leave the lane stuck or the event
+            // undelivered.
+            handles.push(tokio::spawn(async move {
+                let _turn = ticket.turn().await;
+                inner.deliver_all(target_event, &ctx, targets).await
+            }));
+        }
+        let mut reports = Vec::with_capacity(handles.len());
+        for handle in handles {
+            reports.push(handle.await.map_err(|e| {
+                Error::Store(roomkit_store::Error::Backend(format!(
+                    "delivery task failed: {e}"
+                )))
+            })??);
+        }
+        let mut primary = if event.is_blocked() {
+            None
+        } else {
+            Some(reports.remove(0))
+        };
+        let mut tasks = effects.tasks;
+        let mut observations = effects.observations;
+        for report in primary.iter_mut().chain(reports.iter_mut()) {
+            tasks.append(&mut report.1.tasks);
+            observations.append(&mut report.1.observations);
+        }
+        self.persist_side_effects(&event, &ctx, tasks, observations)
+            .await?;
+        let (event, delivery) = match primary {
+            Some((event, delivery)) => {
+                self.hooks
+                    .spawn_async(HookTrigger::AfterBroadcast, &event, &ctx);
+                self.emit(
+                    FrameworkEvent::new(FrameworkEventType::EventProcessed)
+                        .room(event.room_id.clone())
+                        .event(event.id.clone()),
+                );
+                (event, delivery)
+            }
+            None => (event, DeliveryReport::default()),
+        };
+        Ok(PassReport { event, delivery })
+    }
+
+    /// Commits an event a hook injected: its own index, visible per the hook's choice.
+    async fn commit_injected(
+        &self,
+        trigger: &RoomEvent,
+        injected: InjectedEvent,
+    ) -> Result<RoomEvent> {
+        let source = EventSource {
+            direction: roomkit_model::Direction::Outbound,
+            ..EventSource::inbound("roomkit", "system")
+        };
+        let mut event = RoomEvent::new(&trigger.room_id, source, injected.content);
+        event.event_type = events::event_type_for(&event.content, None);
+        event.visibility = injected.visibility;
+        event.responds_to = Some(trigger.id.clone());
+        event.chain_depth = trigger.chain_depth;
+        Ok(self.store.commit_event(event).await?.event)
+    }
+
+    async fn persist_side_effects(
+        &self,
+        event: &RoomEvent,
+        ctx: &Arc<RoomContext>,
+        tasks: Vec<Task>,
+        observations: Vec<Observation>,
+    ) -> Result<()> {
+        for mut task in tasks {
+            task.room_id = event.room_id.clone();
+            self.store.add_task(&task).await?;
+            let mut data = Metadata::new();
+            data.insert("task_id".into(), task.id.clone().into());
+            data.insert("title".into(), task.title.clone().into());
+            let notice = crate::kit::lifecycle_event(&event.room_id, "task_created", data);
+            self.hooks
+                .spawn_async(HookTrigger::OnTaskCreated, &notice, ctx);
+        }
+        for mut observation in observations {
+            observation.room_id = event.room_id.clone();
+            if let Err(err) = observation.validate() {
+                tracing::warn!(%err, room = %event.room_id, "dropping an invalid observation");
+                continue;
+            }
+            self.store.add_observation(&observation).await?;
+        }
+        Ok(())
+    }
+
+    /// Processes answers and depth-limit records until the cascade is done.
+    async fn drain(
+        self: &Arc<Self>,
+        followups: Vec<Followup>,
+        out: &mut Vec<RoomEvent>,
+    ) -> Result<()> {
+        let mut queue: VecDeque<Followup> = followups.into();
+        while let Some(followup) = queue.pop_front() {
+            match followup {
+                Followup::Response {
+                    trigger,
+                    responder,
+                    response,
+                } => {
+                    let room = self.room(&trigger.room_id).await?;
+                    let ctx = RoomContext::load(
+                        Arc::clone(&self.store),
+                        room,
+                        self.config.context_events,
+                    )
+                    .await?;
+                    let event = events::response_event(&trigger, &responder, &ctx, response);
+                    if let Gate::Ready(ready) = self.gate_and_hooks(event, ctx).await? {
+                        let report = self.commit_and_deliver(ready).await?;
+                        queue.extend(report.delivery.followups);
+                        out.push(report.event);
+                    }
+                }
+                Followup::DepthLimit { trigger, responder } => {
+                    self.record_depth_limit(&trigger, &responder).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores the blocked `event_chain_depth_limit` record and its observation instead of asking
+    /// the responder.
+    async fn record_depth_limit(&self, trigger: &RoomEvent, responder: &str) -> Result<()> {
+        let _guard = self.locks.lock(&trigger.room_id).await;
+        let record = events::depth_limit_event(trigger, responder, self.config.max_chain_depth);
+        let record = self.store.commit_event(record).await?.event;
+        let mut observation = Observation::new(
+            &trigger.room_id,
+            responder,
+            format!(
+                "chain depth limit {} reached: {responder} was not asked to answer event {}",
+                self.config.max_chain_depth, trigger.id
+            ),
+        );
+        observation.category = "chain_depth_limit".into();
+        self.store.add_observation(&observation).await?;
+        self.emit(
+            FrameworkEvent::new(FrameworkEventType::ChainDepthExceeded)
+                .room(trigger.room_id.clone())
+                .event(record.id.clone())
+                .channel(responder)
+                .with("chain_depth", trigger.chain_depth + 1),
+        );
+        self.emit(
+            FrameworkEvent::new(FrameworkEventType::EventBlocked)
+                .room(trigger.room_id.clone())
+                .event(record.id)
+                .with("reason", "event_chain_depth_limit"),
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,158 @@
+//! Order and isolation under concurrency (issue acceptance 2 and 3).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use roomkit_kit::{HookResult, HookSpec, HookTrigger, InboundMessage};
+use roomkit_model::RoomEvent;
+
+use crate::support::{FnHook, SlowHook, setup, text_caps};
+
+fn index_of_body(body: &str) -> usize {
+    body.trim_start_matches('m').parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundred_concurrent_messages_into_one_room_are_gap_free_and_delivered_in_index_order() {
+    let s = setup();
+    s.transport("sms", "sms", text_caps());
+    let a = s.transport("a", "email", text_caps());
+    let b = s.transport("b", "websocket", text_caps());
+    s.room("r", &["sms", "a", "b"]).await;
+    let tasks: Vec<_> = (0..100)
+        .map(|n| {
+            let kit = s.kit.clone();
+            tokio::spawn(async move {
+                kit.process_inbound(InboundMessage::text("sms", "+1", format!("m{n}")).in_room("r"))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut indexes = Vec::new();
+    let mut index_by_body = std::collections::HashMap::new();
+    for task in tasks {
+        let event = task.await.unwrap().event.unwrap();
+        index_by_body.insert(
+            match &event.content {
+                roomkit_model::Content::Text { body, .. } => index_of_body(body),
+                _ => unreachable!(),
+            },
+            event.index,
+        );
+        indexes.push(event.index);
+    }
+    indexes.sort_unstable();
+    assert_eq!(indexes, (0..100).collect::<Vec<u64>>());
+    for target in [&a, &b] {
+        let received: Vec<u64> = target
+            .bodies()
+            .iter()
+            .map(|body| index_by_body[&index_of_body(body)])
+            .collect();
+        assert_eq!(
+            received,
+            (0..100).collect::<Vec<u64>>(),
+            "each target sees index order"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_messages_over_a_hundred_rooms_keep_per_room_order() {
+    let s = setup();
+    s.transport("sms", "sms", text_caps());
+    let sink = s.transport("sink", "email", text_caps());
+    for r in 0..100 {
+        s.room(&format!("room-{r}"), &["sms", "sink"]).await;
+    }
+    let tasks: Vec<_> = (0..100)
+        .map(|r| {
+            let kit = s.kit.clone();
+            tokio::spawn(async move {
+                for n in 0..10 {
+                    kit.process_inbound(
+                        InboundMessage::text("sms", "+1", format!("m{n}"))
+                            .in_room(format!("room-{r}")),
+                    )
+                    .await
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let sent = sink.sent();
+    assert_eq!(sent.len(), 1000);
+    for r in 0..100 {
+        let room = format!("room-{r}");
+        let order: Vec<u64> = sent
+            .iter()
+            .filter(|e| e.room_id == room)
+            .map(|e| e.index)
+            .collect();
+        assert_eq!(order, (0..10).collect::<Vec<u64>>(), "{room}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_hook_in_one_room_does_not_stall_other_rooms() {
+    let s = setup();
+    s.transport("sms", "sms", text_caps());
+    let sink = s.transport("sink", "email", text_caps());
+    s.room("slow", &["sms", "sink"]).await;
+    s.room("fast", &["sms", "sink"]).await;
+    s.kit.add_room_hook(
+        "slow",
+        HookSpec::new("sleepy", HookTrigger::BeforeBroadcast),
+        Arc::new(SlowHook(Duration::from_millis(800))),
+    );
+    let kit = s.kit.clone();
+    let slow = tokio::spawn(async move {
+        kit.process_inbound(InboundMessage::text("sms", "+1", "slow one").in_room("slow"))
+            .await
+            .unwrap()
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let started = std::time::Instant::now();
+    for n in 0..20 {
+        s.say("fast", "sms", "+1", &format!("m{n}")).await;
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(700),
+        "fast room waited for the slow one"
+    );
+    assert!(!slow.is_finished());
+    let slow = slow.await.unwrap();
+    assert!(!slow.blocked, "the slow event is still processed");
+    assert_eq!(
+        sink.sent().iter().filter(|e| e.room_id == "slow").count(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_provider_or_hook_never_loses_the_event() {
+    let s = setup();
+    s.transport("sms", "sms", text_caps());
+    let broken = s.transport("broken", "email", text_caps());
+    let fine = s.transport("fine", "email", text_caps());
+    broken.fail_always(true);
+    broken.delay(20);
+    s.room("r", &["sms", "broken", "fine"]).await;
+    s.kit.add_hook(
+        HookSpec::new("panicky", HookTrigger::BeforeBroadcast),
+        Arc::new(FnHook(|_: &RoomEvent| {
+            Err(roomkit_kit::HookError::new("bad day"))
+        })),
+    );
+    for n in 0..10 {
+        let result = s.say("r", "sms", "+1", &format!("m{n}")).await;
+        assert!(!result.blocked);
+    }
+    assert_eq!(fine.bodies().len(), 10);
+    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 10);
+    let _ = HookResult::allow();
+}

@@ -1,0 +1,362 @@
+//! SPEC §2 step 15–16 and §3: transcoding, max_length, circuit breaker, retry, rate limit,
+//! delivery results.
+
+use std::time::Duration;
+
+use roomkit_kit::{AttachOptions, InboundMessage};
+use roomkit_model::{
+    ChannelCapabilities, Content, DeliveryStatus, EventStatus, FrameworkEventType, RateLimit,
+    RetryPolicy,
+};
+
+use crate::support::{rich_caps, setup, text_caps};
+
+/// Sends each content from a rich channel to a text-only one and returns what arrived.
+async fn transcoded(contents: Vec<Content>) -> Vec<String> {
+    let s = setup();
+    s.transport("rich", "whatsapp", rich_caps());
+    let sms = s.transport("sms", "sms", text_caps());
+    s.room("r", &["rich", "sms"]).await;
+    for content in contents {
+        let result = s
+            .kit
+            .process_inbound(InboundMessage::new("rich", "u", content).in_room("r"))
+            .await
+            .unwrap();
+        assert!(!result.blocked, "{:?}", result.reason);
+    }
+    sms.bodies()
+}
+
+fn media(caption: Option<&str>, filename: Option<&str>) -> Content {
+    Content::Media {
+        url: "https://x.io/a.png".into(),
+        mime_type: "image/png".into(),
+        filename: filename.map(Into::into),
+        size_bytes: None,
+        caption: caption.map(Into::into),
+    }
+}
+
+#[tokio::test]
+async fn transcoding_to_a_text_only_target_uses_the_exact_strings() {
+    let bodies = transcoded(vec![
+        Content::Rich {
+            body: "**hi**".into(),
+            format: roomkit_model::RichFormat::Markdown,
+            plain_text: Some("hi".into()),
+            buttons: vec![],
+            quick_replies: vec![],
+        },
+        Content::Rich {
+            body: "<b>no plain</b>".into(),
+            format: roomkit_model::RichFormat::Html,
+            plain_text: None,
+            buttons: vec![],
+            quick_replies: vec![],
+        },
+        media(Some("a cat"), Some("cat.png")),
+        media(None, Some("cat.png")),
+        media(None, None),
+        Content::Audio {
+            url: "https://x.io/v.ogg".into(),
+            mime_type: "audio/ogg".into(),
+            duration_seconds: None,
+            transcript: Some("call me".into()),
+        },
+        Content::Audio {
+            url: "https://x.io/v.ogg".into(),
+            mime_type: "audio/ogg".into(),
+            duration_seconds: None,
+            transcript: None,
+        },
+        Content::Video {
+            url: "https://x.io/v.mp4".into(),
+            mime_type: "video/mp4".into(),
+            duration_seconds: None,
+            thumbnail_url: None,
+        },
+        Content::Location {
+            latitude: 45.5,
+            longitude: -73.6,
+            label: Some("Office".into()),
+            address: None,
+        },
+        Content::Location {
+            latitude: 45.5,
+            longitude: -73.6,
+            label: None,
+            address: None,
+        },
+        Content::Template {
+            template_id: "t1".into(),
+            language: "en".into(),
+            parameters: Default::default(),
+            body: Some("Your code is 1234".into()),
+        },
+        Content::Template {
+            template_id: "t1".into(),
+            language: "en".into(),
+            parameters: Default::default(),
+            body: None,
+        },
+        Content::Composite {
+            parts: vec![Content::text("look"), media(Some("a cat"), None)],
+        },
+    ])
+    .await;
+    assert_eq!(
+        bodies,
+        vec![
+            "hi",
+            "<b>no plain</b>",
+            "[Media: a cat]",
+            "[Media: cat.png]",
+            "[Media: https://x.io/a.png]",
+            "call me",
+            "[Voice message: https://x.io/v.ogg]",
+            "[Video: https://x.io/v.mp4]",
+            "[Location: Office (45.5, -73.6)]",
+            "[Location: (45.5, -73.6)]",
+            "Your code is 1234",
+            "[Template: t1]",
+            "look\n[Media: a cat]",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_target_that_renders_the_content_gets_it_unchanged() {
+    let s = setup();
+    s.transport("sms", "sms", text_caps());
+    let rich = s.transport("rich", "whatsapp", rich_caps());
+    s.room("r", &["sms", "rich"]).await;
+    s.say("r", "sms", "+1", "plain").await;
+    assert_eq!(rich.sent()[0].content, Content::text("plain"));
+}
+
+#[tokio::test]
+async fn max_length_cuts_to_max_length_minus_three_plus_dots() {
+    let s = setup();
+    s.transport("web", "websocket", text_caps());
+    let sms = s.transport("sms", "sms", text_caps());
+    s.room("r", &["web", "sms"]).await;
+    s.kit
+        .attach_channel(
+            "r",
+            "sms",
+            AttachOptions {
+                capabilities: Some(ChannelCapabilities {
+                    max_length: Some(10),
+                    ..text_caps()
+                }),
+                ..AttachOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    s.say("r", "web", "u", "short").await;
+    s.say("r", "web", "u", "exactly 10").await;
+    s.say("r", "web", "u", "this is far too long").await;
+    assert_eq!(sms.bodies(), vec!["short", "exactly 10", "this is..."]);
+}
+
+#[tokio::test]
+async fn a_failed_target_is_recorded_while_the_event_stays_delivered() {
+    let s = setup();
+    s.transport("web", "websocket", text_caps());
+    let ok = s.transport("ok", "email", text_caps());
+    let bad = s.transport("bad", "email", text_caps());
+    bad.fail_always(true);
+    bad.permanent_failures();
+    s.room("r", &["web", "ok", "bad"]).await;
+    let mut partial = s.kit.on(Some(&[
+        FrameworkEventType::BroadcastPartialFailure,
+        FrameworkEventType::DeliveryFailed,
+        FrameworkEventType::DeliverySucceeded,
+    ]));
+    let result = s.say("r", "web", "u", "hi").await;
+    assert_eq!(
+        result.delivery_results["ok"].status,
+        DeliveryStatus::Delivered
+    );
+    assert_eq!(
+        result.delivery_results["ok"].provider_message_id.as_deref(),
+        Some("pm-1")
+    );
+    assert_eq!(
+        result.delivery_results["bad"].status,
+        DeliveryStatus::Failed
+    );
+    assert_eq!(
+        result.delivery_results["bad"].error.as_deref(),
+        Some("recipient rejected")
+    );
+    let stored = s
+        .store
+        .get_event(&result.event.unwrap().id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, EventStatus::Delivered);
+    assert_eq!(
+        stored.delivery_results["bad"].status,
+        DeliveryStatus::Failed
+    );
+    let mut kinds = Vec::new();
+    for _ in 0..3 {
+        kinds.push(partial.recv().await.unwrap().event_type);
+    }
+    kinds.sort_by_key(|k| format!("{k:?}"));
+    assert_eq!(
+        kinds,
+        vec![
+            FrameworkEventType::BroadcastPartialFailure,
+            FrameworkEventType::DeliveryFailed,
+            FrameworkEventType::DeliverySucceeded
+        ]
+    );
+    assert_eq!(ok.calls(), 1);
+}
+
+#[tokio::test]
+async fn an_attached_channel_not_registered_here_is_an_unavailable_target() {
+    let s = setup();
+    s.transport("web", "websocket", text_caps());
+    let gone = s.transport("gone", "email", text_caps());
+    s.room("r", &["web", "gone"]).await;
+    assert!(s.kit.unregister_channel("gone"));
+    let result = s.say("r", "web", "u", "hi").await;
+    assert_eq!(result.unavailable_targets, vec!["gone"]);
+    assert_eq!(gone.calls(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_policy_retries_retryable_errors_with_backoff() {
+    let s = setup();
+    s.transport("web", "websocket", text_caps());
+    let flaky = s.transport("flaky", "email", text_caps());
+    s.room("r", &["web"]).await;
+    s.kit
+        .attach_channel(
+            "r",
+            "flaky",
+            AttachOptions {
+                retry_policy: Some(RetryPolicy {
+                    max_retries: 3,
+                    base_delay_seconds: 1.0,
+                    max_delay_seconds: 10.0,
+                    exponential_base: 2.0,
+                }),
+                ..AttachOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    flaky.fail_next(2);
+    let start = tokio::time::Instant::now();
+    let result = s.say("r", "web", "u", "hi").await;
+    assert_eq!(
+        result.delivery_results["flaky"].status,
+        DeliveryStatus::Delivered
+    );
+    assert_eq!(result.delivery_results["flaky"].attempts, 3);
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(3),
+        "delays 1 s then 2 s"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_non_retryable_error_is_not_retried() {
+    let s = setup();
+    s.transport("web", "websocket", text_caps());
+    let bad = s.transport("bad", "email", text_caps());
+    s.room("r", &["web"]).await;
+    s.kit
+        .attach_channel(
+            "r",
+            "bad",
+            AttachOptions {
+                retry_policy: Some(RetryPolicy::default()),
+                ..AttachOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    bad.fail_next(1);
+    bad.permanent_failures();
+    let result = s.say("r", "web", "u", "hi").await;
+    assert_eq!(result.delivery_results["bad"].attempts, 1);
+    assert_eq!(bad.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn circuit_breaker_opens_after_five_failures_probes_after_sixty_seconds_and_closes() {
+    let s = setup();
+    s.transport("web", "websocket", text_caps());
+    let sms = s.transport("sms", "sms", text_caps());
+    s.room("r", &["web", "sms"]).await;
+    let mut breaker_events = s.kit.on(Some(&[
+        FrameworkEventType::CircuitBreakerOpened,
+        FrameworkEventType::CircuitBreakerClosed,
+    ]));
+    sms.fail_always(true);
+    for n in 0..5 {
+        let result = s.say("r", "web", "u", &format!("m{n}")).await;
+        assert_eq!(
+            result.delivery_results["sms"].error.as_deref(),
+            Some("provider unavailable")
+        );
+    }
+    let opened = breaker_events.recv().await.unwrap();
+    assert_eq!(opened.event_type, FrameworkEventType::CircuitBreakerOpened);
+    assert_eq!(opened.channel_id.as_deref(), Some("sms"));
+    let refused = s.say("r", "web", "u", "while open").await;
+    assert_eq!(
+        refused.delivery_results["sms"].error.as_deref(),
+        Some("circuit_breaker_open")
+    );
+    assert_eq!(sms.calls(), 5, "an open breaker does not call the provider");
+
+    sms.fail_always(false);
+    tokio::time::advance(Duration::from_secs(61)).await;
+    let probe = s.say("r", "web", "u", "probe").await;
+    assert_eq!(
+        probe.delivery_results["sms"].status,
+        DeliveryStatus::Delivered
+    );
+    let closed = breaker_events.recv().await.unwrap();
+    assert_eq!(closed.event_type, FrameworkEventType::CircuitBreakerClosed);
+    assert_eq!(sms.bodies(), vec!["probe"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limit_waits_and_never_drops() {
+    let s = setup();
+    s.transport("web", "websocket", text_caps());
+    let sms = s.transport("sms", "sms", text_caps());
+    s.room("r", &["web"]).await;
+    s.kit
+        .attach_channel(
+            "r",
+            "sms",
+            AttachOptions {
+                rate_limit: Some(RateLimit {
+                    max_per_second: Some(2.0),
+                    ..RateLimit::default()
+                }),
+                ..AttachOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    for n in 0..6 {
+        s.say("r", "web", "u", &format!("m{n}")).await;
+    }
+    assert_eq!(sms.bodies(), vec!["m0", "m1", "m2", "m3", "m4", "m5"]);
+    // The bucket starts full (2), then refills at 2 per second: 4 more take 2 s.
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+}

@@ -1,0 +1,254 @@
+//! Test doubles: a recording transport provider, closure hooks, and a kit over a memory store.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use roomkit_kit::{
+    AttachOptions, DeliveryError, Hook, HookError, HookResult, HookTrigger, InboundMessage,
+    Provider, ProviderResult, RoomContext, RoomKit, RoomOptions, TransportChannel,
+};
+use roomkit_model::{ChannelBinding, ChannelCapabilities, Content, RoomEvent};
+use roomkit_store::{ConversationStore, MemoryStore};
+
+/// A provider that records what it was sent and can be told to fail or to be slow.
+#[derive(Default)]
+pub struct RecordingProvider {
+    sent: Mutex<Vec<RoomEvent>>,
+    failures_left: AtomicU32,
+    fail_always: AtomicBool,
+    permanent: AtomicBool,
+    delay_ms: AtomicU32,
+    calls: AtomicU32,
+}
+
+impl RecordingProvider {
+    pub fn sent(&self) -> Vec<RoomEvent> {
+        self.sent.lock().unwrap().clone()
+    }
+
+    pub fn bodies(&self) -> Vec<String> {
+        self.sent()
+            .iter()
+            .map(|e| match &e.content {
+                Content::Text { body, .. } => body.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    pub fn calls(&self) -> u32 {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    pub fn fail_next(&self, n: u32) {
+        self.failures_left.store(n, Ordering::SeqCst);
+    }
+
+    pub fn fail_always(&self, on: bool) {
+        self.fail_always.store(on, Ordering::SeqCst);
+    }
+
+    pub fn permanent_failures(&self) {
+        self.permanent.store(true, Ordering::SeqCst);
+    }
+
+    pub fn delay(&self, ms: u32) {
+        self.delay_ms.store(ms, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl Provider for RecordingProvider {
+    fn name(&self) -> &str {
+        "recording"
+    }
+
+    async fn send(
+        &self,
+        event: &RoomEvent,
+        _binding: &ChannelBinding,
+    ) -> Result<ProviderResult, DeliveryError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let delay = self.delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(u64::from(delay))).await;
+        }
+        let fail = self.fail_always.load(Ordering::SeqCst)
+            || self
+                .failures_left
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+        if fail {
+            return Err(if self.permanent.load(Ordering::SeqCst) {
+                DeliveryError::permanent("recipient rejected")
+            } else {
+                DeliveryError::retryable("provider unavailable")
+            });
+        }
+        let mut sent = self.sent.lock().unwrap();
+        sent.push(event.clone());
+        Ok(ProviderResult {
+            provider_message_id: Some(format!("pm-{}", sent.len())),
+        })
+    }
+}
+
+/// A hook from a closure.
+pub struct FnHook<F>(pub F);
+
+#[async_trait]
+impl<F> Hook for FnHook<F>
+where
+    F: Fn(&RoomEvent) -> Result<HookResult, HookError> + Send + Sync,
+{
+    async fn handle(
+        &self,
+        _trigger: HookTrigger,
+        event: &RoomEvent,
+        _ctx: &RoomContext,
+    ) -> Result<HookResult, HookError> {
+        (self.0)(event)
+    }
+}
+
+/// A hook that sleeps, then allows.
+pub struct SlowHook(pub Duration);
+
+#[async_trait]
+impl Hook for SlowHook {
+    async fn handle(
+        &self,
+        _trigger: HookTrigger,
+        _event: &RoomEvent,
+        _ctx: &RoomContext,
+    ) -> Result<HookResult, HookError> {
+        tokio::time::sleep(self.0).await;
+        Ok(HookResult::allow())
+    }
+}
+
+/// Records which triggers fired, with the event's text or system code.
+#[derive(Default)]
+pub struct TriggerLog(pub Mutex<Vec<(HookTrigger, String)>>);
+
+#[async_trait]
+impl Hook for TriggerLog {
+    async fn handle(
+        &self,
+        trigger: HookTrigger,
+        event: &RoomEvent,
+        _ctx: &RoomContext,
+    ) -> Result<HookResult, HookError> {
+        let label = match &event.content {
+            Content::Text { body, .. } => body.clone(),
+            Content::System { code, .. } => code.clone().unwrap_or_default(),
+            other => format!("{other:?}"),
+        };
+        self.0.lock().unwrap().push((trigger, label));
+        Ok(HookResult::allow())
+    }
+}
+
+pub fn text_caps() -> ChannelCapabilities {
+    ChannelCapabilities::default()
+}
+
+pub fn rich_caps() -> ChannelCapabilities {
+    ChannelCapabilities {
+        media_types: [
+            "text",
+            "rich",
+            "media",
+            "location",
+            "audio",
+            "video",
+            "template",
+            "composite",
+        ]
+        .map(String::from)
+        .to_vec(),
+        ..ChannelCapabilities::default()
+    }
+}
+
+pub struct Setup {
+    pub kit: RoomKit,
+    pub store: Arc<dyn ConversationStore>,
+}
+
+pub fn setup() -> Setup {
+    setup_with(|b| b)
+}
+
+pub fn setup_with(
+    configure: impl FnOnce(roomkit_kit::KitBuilder) -> roomkit_kit::KitBuilder,
+) -> Setup {
+    let store: Arc<dyn ConversationStore> = Arc::new(MemoryStore::new());
+    let kit = configure(RoomKit::builder(Arc::clone(&store))).build();
+    Setup { kit, store }
+}
+
+impl Setup {
+    /// Registers a transport channel with a recording provider.
+    pub fn transport(
+        &self,
+        id: &str,
+        channel_type: &str,
+        caps: ChannelCapabilities,
+    ) -> Arc<RecordingProvider> {
+        let provider = Arc::new(RecordingProvider::default());
+        self.kit
+            .register_channel(Arc::new(TransportChannel::new(
+                id,
+                channel_type,
+                caps,
+                provider.clone(),
+            )))
+            .unwrap();
+        provider
+    }
+
+    /// A room with these channels attached with default options.
+    pub async fn room(&self, id: &str, channels: &[&str]) {
+        self.kit
+            .create_room(RoomOptions {
+                id: Some(id.into()),
+                ..RoomOptions::default()
+            })
+            .await
+            .unwrap();
+        for channel in channels {
+            self.kit
+                .attach_channel(id, channel, AttachOptions::default())
+                .await
+                .unwrap();
+        }
+    }
+
+    /// A text message into a room.
+    pub async fn say(
+        &self,
+        room: &str,
+        channel: &str,
+        sender: &str,
+        body: &str,
+    ) -> roomkit_kit::InboundResult {
+        self.kit
+            .process_inbound(InboundMessage::text(channel, sender, body).in_room(room))
+            .await
+            .unwrap()
+    }
+}
+
+/// Waits until `check` holds, up to a second (for effects of background tasks).
+pub async fn eventually(mut check: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(check(), "condition not met within a second");
+}
