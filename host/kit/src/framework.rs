@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use roomkit_model::{FrameworkEventType, Metadata, Timestamp, now};
 use serde::Serialize;
@@ -81,6 +81,8 @@ struct Subscriber {
 #[derive(Default)]
 pub struct FrameworkBus {
     subscribers: Mutex<Vec<Subscriber>>,
+    /// The length of `subscribers`, readable without the lock.
+    count: AtomicUsize,
     dropped: AtomicU64,
 }
 
@@ -108,7 +110,9 @@ impl FrameworkBus {
             types: types.map(|t| t.iter().copied().collect()),
             sender,
         };
-        self.lock().push(subscriber);
+        let mut subscribers = self.lock();
+        subscribers.push(subscriber);
+        self.count.store(subscribers.len(), Ordering::Relaxed);
         receiver
     }
 
@@ -117,6 +121,7 @@ impl FrameworkBus {
         tracing::debug!(kind = ?event.event_type, room = ?event.room_id, "framework event");
         let mut subscribers = self.lock();
         subscribers.retain(|s| !s.sender.is_closed());
+        self.count.store(subscribers.len(), Ordering::Relaxed);
         for subscriber in subscribers.iter() {
             if subscriber
                 .types
@@ -133,7 +138,7 @@ impl FrameworkBus {
 
     /// Whether anyone listens (lets hot paths skip building events nobody reads).
     pub fn has_subscribers(&self) -> bool {
-        !self.lock().is_empty()
+        self.count.load(Ordering::Relaxed) > 0
     }
 
     /// Events dropped because a subscriber was full.

@@ -350,7 +350,10 @@ impl Inner {
         }
     }
 
-    pub(crate) fn emit(&self, event: FrameworkEvent) {
-        self.bus.emit(event);
+    /// Emits a framework event, building it only when someone listens.
+    pub(crate) fn emit(&self, make: impl FnOnce() -> FrameworkEvent) {
+        if self.bus.has_subscribers() {
+            self.bus.emit(make());
+        }
     }
 }

@@ -127,11 +127,11 @@ impl Inner {
                 .get(&message.channel_id, limit)
                 .try_acquire()
         {
-            self.emit(
+            self.emit(|| {
                 FrameworkEvent::new(FrameworkEventType::RoomRefusedEvent)
                     .channel(message.channel_id.clone())
-                    .with("reason", "rate_limited"),
-            );
+                    .with("reason", "rate_limited")
+            });
             return Ok(InboundResult::refused("rate_limited"));
         }
         let channel = self.channel(&message.channel_id)?;
@@ -142,11 +142,11 @@ impl Inner {
         .await;
         let ready = match prepared {
             Err(_) => {
-                self.emit(
+                self.emit(|| {
                     FrameworkEvent::new(FrameworkEventType::ProcessTimeout)
                         .channel(message.channel_id.clone())
-                        .with("timeout_ms", self.config.process_timeout.as_millis() as u64),
-                );
+                        .with("timeout_ms", self.config.process_timeout.as_millis() as u64)
+                });
                 return Ok(InboundResult::refused("process_timeout"));
             }
             Ok(gate) => match gate? {
@@ -273,13 +273,17 @@ impl Inner {
                 let bound = self
                     .store
                     .get_binding(&room.id, &message.channel_id)
-                    .await?;
+                    .await?
+                    .is_some();
+                if bound || room.is_closed() {
+                    return Ok(room);
+                }
                 let detached = self
                     .store
                     .kv_get(KIT_NAMESPACE, &detached_key(&room.id, &message.channel_id))
                     .await?
                     .is_some();
-                if bound.is_none() && !detached && !room.is_closed() {
+                if !detached {
                     self.attach(&room.id, &message.channel_id, AttachOptions::default())
                         .await?;
                 }
@@ -294,12 +298,12 @@ impl Inner {
         let room = self.room(&event.room_id).await?;
         let room = self.apply_due_timers(room).await?;
         if room.is_closed() {
-            self.emit(
+            self.emit(|| {
                 FrameworkEvent::new(FrameworkEventType::RoomRefusedEvent)
                     .room(room.id.clone())
                     .channel(event.source.channel_id.clone())
-                    .with("reason", "room_closed"),
-            );
+                    .with("reason", "room_closed")
+            });
             return Ok(Gate::Done(InboundResult::refused("room_closed")));
         }
         ctx.room = room;
@@ -375,15 +379,15 @@ impl Inner {
             event,
             effects,
         } = ready;
-        let event = self.store.commit_event(event).await?.event;
+        let event = self.store.commit_event_unsynced(event).await?.event;
         let mut lane = Vec::new();
         if event.is_blocked() {
-            self.emit(
+            self.emit(|| {
                 FrameworkEvent::new(FrameworkEventType::EventBlocked)
                     .room(event.room_id.clone())
                     .event(event.id.clone())
-                    .with("reason", event.blocked_by.clone().unwrap_or_default()),
-            );
+                    .with("reason", event.blocked_by.clone().unwrap_or_default())
+            });
         } else {
             self.apply_edit_delete(&event).await?;
             let targets = self.plan_targets(&event, &ctx);
@@ -405,25 +409,21 @@ impl Inner {
         }
         drop(guard);
 
-        let mut handles = Vec::with_capacity(lane.len());
-        for (target_event, targets, ticket) in lane {
-            let inner = Arc::clone(self);
+        // Delivery starts while the commit is being flushed; the caller hears back only once
+        // both are done, so nothing is acknowledged before it is durable.
+        let deliveries = lane.into_iter().map(|(target_event, targets, ticket)| {
             let ctx = Arc::clone(&ctx);
-            // Spawned, so a caller that gives up cannot leave the lane stuck or the event
-            // undelivered.
-            handles.push(tokio::spawn(async move {
+            async move {
                 let _turn = ticket.turn().await;
-                inner.deliver_all(target_event, &ctx, targets).await
-            }));
-        }
-        let mut reports = Vec::with_capacity(handles.len());
-        for handle in handles {
-            reports.push(handle.await.map_err(|e| {
-                Error::Store(roomkit_store::Error::Backend(format!(
-                    "delivery task failed: {e}"
-                )))
-            })??);
-        }
+                self.deliver_all(target_event, &ctx, targets).await
+            }
+        });
+        let (synced, delivered) = tokio::join!(
+            self.store.sync(),
+            futures_util::future::join_all(deliveries)
+        );
+        synced?;
+        let mut reports = delivered.into_iter().collect::<Result<Vec<_>>>()?;
         let mut primary = if event.is_blocked() {
             None
         } else {
@@ -441,11 +441,11 @@ impl Inner {
             Some((event, delivery)) => {
                 self.hooks
                     .spawn_async(HookTrigger::AfterBroadcast, &event, &ctx);
-                self.emit(
+                self.emit(|| {
                     FrameworkEvent::new(FrameworkEventType::EventProcessed)
                         .room(event.room_id.clone())
-                        .event(event.id.clone()),
-                );
+                        .event(event.id.clone())
+                });
                 (event, delivery)
             }
             None => (event, DeliveryReport::default()),
@@ -468,7 +468,7 @@ impl Inner {
         event.visibility = injected.visibility;
         event.responds_to = Some(trigger.id.clone());
         event.chain_depth = trigger.chain_depth;
-        Ok(self.store.commit_event(event).await?.event)
+        Ok(self.store.commit_event_unsynced(event).await?.event)
     }
 
     async fn persist_side_effects(
@@ -551,19 +551,19 @@ impl Inner {
         );
         observation.category = "chain_depth_limit".into();
         self.store.add_observation(&observation).await?;
-        self.emit(
+        self.emit(|| {
             FrameworkEvent::new(FrameworkEventType::ChainDepthExceeded)
                 .room(trigger.room_id.clone())
                 .event(record.id.clone())
                 .channel(responder)
-                .with("chain_depth", trigger.chain_depth + 1),
-        );
-        self.emit(
+                .with("chain_depth", trigger.chain_depth + 1)
+        });
+        self.emit(|| {
             FrameworkEvent::new(FrameworkEventType::EventBlocked)
                 .room(trigger.room_id.clone())
                 .event(record.id)
-                .with("reason", "event_chain_depth_limit"),
-        );
+                .with("reason", "event_chain_depth_limit")
+        });
         Ok(())
     }
 }

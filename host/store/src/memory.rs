@@ -178,7 +178,11 @@ impl ConversationStore for MemoryStore {
         Ok(page_rooms(rooms, filter))
     }
 
-    async fn commit_event(&self, mut event: RoomEvent) -> Result<CommitOutcome> {
+    async fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn commit_event_unsynced(&self, mut event: RoomEvent) -> Result<CommitOutcome> {
         event.validate()?;
         let mut inner = self.inner();
         let idempotency = event.idempotency_key.as_ref().map(|key| {

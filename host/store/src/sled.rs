@@ -121,6 +121,17 @@ fn get_json<T: DeserializeOwned>(tree: &Tree, key: &[u8]) -> Result<Option<T>> {
     }
 }
 
+/// Whether a stored event record is the event `id`, without decoding it: serde writes `id`
+/// first, so the record starts with `{"id":<id as JSON string>,`.
+fn starts_with_id(record: &[u8], id: &str) -> bool {
+    let Ok(quoted) = serde_json::to_string(id) else {
+        return false;
+    };
+    record.strip_prefix(b"{\"id\":").is_some_and(|rest| {
+        rest.starts_with(quoted.as_bytes()) && rest.get(quoted.len()) == Some(&b',')
+    })
+}
+
 /// Decodes every value under a key prefix, in key order.
 fn scan_json<T: DeserializeOwned>(tree: &Tree, prefix: &[u8]) -> Result<Vec<T>> {
     tree.scan_prefix(prefix)
@@ -338,18 +349,29 @@ impl SledStore {
 
     fn update_event_sync(&self, event: &RoomEvent) -> Result<()> {
         let _room = self.rooms.lock(&event.room_id);
-        let (location, stored) = self
-            .event_by_id(event.id.as_bytes())?
-            .ok_or_else(|| Error::EventNotFound(event.id.clone()))?;
-        if location.as_ref() != keys::event(&event.room_id, event.index).as_slice() {
-            return Err(Error::EventMoved {
-                event_id: event.id.clone(),
-                room_id: stored.room_id,
-                index: stored.index,
-            });
+        let not_found = || Error::EventNotFound(event.id.clone());
+        let location = self
+            .trees
+            .event_ids
+            .get(event.id.as_bytes())?
+            .ok_or_else(not_found)?;
+        if location.as_ref() == keys::event(&event.room_id, event.index).as_slice() {
+            // The usual case needs no decode: the stored record must just be this event.
+            let stored = self.trees.events.get(&location)?.ok_or_else(not_found)?;
+            if !starts_with_id(&stored, &event.id) {
+                return Err(not_found());
+            }
+            self.trees.events.insert(location, encode(event)?)?;
+            return Ok(());
         }
-        self.trees.events.insert(location, encode(event)?)?;
-        Ok(())
+        let stored = self
+            .event_at(&location, event.id.as_bytes())?
+            .ok_or_else(not_found)?;
+        Err(Error::EventMoved {
+            event_id: event.id.clone(),
+            room_id: stored.room_id,
+            index: stored.index,
+        })
     }
 
     fn delete_room_sync(&self, room_id: &str) -> Result<bool> {
@@ -715,12 +737,12 @@ impl ConversationStore for SledStore {
         self.list_rooms_sync(filter)
     }
 
-    async fn commit_event(&self, event: RoomEvent) -> Result<CommitOutcome> {
-        let outcome = self.commit_sync(event)?;
-        if !outcome.duplicate {
-            self.durable().await?;
-        }
-        Ok(outcome)
+    async fn commit_event_unsynced(&self, event: RoomEvent) -> Result<CommitOutcome> {
+        self.commit_sync(event)
+    }
+
+    async fn sync(&self) -> Result<()> {
+        self.durable().await
     }
 
     async fn get_event(&self, event_id: &str) -> Result<Option<RoomEvent>> {
@@ -944,5 +966,21 @@ impl ConversationStore for SledStore {
     async fn flush(&self) -> Result<()> {
         self.db.flush_async().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roomkit_model::{Content, EventSource};
+
+    #[test]
+    fn a_stored_event_is_recognised_by_its_leading_id() {
+        let mut event = RoomEvent::new("r", EventSource::inbound("c", "sms"), Content::text("x"));
+        event.id = "we\"ird\\id".into();
+        let record = encode(&event).unwrap();
+        assert!(starts_with_id(&record, &event.id));
+        assert!(!starts_with_id(&record, "we"));
+        assert!(!starts_with_id(b"{\"room_id\":\"r\"}", "r"));
     }
 }

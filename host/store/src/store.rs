@@ -42,7 +42,20 @@ pub trait ConversationStore: Send + Sync + std::fmt::Debug + 'static {
     /// Commits an event atomically: index = room.event_count, event_count += 1, latest_index,
     /// and unless blocked, last_activity_at and paused → active. An idempotency key already seen
     /// for (room, source channel) returns the original event with `duplicate = true`.
-    async fn commit_event(&self, event: RoomEvent) -> Result<CommitOutcome>;
+    async fn commit_event(&self, event: RoomEvent) -> Result<CommitOutcome> {
+        let outcome = self.commit_event_unsynced(event).await?;
+        self.sync().await?;
+        Ok(outcome)
+    }
+
+    /// [`commit_event`](Self::commit_event) without waiting for durability: the commit is
+    /// applied and visible, and [`sync`](Self::sync) makes it durable. Lets the orchestrator
+    /// deliver while the flush runs, and acknowledge only after it.
+    async fn commit_event_unsynced(&self, event: RoomEvent) -> Result<CommitOutcome>;
+
+    /// Waits until everything written before the call is durable. Concurrent callers share
+    /// flushes (group commit).
+    async fn sync(&self) -> Result<()>;
 
     /// The event, if it exists.
     async fn get_event(&self, event_id: &str) -> Result<Option<RoomEvent>>;

@@ -75,11 +75,11 @@ impl Inner {
         self.store
             .kv_delete(KIT_NAMESPACE, &detached_key(room_id, channel_id))
             .await?;
-        self.emit(
+        self.emit(|| {
             FrameworkEvent::new(FrameworkEventType::RoomChannelAttached)
                 .room(room_id)
-                .channel(channel_id),
-        );
+                .channel(channel_id)
+        });
         let mut data = Metadata::new();
         data.insert("channel_id".into(), channel_id.into());
         self.spawn_lifecycle_hooks(
@@ -160,11 +160,11 @@ impl RoomKit {
                 .store
                 .kv_set(KIT_NAMESPACE, &detached_key(room_id, channel_id), b"1")
                 .await?;
-            self.inner.emit(
+            self.inner.emit(|| {
                 FrameworkEvent::new(FrameworkEventType::RoomChannelDetached)
                     .room(room_id)
-                    .channel(channel_id),
-            );
+                    .channel(channel_id)
+            });
             let mut data = Metadata::new();
             data.insert("channel_id".into(), channel_id.into());
             self.inner

@@ -104,7 +104,7 @@ impl Inner {
             ),
             RoomStatus::Active => return,
         };
-        self.emit(FrameworkEvent::new(kind).room(room.id.clone()));
+        self.emit(|| FrameworkEvent::new(kind).room(room.id.clone()));
         self.spawn_lifecycle_hooks(trigger, room, code, Metadata::new())
             .await;
     }
@@ -162,7 +162,7 @@ impl Inner {
     /// Creates a room and announces it.
     pub(crate) async fn create_room_record(&self, room: Room) -> Result<Room> {
         let room = self.store.create_room(room).await?;
-        self.emit(FrameworkEvent::new(FrameworkEventType::RoomCreated).room(room.id.clone()));
+        self.emit(|| FrameworkEvent::new(FrameworkEventType::RoomCreated).room(room.id.clone()));
         self.spawn_lifecycle_hooks(
             HookTrigger::OnRoomCreated,
             &room,

@@ -125,13 +125,13 @@ impl Inner {
             .filter(|r| r.status == DeliveryStatus::Failed)
             .count();
         if failures > 0 {
-            self.emit(
+            self.emit(|| {
                 FrameworkEvent::new(FrameworkEventType::BroadcastPartialFailure)
                     .room(event.room_id.clone())
                     .event(event.id.clone())
                     .with("failed", failures as u64)
-                    .with("targets", report.results.len() as u64),
-            );
+                    .with("targets", report.results.len() as u64)
+            });
         }
         event.status = EventStatus::Delivered;
         event.delivery_results = report.results.clone();
@@ -177,7 +177,7 @@ impl Inner {
         if let Some(error) = &result.error {
             notice = notice.with("error", error.clone());
         }
-        self.emit(notice);
+        self.emit(|| notice);
         TargetOutcome::Done {
             channel_id,
             result,
@@ -212,14 +212,14 @@ impl Inner {
             Err(_) => breaker.record_failure(),
         };
         match transition {
-            Some(Transition::Opened) => self.emit(
+            Some(Transition::Opened) => self.emit(|| {
                 FrameworkEvent::new(FrameworkEventType::CircuitBreakerOpened)
-                    .channel(binding.channel_id.clone()),
-            ),
-            Some(Transition::Closed) => self.emit(
+                    .channel(binding.channel_id.clone())
+            }),
+            Some(Transition::Closed) => self.emit(|| {
                 FrameworkEvent::new(FrameworkEventType::CircuitBreakerClosed)
-                    .channel(binding.channel_id.clone()),
-            ),
+                    .channel(binding.channel_id.clone())
+            }),
             None => {}
         }
         match outcome {

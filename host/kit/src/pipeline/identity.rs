@@ -47,12 +47,12 @@ impl Inner {
                 IdentityResult::unknown()
             }
             Err(_) => {
-                self.emit(
+                self.emit(|| {
                     FrameworkEvent::new(FrameworkEventType::IdentityTimeout)
                         .room(ctx.room.id.clone())
                         .channel(message.channel_id.clone())
-                        .with("sender_id", message.sender_id.clone()),
-                );
+                        .with("sender_id", message.sender_id.clone())
+                });
                 IdentityResult::unknown()
             }
         };
@@ -80,7 +80,9 @@ impl Inner {
                     ))));
                 }
                 Some(IdentityHookResult::Reject(reason)) => {
-                    return Ok(Identified::Refused(Box::new(InboundResult::refused(reason))));
+                    return Ok(Identified::Refused(Box::new(InboundResult::refused(
+                        reason,
+                    ))));
                 }
                 None => {}
             }
@@ -109,12 +111,12 @@ impl Inner {
                     )
                     .await;
                 }
-                self.emit(
+                self.emit(|| {
                     FrameworkEvent::new(FrameworkEventType::IdentityResolved)
                         .room(ctx.room.id.clone())
                         .channel(message.channel_id.clone())
-                        .with("identity_id", identity.id),
-                );
+                        .with("identity_id", identity.id)
+                });
             }
             (Identification::Ambiguous | Identification::Pending, _) => {
                 let pending = ctx
