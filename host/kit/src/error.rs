@@ -14,6 +14,9 @@ pub enum Error {
     /// A channel with this id is registered already.
     #[error("channel {0:?} is registered already")]
     ChannelExists(String),
+    /// The channel has a source attached already.
+    #[error("channel {0:?} has a source attached already")]
+    SourceExists(String),
     /// No room with this id.
     #[error("room {0:?} not found")]
     RoomNotFound(String),

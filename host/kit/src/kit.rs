@@ -49,6 +49,7 @@ pub(crate) struct Inner {
     pub(crate) breakers: CircuitBreakers,
     pub(crate) outbound_limits: RateLimiters,
     pub(crate) inbound_limits: RateLimiters,
+    pub(crate) sources: crate::sources::Sources,
     pub(crate) closed: AtomicBool,
 }
 
@@ -135,6 +136,7 @@ impl KitBuilder {
                 breakers: CircuitBreakers::default(),
                 outbound_limits: RateLimiters::default(),
                 inbound_limits: RateLimiters::default(),
+                sources: Default::default(),
                 closed: AtomicBool::new(false),
             }),
         }
@@ -313,6 +315,9 @@ impl RoomKit {
     /// Refuses new work, closes the realtime backend and flushes the store.
     pub async fn close(&self) -> Result<()> {
         self.inner.closed.store(true, Ordering::SeqCst);
+        for channel_id in self.list_sources().into_keys() {
+            self.detach_source(&channel_id).await;
+        }
         self.inner.realtime.close().await;
         self.inner.store.flush().await?;
         Ok(())

@@ -43,6 +43,7 @@ mod pipeline;
 pub mod realtime;
 pub mod resilience;
 pub mod routing;
+pub mod sources;
 pub mod transcode;
 
 pub use ai::{AiChannel, AiProvider, MockAiProvider};
@@ -62,3 +63,4 @@ pub use kit::{AttachOptions, KitBuilder, RoomKit, RoomOptions};
 pub use message::{InboundMessage, InboundResult};
 pub use pipeline::SendOptions;
 pub use routing::{DefaultInboundRouter, InboundRouter};
+pub use sources::{Emitter, SourceHealth, SourceOptions, SourceProvider, SourceStatus};

@@ -411,11 +411,24 @@ impl Inner {
 
         // Delivery starts while the commit is being flushed; the caller hears back only once
         // both are done, so nothing is acknowledged before it is durable.
+        let primary_id = (!event.is_blocked()).then(|| event.id.clone());
         let deliveries = lane.into_iter().map(|(target_event, targets, ticket)| {
             let ctx = Arc::clone(&ctx);
+            let primary_id = primary_id.clone();
             async move {
                 let _turn = ticket.turn().await;
-                self.deliver_all(target_event, &ctx, targets).await
+                let (delivered, report) = self.deliver_all(target_event, &ctx, targets).await?;
+                if primary_id.as_deref() == Some(delivered.id.as_str()) {
+                    // Step 16 for the event itself; it overlaps the flush that is still running.
+                    self.hooks
+                        .spawn_async(HookTrigger::AfterBroadcast, &delivered, &ctx);
+                    self.emit(|| {
+                        FrameworkEvent::new(FrameworkEventType::EventProcessed)
+                            .room(delivered.room_id.clone())
+                            .event(delivered.id.clone())
+                    });
+                }
+                Ok::<_, Error>((delivered, report))
             }
         });
         let (synced, delivered) = tokio::join!(
@@ -435,21 +448,11 @@ impl Inner {
             tasks.append(&mut report.1.tasks);
             observations.append(&mut report.1.observations);
         }
-        self.persist_side_effects(&event, &ctx, tasks, observations)
-            .await?;
-        let (event, delivery) = match primary {
-            Some((event, delivery)) => {
-                self.hooks
-                    .spawn_async(HookTrigger::AfterBroadcast, &event, &ctx);
-                self.emit(|| {
-                    FrameworkEvent::new(FrameworkEventType::EventProcessed)
-                        .room(event.room_id.clone())
-                        .event(event.id.clone())
-                });
-                (event, delivery)
-            }
-            None => (event, DeliveryReport::default()),
-        };
+        if !tasks.is_empty() || !observations.is_empty() {
+            self.persist_side_effects(&event, &ctx, tasks, observations)
+                .await?;
+        }
+        let (event, delivery) = primary.unwrap_or((event, DeliveryReport::default()));
         Ok(PassReport { event, delivery })
     }
 

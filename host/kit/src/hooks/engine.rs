@@ -16,14 +16,14 @@ use crate::{IdentityResult, InboundMessage, RoomContext};
 
 #[derive(Clone)]
 struct Registered {
-    spec: HookSpec,
+    spec: Arc<HookSpec>,
     hook: Arc<dyn Hook>,
     seq: u64,
 }
 
 #[derive(Clone)]
 struct RegisteredIdentity {
-    spec: HookSpec,
+    spec: Arc<HookSpec>,
     hook: Arc<dyn IdentityHook>,
     seq: u64,
 }
@@ -107,7 +107,7 @@ impl HookEngine {
     /// Registers a hook for every room; a hook of the same name is replaced.
     pub fn add(&self, spec: HookSpec, hook: Arc<dyn Hook>) {
         let entry = Registered {
-            spec,
+            spec: Arc::new(spec),
             hook,
             seq: self.next_seq(),
         };
@@ -125,7 +125,7 @@ impl HookEngine {
     /// Registers a hook for one room; a hook of the same name in that room is replaced.
     pub fn add_room(&self, room_id: &str, spec: HookSpec, hook: Arc<dyn Hook>) {
         let entry = Registered {
-            spec,
+            spec: Arc::new(spec),
             hook,
             seq: self.next_seq(),
         };
@@ -155,7 +155,7 @@ impl HookEngine {
         let mut list = write(&self.identity);
         list.retain(|r| r.spec.name != spec.name);
         list.push(RegisteredIdentity {
-            spec,
+            spec: Arc::new(spec),
             hook,
             seq: self.next_seq(),
         });

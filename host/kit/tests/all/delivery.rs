@@ -360,3 +360,59 @@ async fn rate_limit_waits_and_never_drops() {
     // The bucket starts full (2), then refills at 2 per second: 4 more take 2 s.
     assert_eq!(start.elapsed(), Duration::from_secs(2));
 }
+
+#[tokio::test]
+async fn content_a_target_cannot_render_fails_with_transcoding_failed() {
+    let s = setup();
+    s.transport("rich", "whatsapp", rich_caps());
+    let gallery = s.transport("gallery", "photos", text_caps());
+    s.room("r", &["rich"]).await;
+    s.kit
+        .attach_channel(
+            "r",
+            "gallery",
+            AttachOptions {
+                capabilities: Some(ChannelCapabilities {
+                    media_types: vec!["media".into()],
+                    ..text_caps()
+                }),
+                ..AttachOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    let location = Content::Location {
+        latitude: 1.0,
+        longitude: 2.0,
+        label: None,
+        address: None,
+    };
+    let result = s
+        .kit
+        .process_inbound(InboundMessage::new("rich", "u", location).in_room("r"))
+        .await
+        .unwrap();
+    let outcome = &result.delivery_results["gallery"];
+    assert_eq!(outcome.status, DeliveryStatus::Failed);
+    assert!(
+        outcome
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("transcoding_failed")
+    );
+    assert_eq!(gallery.calls(), 0);
+}
+
+#[tokio::test]
+async fn every_processed_event_is_announced_with_event_processed() {
+    let s = setup();
+    s.transport("sms", "sms", text_caps());
+    s.transport("email", "email", text_caps());
+    s.room("r", &["sms", "email"]).await;
+    let mut processed = s.kit.on(Some(&[FrameworkEventType::EventProcessed]));
+    let event = s.say("r", "sms", "+1", "hi").await.event.unwrap();
+    let notice = processed.recv().await.unwrap();
+    assert_eq!(notice.event_id.as_deref(), Some(event.id.as_str()));
+    assert_eq!(notice.room_id.as_deref(), Some("r"));
+}

@@ -10,4 +10,5 @@ mod intelligence;
 mod pipeline;
 mod realtime;
 mod rooms;
+mod sources;
 mod support;

@@ -568,3 +568,76 @@ async fn send_event_from_an_attached_channel_goes_through_the_same_pass() {
     assert_eq!(unbound.reason.as_deref(), Some("source_unbound"));
     let _ = AttachOptions::default();
 }
+
+#[tokio::test]
+async fn a_source_with_access_none_is_blocked_source_read_only() {
+    let s = setup();
+    s.transport("sms", "sms", text_caps());
+    s.room("r", &["sms"]).await;
+    s.kit.set_access("r", "sms", Access::None).await.unwrap();
+    assert_eq!(
+        s.say("r", "sms", "+1", "x").await.reason.as_deref(),
+        Some("source_read_only")
+    );
+}
+
+#[tokio::test]
+async fn the_room_context_offers_a_bounded_window_of_recent_events() {
+    let s = setup_with(|b| {
+        b.config(KitConfig {
+            context_events: 3,
+            ..KitConfig::default()
+        })
+    });
+    s.transport("sms", "sms", text_caps());
+    s.room("r", &["sms"]).await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    struct History(std::sync::Arc<std::sync::Mutex<Vec<usize>>>);
+    #[async_trait::async_trait]
+    impl roomkit_kit::Hook for History {
+        async fn handle(
+            &self,
+            _: HookTrigger,
+            _: &roomkit_model::RoomEvent,
+            ctx: &roomkit_kit::RoomContext,
+        ) -> Result<HookResult, roomkit_kit::HookError> {
+            let recent = ctx
+                .recent_events()
+                .await
+                .map_err(|e| roomkit_kit::HookError::new(e.to_string()))?;
+            self.0.lock().unwrap().push(recent.len());
+            Ok(HookResult::allow())
+        }
+    }
+    s.kit.add_hook(
+        HookSpec::new("history", HookTrigger::BeforeBroadcast),
+        std::sync::Arc::new(History(seen.clone())),
+    );
+    for n in 0..6 {
+        s.say("r", "sms", "+1", &format!("m{n}")).await;
+    }
+    assert_eq!(*seen.lock().unwrap(), vec![0, 1, 2, 3, 3, 3]);
+}
+
+#[tokio::test]
+async fn the_chain_depth_of_a_message_is_kept_and_limits_its_answers() {
+    let s = setup();
+    s.transport("sms", "sms", text_caps());
+    let provider = std::sync::Arc::new(roomkit_kit::MockAiProvider::new(["answer"]));
+    s.kit
+        .register_channel(std::sync::Arc::new(roomkit_kit::AiChannel::new(
+            "bot",
+            provider.clone(),
+        )))
+        .unwrap();
+    s.room("r", &["sms", "bot"]).await;
+    let mut message = InboundMessage::text("sms", "automation", "from another bot").in_room("r");
+    message.chain_depth = 4;
+    let result = s.kit.process_inbound(message).await.unwrap();
+    assert_eq!(result.event.unwrap().chain_depth, 4);
+    assert!(result.response_events.is_empty());
+    assert!(
+        provider.calls().is_empty(),
+        "4 + 1 >= 5: the bot is not asked"
+    );
+}
