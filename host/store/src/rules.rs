@@ -1,26 +1,51 @@
 //! Rules both backends apply the same way, kept in one place so they cannot drift.
 
-use roomkit_model::{Room, RoomEvent, RoomStatus, now};
+use roomkit_model::{Room, RoomEvent, RoomStatus, Timestamp, now};
 
 use crate::{Error, EventQuery, Result, RoomFilter};
 
-/// Assigns the event its index and updates the room's commit-owned fields (SPEC §2 step 13):
-/// `event_count`, `latest_index` and, unless the event is blocked, `last_activity_at` (the
-/// event's `created_at`) and paused → active. Returns whether the room's status changed.
-/// `updated_at` is left alone: it tracks changes to the room record itself.
-pub(crate) fn apply_commit(room: &mut Room, event: &mut RoomEvent) -> bool {
-    event.index = room.event_count;
-    room.event_count += 1;
-    room.latest_index = Some(event.index);
-    if event.is_blocked() {
-        return false;
+/// What a commit reads and changes of a room: its status and the commit-owned counters.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CommitState {
+    pub(crate) status: RoomStatus,
+    pub(crate) event_count: u64,
+    pub(crate) last_activity_at: Option<Timestamp>,
+}
+
+impl CommitState {
+    pub(crate) fn of(room: &Room) -> Self {
+        CommitState {
+            status: room.status,
+            event_count: room.event_count,
+            last_activity_at: room.timers.last_activity_at,
+        }
     }
-    room.timers.last_activity_at = Some(event.created_at);
-    if room.status == RoomStatus::Paused {
-        room.status = RoomStatus::Active;
-        return true;
+
+    /// Writes the counters into a room record (`latest_index` follows `event_count`).
+    pub(crate) fn write_to(&self, room: &mut Room) {
+        room.status = self.status;
+        room.event_count = self.event_count;
+        room.latest_index = self.event_count.checked_sub(1);
+        room.timers.last_activity_at = self.last_activity_at;
     }
-    false
+
+    /// Assigns the event its index and advances the counters (SPEC §2 step 13): unless the
+    /// event is blocked, `last_activity_at` becomes its `created_at` and a paused room turns
+    /// active. Returns whether the status changed. `updated_at` is not the commit's: it tracks
+    /// changes to the room record itself.
+    pub(crate) fn apply(&mut self, event: &mut RoomEvent) -> bool {
+        event.index = self.event_count;
+        self.event_count += 1;
+        if event.is_blocked() {
+            return false;
+        }
+        self.last_activity_at = Some(event.created_at);
+        if self.status == RoomStatus::Paused {
+            self.status = RoomStatus::Active;
+            return true;
+        }
+        false
+    }
 }
 
 /// `new` with the commit-owned fields taken from `stored`.

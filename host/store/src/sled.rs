@@ -9,8 +9,7 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use roomkit_model::{
-    ChannelBinding, Identity, Observation, Participant, Room, RoomEvent, RoomStatus, Task,
-    TaskStatus, Timestamp,
+    ChannelBinding, Identity, Observation, Participant, Room, RoomEvent, Task, TaskStatus,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -19,7 +18,7 @@ use sled::{Db, Transactional, Tree};
 
 use crate::locks::Striped;
 use crate::rules::{
-    apply_commit, keep_counters, merge_room_update, page_events, page_rooms, raise_marker,
+    CommitState, keep_counters, merge_room_update, page_events, page_rooms, raise_marker,
 };
 use crate::{CommitOutcome, ConversationStore, Error, EventQuery, Result, RoomFilter};
 use group_commit::GroupCommit;
@@ -76,19 +75,12 @@ pub struct SledStore {
 }
 
 /// What a commit needs to know about a room, cached; present only for rooms that exist.
-#[derive(Debug, Clone)]
-struct RoomState {
-    status: RoomStatus,
-    event_count: u64,
-    last_activity_at: Option<Timestamp>,
-}
+type RoomState = CommitState;
 
 impl RoomState {
     /// The stored room record with the derived counters filled in.
     fn view(&self, mut room: Room) -> Room {
-        room.event_count = self.event_count;
-        room.latest_index = self.event_count.checked_sub(1);
-        room.timers.last_activity_at = self.last_activity_at;
+        self.write_to(&mut room);
         room
     }
 }
@@ -236,6 +228,7 @@ impl SledStore {
             event_count: 0,
             last_activity_at: None,
         };
+        // The record's own counters are not authoritative: the events are.
         for entry in self
             .trees
             .events
@@ -294,9 +287,8 @@ impl SledStore {
                 duplicate: true,
             });
         }
-        let mut room = state.view(Room::with_id(&event.room_id));
-        room.status = state.status;
-        let status_changed = apply_commit(&mut room, &mut event);
+        let mut next = state.clone();
+        let status_changed = next.apply(&mut event);
         let location = keys::event(&event.room_id, event.index);
         // Insert-if-absent doubles as the uniqueness check; an entry left by a crashed commit
         // (its id is not at its location) is simply replaced.
@@ -317,16 +309,14 @@ impl SledStore {
             // Written before the event: a crash before the event leaves an active room without the
             // message, never a paused room with it.
             let mut record = self.room_record(&event.room_id)?;
-            record.status = room.status;
+            record.status = next.status;
             t.rooms.insert(event.room_id.as_bytes(), encode(&record)?)?;
         }
         if let Some(key) = &idempotency {
             t.idempotency.insert(key.as_slice(), event.id.as_bytes())?;
         }
         t.events.insert(location, encode(&event)?)?; // the commit point
-        state.status = room.status;
-        state.event_count = room.event_count;
-        state.last_activity_at = room.timers.last_activity_at;
+        *state = next;
         Ok(CommitOutcome {
             event,
             duplicate: false,

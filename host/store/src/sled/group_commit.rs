@@ -17,7 +17,7 @@ use crate::{Error, Result};
 type Waiter = oneshot::Sender<Result<(), String>>;
 
 /// The longest the flusher waits for more writers to join a flush.
-pub(crate) const MAX_GATHER: Duration = Duration::from_micros(500);
+pub(crate) const MAX_GATHER: Duration = Duration::from_millis(1);
 
 #[derive(Debug)]
 pub(crate) struct GroupCommit {
