@@ -67,12 +67,12 @@ impl EventQuery {
 
     /// Whether the index bounds could admit anything at all.
     pub fn is_empty_range(&self) -> bool {
-        match (self.after_index, self.before_index) {
-            (Some(after), Some(before)) => after.saturating_add(1) >= before,
-            (_, Some(0)) => true,
-            (Some(u64::MAX), _) => true,
-            _ => self.limit == 0,
-        }
+        self.limit == 0
+            || match (self.after_index, self.before_index) {
+                (Some(after), Some(before)) => after.saturating_add(1) >= before,
+                (_, Some(0)) | (Some(u64::MAX), _) => true,
+                _ => false,
+            }
     }
 }
 
