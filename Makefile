@@ -8,10 +8,11 @@ CARGO ?= cargo
 setup:
 	rustup target add wasm32-wasip2
 
-# Builds the host and shows the durable store at work (the README's first command).
+# Builds the host and runs a demo conversation through the orchestrator on the durable store
+# (the README's first command).
 run: setup
-	$(CARGO) run --release -p roomkit -- store demo
-	$(CARGO) run --release -p roomkit -- store timeline demo --newest-first --limit 3
+	$(CARGO) run --release -p roomkit -- demo
+	$(CARGO) run --release -p roomkit -- store stats
 
 # The whole test suite (the README's second command; CI runs exactly this).
 test: setup
@@ -24,3 +25,4 @@ lint:
 # Benchmarks; results go to BENCHMARKS.md by hand, with the command that produced them.
 bench:
 	$(CARGO) bench -p roomkit-store --bench store
+	$(CARGO) bench -p roomkit-kit --bench pipeline

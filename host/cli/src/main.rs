@@ -1,12 +1,13 @@
 //! `roomkit`: the RoomKit host binary.
 //!
-//! Today it opens the durable conversation store and inspects it (`roomkit store …`). The
-//! orchestrator, the plugin runtime and the HTTP server (`roomkit serve`) are built on top of
-//! this store in later steps.
+//! Today it runs a demo conversation through the orchestrator (`roomkit demo`) and inspects the
+//! durable store (`roomkit store …`). The plugin runtime and the HTTP server (`roomkit serve`)
+//! come in later steps.
 
 mod demo;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a sample support conversation through the orchestrator (room `support-demo`).
+    Demo,
     /// Inspect or exercise the conversation store.
     #[command(subcommand)]
     Store(StoreCommand),
@@ -33,8 +36,6 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum StoreCommand {
-    /// Write a small sample conversation (room `demo`) and print what was stored.
-    Demo,
     /// Count the entries of every tree.
     Stats,
     /// List rooms as JSON lines.
@@ -62,10 +63,12 @@ enum StoreCommand {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    let store = SledStore::open(cli.data_dir.join("store"))
-        .with_context(|| format!("opening the store in {}", cli.data_dir.display()))?;
+    let store = Arc::new(
+        SledStore::open(cli.data_dir.join("store"))
+            .with_context(|| format!("opening the store in {}", cli.data_dir.display()))?,
+    );
     match cli.command {
-        Command::Store(StoreCommand::Demo) => demo::run(&store).await?,
+        Command::Demo => demo::run(store.clone()).await?,
         Command::Store(StoreCommand::Stats) => {
             for (tree, entries) in store.tree_sizes()? {
                 println!("{tree:<36} {entries}");
