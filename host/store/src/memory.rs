@@ -104,11 +104,16 @@ fn in_room<'a, V>(
 
 #[async_trait]
 impl ConversationStore for MemoryStore {
-    async fn create_room(&self, room: Room) -> Result<Room> {
+    async fn create_room(&self, mut room: Room) -> Result<Room> {
         let mut inner = self.inner();
         if inner.rooms.contains_key(&room.id) {
             return Err(Error::RoomExists(room.id));
         }
+        // The counters are the commit's: a new room has no events, whatever the caller passed
+        // (the sled backend derives them from the events, so it reports the same).
+        room.event_count = 0;
+        room.latest_index = None;
+        room.timers.last_activity_at = None;
         inner.rooms.insert(room.id.clone(), room.clone());
         Ok(room)
     }
@@ -185,6 +190,9 @@ impl ConversationStore for MemoryStore {
     async fn commit_event_unsynced(&self, mut event: RoomEvent) -> Result<CommitOutcome> {
         event.validate()?;
         let mut inner = self.inner();
+        // The room first, as the sled backend does: a missing room is RoomNotFound even when the
+        // event's id is taken.
+        inner.room(&event.room_id)?;
         let idempotency = event.idempotency_key.as_ref().map(|key| {
             (
                 event.room_id.clone(),
