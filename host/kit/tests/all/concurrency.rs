@@ -156,3 +156,74 @@ async fn a_failing_provider_or_hook_never_loses_the_event() {
     assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 10);
     let _ = HookResult::allow();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_provider_in_one_room_does_not_stall_another_room() {
+    let s = setup();
+    s.transport("sms", "sms", text_caps());
+    let slow = s.transport("slow-sink", "email", text_caps());
+    let fast = s.transport("fast-sink", "email", text_caps());
+    slow.delay(800);
+    s.room("slow", &["sms", "slow-sink"]).await;
+    s.room("fast", &["sms", "fast-sink"]).await;
+    let kit = s.kit.clone();
+    let pending = tokio::spawn(async move {
+        kit.process_inbound(InboundMessage::text("sms", "+1", "to the slow room").in_room("slow"))
+            .await
+            .unwrap()
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let started = std::time::Instant::now();
+    for n in 0..20 {
+        s.say("fast", "sms", "+1", &format!("m{n}")).await;
+    }
+    assert!(started.elapsed() < Duration::from_millis(700));
+    assert_eq!(fast.bodies().len(), 20);
+    let slow_result = pending.await.unwrap();
+    assert_eq!(
+        slow_result.delivery_results["slow-sink"].status,
+        roomkit_model::DeliveryStatus::Delivered
+    );
+    assert_eq!(slow.bodies(), vec!["to the slow room"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_identity_resolver_does_not_hold_a_room_lock() {
+    use roomkit_kit::{IdentityResolver, IdentityResult, RoomContext};
+    struct SlowFor(&'static str);
+    #[async_trait::async_trait]
+    impl IdentityResolver for SlowFor {
+        async fn resolve(
+            &self,
+            m: &InboundMessage,
+            _: &str,
+            _: &RoomContext,
+        ) -> Result<IdentityResult, String> {
+            if m.sender_id == self.0 {
+                tokio::time::sleep(Duration::from_millis(800)).await;
+            }
+            Ok(IdentityResult::unknown())
+        }
+    }
+    let s = crate::support::setup_with(|b| b.identity_resolver(Arc::new(SlowFor("+slow"))));
+    s.transport("sms", "sms", text_caps());
+    s.room("r", &["sms"]).await;
+    let kit = s.kit.clone();
+    let pending = tokio::spawn(async move {
+        kit.process_inbound(InboundMessage::text("sms", "+slow", "slow sender").in_room("r"))
+            .await
+            .unwrap()
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let started = std::time::Instant::now();
+    for n in 0..10 {
+        s.say("r", "sms", "+fast", &format!("m{n}")).await;
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(700),
+        "the same room kept working"
+    );
+    let slow = pending.await.unwrap();
+    assert!(!slow.blocked);
+    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 11);
+}

@@ -87,7 +87,10 @@ async fn commit(store: &Backend, event: RoomEvent) -> RoomEvent {
 }
 
 async fn timeline(store: &Backend, room_id: &str) -> Vec<RoomEvent> {
-    store.list_events(room_id, &everything_query()).await.unwrap()
+    store
+        .list_events(room_id, &everything_query())
+        .await
+        .unwrap()
 }
 
 async fn list(store: &Backend, room_id: &str, query: EventQuery) -> Vec<u64> {
@@ -228,7 +231,10 @@ async fn creating_a_room_twice_is_room_exists(store: Backend) {
     second.metadata.insert("version".into(), json!(2));
     second.status = RoomStatus::Closed;
     let err = store.create_room(second).await.unwrap_err();
-    assert!(matches!(&err, Error::RoomExists(id) if id == "r1"), "{err:?}");
+    assert!(
+        matches!(&err, Error::RoomExists(id) if id == "r1"),
+        "{err:?}"
+    );
 
     assert_eq!(everything(&store).await, before);
     let room = stored_room(&store, "r1").await;
@@ -244,9 +250,7 @@ async fn get_room_of_a_missing_room_is_none(store: Backend) {
     assert_eq!(store.get_room("").await.unwrap(), None);
 }
 
-async fn update_room_replaces_fields_but_keeps_created_at_and_refreshes_updated_at(
-    store: Backend,
-) {
+async fn update_room_replaces_fields_but_keeps_created_at_and_refreshes_updated_at(store: Backend) {
     let mut original = Room::with_id("r1");
     original.created_at = at(0);
     original.updated_at = at(0);
@@ -303,8 +307,14 @@ async fn update_room_of_a_missing_room_is_room_not_found(store: Backend) {
     create(&store, "r1").await;
     let before = everything(&store).await;
 
-    let err = store.update_room(&Room::with_id("ghost")).await.unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+    let err = store
+        .update_room(&Room::with_id("ghost"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+        "{err:?}"
+    );
 
     assert_eq!(store.get_room("ghost").await.unwrap(), None);
     assert_eq!(everything(&store).await, before);
@@ -343,7 +353,12 @@ async fn compare_and_set_room_fails_after_a_commit_in_between(store: Backend) {
     paused.status = RoomStatus::Paused;
 
     let event = commit(&store, message("r1", "sms", "just in time")).await;
-    assert!(!store.compare_and_set_room(&expected, &paused).await.unwrap());
+    assert!(
+        !store
+            .compare_and_set_room(&expected, &paused)
+            .await
+            .unwrap()
+    );
     let room = stored_room(&store, "r1").await;
     assert_eq!(room.status, RoomStatus::Active);
     assert_eq!(room.event_count, 1);
@@ -352,7 +367,12 @@ async fn compare_and_set_room_fails_after_a_commit_in_between(store: Backend) {
     // A blocked commit changes the counters too, so it also wins.
     let expected = room;
     commit(&store, blocked("r1", "sms", "blocked")).await;
-    assert!(!store.compare_and_set_room(&expected, &paused).await.unwrap());
+    assert!(
+        !store
+            .compare_and_set_room(&expected, &paused)
+            .await
+            .unwrap()
+    );
     let room = stored_room(&store, "r1").await;
     assert_eq!(room.status, RoomStatus::Active);
     assert_eq!(room.event_count, 2);
@@ -367,7 +387,12 @@ async fn compare_and_set_room_fails_after_an_update_in_between(store: Backend) {
 
     let mut closed = expected.clone();
     closed.status = RoomStatus::Closed;
-    assert!(!store.compare_and_set_room(&expected, &closed).await.unwrap());
+    assert!(
+        !store
+            .compare_and_set_room(&expected, &closed)
+            .await
+            .unwrap()
+    );
     assert_eq!(stored_room(&store, "r1").await, updated);
 }
 
@@ -389,8 +414,14 @@ async fn compare_and_set_room_of_a_missing_room_is_room_not_found(store: Backend
     let before = everything(&store).await;
     let ghost = Room::with_id("ghost");
 
-    let err = store.compare_and_set_room(&ghost, &ghost).await.unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+    let err = store
+        .compare_and_set_room(&ghost, &ghost)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+        "{err:?}"
+    );
     assert_eq!(store.get_room("ghost").await.unwrap(), None);
     assert_eq!(everything(&store).await, before);
 }
@@ -438,15 +469,30 @@ async fn delete_room_removes_everything_in_it(store: Backend) {
     assert_eq!(store.get_participant("r1", "p1").await.unwrap(), None);
     assert_eq!(store.get_task("task-r1").await.unwrap(), None);
     let err = store.list_events("r1", &everything_query()).await;
-    assert!(matches!(&err, Err(Error::RoomNotFound(id)) if id == "r1"), "{err:?}");
+    assert!(
+        matches!(&err, Err(Error::RoomNotFound(id)) if id == "r1"),
+        "{err:?}"
+    );
     let err = store.list_bindings("r1").await;
-    assert!(matches!(&err, Err(Error::RoomNotFound(id)) if id == "r1"), "{err:?}");
+    assert!(
+        matches!(&err, Err(Error::RoomNotFound(id)) if id == "r1"),
+        "{err:?}"
+    );
     let err = store.list_participants("r1").await;
-    assert!(matches!(&err, Err(Error::RoomNotFound(id)) if id == "r1"), "{err:?}");
+    assert!(
+        matches!(&err, Err(Error::RoomNotFound(id)) if id == "r1"),
+        "{err:?}"
+    );
     let err = store.list_tasks("r1", None).await;
-    assert!(matches!(&err, Err(Error::RoomNotFound(id)) if id == "r1"), "{err:?}");
+    assert!(
+        matches!(&err, Err(Error::RoomNotFound(id)) if id == "r1"),
+        "{err:?}"
+    );
     let err = store.list_observations("r1").await;
-    assert!(matches!(&err, Err(Error::RoomNotFound(id)) if id == "r1"), "{err:?}");
+    assert!(
+        matches!(&err, Err(Error::RoomNotFound(id)) if id == "r1"),
+        "{err:?}"
+    );
     let sms = RoomFilter {
         channel_id: Some("sms".into()),
         ..RoomFilter::default()
@@ -504,7 +550,10 @@ async fn a_deleted_room_can_be_created_again_and_starts_empty(store: Backend) {
     assert_eq!(outcome.event.index, 0);
     assert_eq!(body_of(&outcome.event), "new");
     store.add_task(&task("t1", "r1", "new task")).await.unwrap();
-    assert_eq!(store.get_task("t1").await.unwrap().unwrap().title, "new task");
+    assert_eq!(
+        store.get_task("t1").await.unwrap().unwrap().title,
+        "new task"
+    );
 }
 
 async fn deleting_a_missing_room_returns_false_and_changes_nothing(store: Backend) {
@@ -540,9 +589,30 @@ async fn list_rooms_returns_rooms_in_creation_order_with_offset_and_limit(store:
 
 async fn list_rooms_filters_by_channel_participant_status_org_and_metadata(store: Backend) {
     let specs: [(&str, Option<&str>, RoomStatus, Option<&str>, &[&str], &str); 4] = [
-        ("r1", Some("acme"), RoomStatus::Active, Some("gold"), &["sms"], "p1"),
-        ("r2", Some("acme"), RoomStatus::Paused, Some("silver"), &["email"], "p1"),
-        ("r3", Some("globex"), RoomStatus::Active, Some("gold"), &["sms", "email"], "p2"),
+        (
+            "r1",
+            Some("acme"),
+            RoomStatus::Active,
+            Some("gold"),
+            &["sms"],
+            "p1",
+        ),
+        (
+            "r2",
+            Some("acme"),
+            RoomStatus::Paused,
+            Some("silver"),
+            &["email"],
+            "p1",
+        ),
+        (
+            "r3",
+            Some("globex"),
+            RoomStatus::Active,
+            Some("gold"),
+            &["sms", "email"],
+            "p2",
+        ),
         ("r4", None, RoomStatus::Closed, None, &[], ""),
     ];
     for (i, (id, org, status, tier, channels, participant)) in specs.into_iter().enumerate() {
@@ -597,9 +667,12 @@ async fn list_rooms_filters_by_channel_participant_status_org_and_metadata(store
         ["r2", "r1"]
     );
     assert!(
-        rooms_where(&store, filter(|f| f.organization_id = Some("nobody".into())))
-            .await
-            .is_empty()
+        rooms_where(
+            &store,
+            filter(|f| f.organization_id = Some("nobody".into()))
+        )
+        .await
+        .is_empty()
     );
     assert_eq!(
         rooms_where(&store, filter(|f| f.channel_id = Some("sms".into()))).await,
@@ -636,9 +709,12 @@ async fn list_rooms_filters_by_channel_participant_status_org_and_metadata(store
         ["r3", "r1"]
     );
     assert!(
-        rooms_where(&store, filter(|f| f.metadata = Some(("tier".into(), json!(1)))))
-            .await
-            .is_empty()
+        rooms_where(
+            &store,
+            filter(|f| f.metadata = Some(("tier".into(), json!(1))))
+        )
+        .await
+        .is_empty()
     );
     assert_eq!(
         rooms_where(
@@ -723,7 +799,10 @@ async fn commit_assigns_gap_free_indexes_and_updates_the_counters(store: Backend
         assert_eq!(room.event_count, i + 1);
         assert_eq!(room.latest_index, Some(i));
         assert_eq!(room.timers.last_activity_at, Some(event.created_at));
-        assert_eq!(store.get_event(&event.id).await.unwrap(), Some(event.clone()));
+        assert_eq!(
+            store.get_event(&event.id).await.unwrap(),
+            Some(event.clone())
+        );
         committed.push(event);
     }
     // Another room counts on its own.
@@ -847,12 +926,18 @@ async fn committing_to_a_missing_room_is_room_not_found(store: Backend) {
     let event = keyed("ghost", "sms", "lost", "k1");
     let id = event.id.clone();
     let err = store.commit_event(event).await.unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(r) if r == "ghost"), "{err:?}");
+    assert!(
+        matches!(&err, Error::RoomNotFound(r) if r == "ghost"),
+        "{err:?}"
+    );
     let err = store
         .commit_event_unsynced(message("ghost", "sms", "lost too"))
         .await
         .unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(r) if r == "ghost"), "{err:?}");
+    assert!(
+        matches!(&err, Error::RoomNotFound(r) if r == "ghost"),
+        "{err:?}"
+    );
 
     assert_eq!(store.get_room("ghost").await.unwrap(), None);
     assert_eq!(store.get_event(&id).await.unwrap(), None);
@@ -869,7 +954,10 @@ async fn committing_to_a_missing_room_is_room_not_found(store: Backend) {
     let mut taken = message("ghost", "sms", "x");
     taken.id = before[0].events[0].id.clone();
     let err = store.commit_event(taken).await.unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(r) if r == "ghost"), "{err:?}");
+    assert!(
+        matches!(&err, Error::RoomNotFound(r) if r == "ghost"),
+        "{err:?}"
+    );
     assert_eq!(everything(&store).await, before);
 }
 
@@ -1036,7 +1124,12 @@ async fn internal_visibility_on_an_inbound_event_is_refused(store: Backend) {
     let stored = commit(&store, outbound).await;
     assert_eq!(stored.index, 0);
     assert_eq!(
-        store.get_event(&stored.id).await.unwrap().unwrap().visibility,
+        store
+            .get_event(&stored.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .visibility,
         Visibility::Internal
     );
 }
@@ -1112,7 +1205,10 @@ async fn update_event_replaces_status_metadata_and_delivery_results(store: Backe
     );
     store.update_event(&updated).await.unwrap();
 
-    assert_eq!(store.get_event(&event.id).await.unwrap(), Some(updated.clone()));
+    assert_eq!(
+        store.get_event(&event.id).await.unwrap(),
+        Some(updated.clone())
+    );
     assert_eq!(timeline(&store, "r1").await, [first, updated]);
     assert_eq!(stored_room(&store, "r1").await, room_before);
 }
@@ -1174,7 +1270,10 @@ async fn update_event_of_an_unknown_event_is_event_not_found(store: Backend) {
     let doomed = commit(&store, message("r2", "sms", "doomed")).await;
     store.delete_room("r2").await.unwrap();
     let err = store.update_event(&doomed).await.unwrap_err();
-    assert!(matches!(&err, Error::EventNotFound(id) if id == &doomed.id), "{err:?}");
+    assert!(
+        matches!(&err, Error::EventNotFound(id) if id == &doomed.id),
+        "{err:?}"
+    );
     assert_eq!(store.get_event(&doomed.id).await.unwrap(), None);
 }
 
@@ -1193,7 +1292,10 @@ async fn record_delivery_stores_the_outcome(store: Backend) {
         },
     );
     store.record_delivery(&failed).await.unwrap();
-    assert_eq!(store.get_event(&event.id).await.unwrap(), Some(failed.clone()));
+    assert_eq!(
+        store.get_event(&event.id).await.unwrap(),
+        Some(failed.clone())
+    );
     assert_eq!(timeline(&store, "r1").await, [failed]);
     assert_eq!(stored_room(&store, "r1").await.event_count, 1);
 }
@@ -1209,7 +1311,10 @@ async fn list_events_oldest_first_skips_blocked_unless_asked(store: Backend) {
         (0..10).collect::<Vec<_>>()
     );
     assert_eq!(list(&store, "r1", EventQuery::oldest(3)).await, [0, 1, 2]);
-    assert_eq!(list(&store, "r1", EventQuery::oldest(4)).await, [0, 1, 2, 4]);
+    assert_eq!(
+        list(&store, "r1", EventQuery::oldest(4)).await,
+        [0, 1, 2, 4]
+    );
     assert_eq!(list(&store, "r1", EventQuery::latest(3)).await, [9, 8, 6]);
     assert_eq!(
         list(&store, "r1", EventQuery::latest(3).with_blocked()).await,
@@ -1322,9 +1427,16 @@ async fn a_zero_limit_lists_nothing(store: Backend) {
 
 async fn list_events_of_a_missing_room_is_room_not_found(store: Backend) {
     create(&store, "r1").await;
-    for query in [EventQuery::oldest(10), EventQuery::oldest(0), everything_query()] {
+    for query in [
+        EventQuery::oldest(10),
+        EventQuery::oldest(0),
+        everything_query(),
+    ] {
         let err = store.list_events("ghost", &query).await.unwrap_err();
-        assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+        assert!(
+            matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+            "{err:?}"
+        );
     }
     assert!(timeline(&store, "r1").await.is_empty());
 }
@@ -1359,11 +1471,23 @@ async fn visibility_filter_returns_only_what_the_viewer_may_see(store: Backend) 
     };
     let transport = ChannelCategory::Transport;
     let intelligence = ChannelCategory::Intelligence;
-    assert_eq!(list(&store, "r1", seen_by("sms", transport)).await, [0, 2, 5]);
-    assert_eq!(list(&store, "r1", seen_by("email", transport)).await, [0, 2, 5]);
+    assert_eq!(
+        list(&store, "r1", seen_by("sms", transport)).await,
+        [0, 2, 5]
+    );
+    assert_eq!(
+        list(&store, "r1", seen_by("email", transport)).await,
+        [0, 2, 5]
+    );
     assert_eq!(list(&store, "r1", seen_by("ws", transport)).await, [0, 2]);
-    assert_eq!(list(&store, "r1", seen_by("ai", intelligence)).await, [0, 3, 6]);
-    assert_eq!(list(&store, "r1", seen_by("bot", intelligence)).await, [0, 3]);
+    assert_eq!(
+        list(&store, "r1", seen_by("ai", intelligence)).await,
+        [0, 3, 6]
+    );
+    assert_eq!(
+        list(&store, "r1", seen_by("bot", intelligence)).await,
+        [0, 3]
+    );
     assert_eq!(
         list(&store, "r1", seen_by("sms", transport).with_blocked()).await,
         [0, 2, 5, 7]
@@ -1406,7 +1530,10 @@ async fn put_binding_attaches_and_get_binding_reads_it_back(store: Backend) {
     full.metadata.insert("model".into(), json!("gpt"));
     store.put_binding(&full).await.unwrap();
 
-    assert_eq!(store.get_binding("r1", "ai").await.unwrap(), Some(full.clone()));
+    assert_eq!(
+        store.get_binding("r1", "ai").await.unwrap(),
+        Some(full.clone())
+    );
     assert_eq!(store.get_binding("r1", "sms").await.unwrap(), None);
     assert_eq!(store.get_binding("r2", "ai").await.unwrap(), None);
     assert_eq!(store.list_bindings("r1").await.unwrap(), [full]);
@@ -1458,8 +1585,14 @@ async fn bindings_replace_list_by_channel_and_remove(store: Backend) {
 async fn put_binding_into_a_missing_room_is_room_not_found(store: Backend) {
     create(&store, "r1").await;
     let before = everything(&store).await;
-    let err = store.put_binding(&binding("ghost", "sms")).await.unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+    let err = store
+        .put_binding(&binding("ghost", "sms"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+        "{err:?}"
+    );
     assert_eq!(store.get_binding("ghost", "sms").await.unwrap(), None);
     assert_eq!(store.get_room("ghost").await.unwrap(), None);
     let sms = RoomFilter {
@@ -1491,7 +1624,10 @@ async fn invalid_bindings_are_refused(store: Backend) {
         matches!(&err, Error::Invalid(ValidationError::Empty("channel_id"))),
         "{err:?}"
     );
-    assert_eq!(store.get_binding("r1", "sms").await.unwrap(), Some(original));
+    assert_eq!(
+        store.get_binding("r1", "sms").await.unwrap(),
+        Some(original)
+    );
     assert_eq!(store.get_binding("r1", "").await.unwrap(), None);
     assert_eq!(everything(&store).await, before);
 }
@@ -1500,7 +1636,10 @@ async fn list_bindings_of_a_missing_room_is_room_not_found(store: Backend) {
     create(&store, "r1").await;
     store.put_binding(&binding("r1", "sms")).await.unwrap();
     let err = store.list_bindings("ghost").await.unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+    assert!(
+        matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+        "{err:?}"
+    );
     // A room that exists but has no binding lists none.
     create(&store, "r2").await;
     assert!(store.list_bindings("r2").await.unwrap().is_empty());
@@ -1554,7 +1693,10 @@ async fn participants_are_added_replaced_and_listed_by_id(store: Backend) {
     assert_eq!(listed.len(), 3);
     assert_eq!(listed[0], renamed);
 
-    assert_eq!(store.get_participant("r2", "p1").await.unwrap(), Some(elsewhere.clone()));
+    assert_eq!(
+        store.get_participant("r2", "p1").await.unwrap(),
+        Some(elsewhere.clone())
+    );
     assert_eq!(store.list_participants("r2").await.unwrap(), [elsewhere]);
     assert_eq!(store.get_participant("r1", "nobody").await.unwrap(), None);
     assert_eq!(store.get_participant("ghost", "p1").await.unwrap(), None);
@@ -1567,7 +1709,10 @@ async fn put_participant_into_a_missing_room_is_room_not_found(store: Backend) {
         .put_participant(&Participant::new("p1", "ghost", "sms"))
         .await
         .unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+    assert!(
+        matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+        "{err:?}"
+    );
     assert_eq!(store.get_participant("ghost", "p1").await.unwrap(), None);
     let p1 = RoomFilter {
         participant_id: Some("p1".into()),
@@ -1580,7 +1725,10 @@ async fn put_participant_into_a_missing_room_is_room_not_found(store: Backend) {
 async fn list_participants_of_a_missing_room_is_room_not_found(store: Backend) {
     create(&store, "r1").await;
     let err = store.list_participants("ghost").await.unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+    assert!(
+        matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+        "{err:?}"
+    );
     assert!(store.list_participants("r1").await.unwrap().is_empty());
 }
 
@@ -1602,7 +1750,10 @@ async fn create_identity_registers_its_addresses_for_resolution(store: Backend) 
     }
     assert_eq!(store.resolve_identity("email", "+1").await.unwrap(), None);
     assert_eq!(store.resolve_identity("sms", "+3").await.unwrap(), None);
-    assert_eq!(store.resolve_identity("whatsapp", "+1").await.unwrap(), None);
+    assert_eq!(
+        store.resolve_identity("whatsapp", "+1").await.unwrap(),
+        None
+    );
     assert_eq!(store.get_identity("i2").await.unwrap(), None);
 }
 
@@ -1613,10 +1764,19 @@ async fn creating_an_identity_twice_is_identity_exists(store: Backend) {
     again.display_name = Some("impostor".into());
 
     let err = store.create_identity(&again).await.unwrap_err();
-    assert!(matches!(&err, Error::IdentityExists(id) if id == "i1"), "{err:?}");
-    assert_eq!(store.get_identity("i1").await.unwrap(), Some(original.clone()));
+    assert!(
+        matches!(&err, Error::IdentityExists(id) if id == "i1"),
+        "{err:?}"
+    );
+    assert_eq!(
+        store.get_identity("i1").await.unwrap(),
+        Some(original.clone())
+    );
     assert_eq!(store.resolve_identity("sms", "+9").await.unwrap(), None);
-    assert_eq!(store.resolve_identity("sms", "+1").await.unwrap(), Some(original));
+    assert_eq!(
+        store.resolve_identity("sms", "+1").await.unwrap(),
+        Some(original)
+    );
 }
 
 async fn address_taken_by_another_identity_is_refused(store: Backend) {
@@ -1633,8 +1793,14 @@ async fn address_taken_by_another_identity_is_refused(store: Backend) {
     // Nothing of the refused identity was stored, not even its free addresses.
     assert_eq!(store.get_identity("i2").await.unwrap(), None);
     assert_eq!(store.resolve_identity("sms", "+2").await.unwrap(), None);
-    assert_eq!(store.resolve_identity("email", "b@x.io").await.unwrap(), None);
-    assert_eq!(store.resolve_identity("sms", "+1").await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        store.resolve_identity("email", "b@x.io").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.resolve_identity("sms", "+1").await.unwrap(),
+        Some(first.clone())
+    );
 
     let third = identity("i3", &[("sms", "+3")]);
     store.create_identity(&third).await.unwrap();
@@ -1646,7 +1812,10 @@ async fn address_taken_by_another_identity_is_refused(store: Backend) {
     );
     assert_eq!(store.get_identity("i3").await.unwrap(), Some(third));
     assert_eq!(store.get_identity("i1").await.unwrap(), Some(first.clone()));
-    assert_eq!(store.resolve_identity("sms", "+1").await.unwrap(), Some(first));
+    assert_eq!(
+        store.resolve_identity("sms", "+1").await.unwrap(),
+        Some(first)
+    );
 }
 
 async fn link_address_adds_an_address_once(store: Backend) {
@@ -1658,8 +1827,14 @@ async fn link_address_adds_an_address_once(store: Backend) {
     let linked = store.link_address("i1", "sms", "+2").await.unwrap();
     let wanted = identity("i1", &[("sms", "+1"), ("sms", "+2")]);
     assert_eq!(linked, wanted);
-    assert_eq!(store.get_identity("i1").await.unwrap(), Some(wanted.clone()));
-    assert_eq!(store.resolve_identity("sms", "+2").await.unwrap(), Some(wanted.clone()));
+    assert_eq!(
+        store.get_identity("i1").await.unwrap(),
+        Some(wanted.clone())
+    );
+    assert_eq!(
+        store.resolve_identity("sms", "+2").await.unwrap(),
+        Some(wanted.clone())
+    );
 
     // Again: a no-op.
     assert_eq!(store.link_address("i1", "sms", "+2").await.unwrap(), wanted);
@@ -1669,7 +1844,10 @@ async fn link_address_adds_an_address_once(store: Backend) {
     let linked = store.link_address("i1", "email", "a@x.io").await.unwrap();
     let wanted = identity("i1", &[("sms", "+1"), ("sms", "+2"), ("email", "a@x.io")]);
     assert_eq!(linked, wanted);
-    assert_eq!(store.resolve_identity("email", "a@x.io").await.unwrap(), Some(wanted));
+    assert_eq!(
+        store.resolve_identity("email", "a@x.io").await.unwrap(),
+        Some(wanted)
+    );
 }
 
 async fn link_address_to_a_missing_identity_is_identity_not_found(store: Backend) {
@@ -1678,7 +1856,10 @@ async fn link_address_to_a_missing_identity_is_identity_not_found(store: Backend
         .await
         .unwrap();
     let err = store.link_address("ghost", "sms", "+5").await.unwrap_err();
-    assert!(matches!(&err, Error::IdentityNotFound(id) if id == "ghost"), "{err:?}");
+    assert!(
+        matches!(&err, Error::IdentityNotFound(id) if id == "ghost"),
+        "{err:?}"
+    );
     assert_eq!(store.resolve_identity("sms", "+5").await.unwrap(), None);
     assert_eq!(store.get_identity("ghost").await.unwrap(), None);
 }
@@ -1695,10 +1876,16 @@ async fn tasks_are_added_read_back_and_listed_in_creation_order(store: Backend) 
         store.add_task(&t).await.unwrap();
         created.push(t);
     }
-    store.add_task(&task("t9", "r2", "elsewhere")).await.unwrap();
+    store
+        .add_task(&task("t9", "r2", "elsewhere"))
+        .await
+        .unwrap();
 
     assert_eq!(store.list_tasks("r1", None).await.unwrap(), created);
-    assert_eq!(store.get_task("t1").await.unwrap(), Some(created[1].clone()));
+    assert_eq!(
+        store.get_task("t1").await.unwrap(),
+        Some(created[1].clone())
+    );
     assert_eq!(store.get_task("ghost").await.unwrap(), None);
     assert_eq!(
         store.list_tasks("r2", None).await.unwrap(),
@@ -1747,7 +1934,10 @@ async fn update_task_replaces_it_in_place(store: Backend) {
 
     assert_eq!(store.get_task("t1").await.unwrap(), Some(done.clone()));
     assert_eq!(
-        store.list_tasks("r1", Some(TaskStatus::Completed)).await.unwrap(),
+        store
+            .list_tasks("r1", Some(TaskStatus::Completed))
+            .await
+            .unwrap(),
         [done.clone()]
     );
     // It keeps its place in creation order.
@@ -1769,7 +1959,10 @@ async fn adding_a_task_twice_is_task_exists(store: Backend) {
             .add_task(&task("t1", room_id, "again"))
             .await
             .unwrap_err();
-        assert!(matches!(&err, Error::TaskExists(id) if id == "t1"), "{room_id}: {err:?}");
+        assert!(
+            matches!(&err, Error::TaskExists(id) if id == "t1"),
+            "{room_id}: {err:?}"
+        );
     }
     assert_eq!(store.get_task("t1").await.unwrap(), Some(original));
     assert_eq!(everything(&store).await, before);
@@ -1782,7 +1975,10 @@ async fn add_task_to_a_missing_room_is_room_not_found(store: Backend) {
         .add_task(&task("t1", "ghost", "lost"))
         .await
         .unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+    assert!(
+        matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+        "{err:?}"
+    );
     assert_eq!(store.get_task("t1").await.unwrap(), None);
     assert_eq!(everything(&store).await, before);
     // The id is still free.
@@ -1796,7 +1992,10 @@ async fn update_task_of_a_missing_task_is_task_not_found(store: Backend) {
         .update_task(&task("t1", "r1", "never added"))
         .await
         .unwrap_err();
-    assert!(matches!(&err, Error::TaskNotFound(id) if id == "t1"), "{err:?}");
+    assert!(
+        matches!(&err, Error::TaskNotFound(id) if id == "t1"),
+        "{err:?}"
+    );
     assert_eq!(store.get_task("t1").await.unwrap(), None);
     assert_eq!(everything(&store).await, before);
 }
@@ -1811,7 +2010,10 @@ async fn update_task_cannot_move_a_task_to_another_room(store: Backend) {
     let mut moved = task("t1", "r2", "moved");
     moved.status = TaskStatus::Completed;
     let err = store.update_task(&moved).await.unwrap_err();
-    assert!(matches!(&err, Error::TaskNotFound(id) if id == "t1"), "{err:?}");
+    assert!(
+        matches!(&err, Error::TaskNotFound(id) if id == "t1"),
+        "{err:?}"
+    );
     assert_eq!(store.get_task("t1").await.unwrap(), Some(original));
     assert!(store.list_tasks("r2", None).await.unwrap().is_empty());
     assert_eq!(everything(&store).await, before);
@@ -1821,7 +2023,10 @@ async fn list_tasks_of_a_missing_room_is_room_not_found(store: Backend) {
     create(&store, "r1").await;
     for status in [None, Some(TaskStatus::Pending)] {
         let err = store.list_tasks("ghost", status).await.unwrap_err();
-        assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+        assert!(
+            matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+            "{err:?}"
+        );
     }
 }
 
@@ -1872,9 +2077,15 @@ async fn add_observation_to_a_missing_room_is_room_not_found(store: Backend) {
         .add_observation(&observation("o1", "ghost", 0.5))
         .await
         .unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+    assert!(
+        matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+        "{err:?}"
+    );
     let err = store.list_observations("ghost").await.unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+    assert!(
+        matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+        "{err:?}"
+    );
     assert_eq!(store.get_room("ghost").await.unwrap(), None);
     assert_eq!(everything(&store).await, before);
 }
@@ -1948,9 +2159,15 @@ async fn read_markers_need_the_room_and_the_binding(store: Backend) {
     let before = everything(&store).await;
 
     let err = store.mark_read("ghost", "sms", 0).await.unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+    assert!(
+        matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+        "{err:?}"
+    );
     let err = store.mark_all_read("ghost", "sms").await.unwrap_err();
-    assert!(matches!(&err, Error::RoomNotFound(id) if id == "ghost"), "{err:?}");
+    assert!(
+        matches!(&err, Error::RoomNotFound(id) if id == "ghost"),
+        "{err:?}"
+    );
 
     let err = store.mark_read("r1", "email", 0).await.unwrap_err();
     assert!(
@@ -2050,7 +2267,10 @@ async fn kv_set_get_overwrite_and_delete(store: Backend) {
     store.kv_set("p", "k", b"one").await.unwrap();
     assert_eq!(store.kv_get("p", "k").await.unwrap(), Some(b"one".to_vec()));
     store.kv_set("p", "k", &[0, 0xFF, 7]).await.unwrap();
-    assert_eq!(store.kv_get("p", "k").await.unwrap(), Some(vec![0, 0xFF, 7]));
+    assert_eq!(
+        store.kv_get("p", "k").await.unwrap(),
+        Some(vec![0, 0xFF, 7])
+    );
     store.kv_set("p", "empty", b"").await.unwrap();
     assert_eq!(store.kv_get("p", "empty").await.unwrap(), Some(Vec::new()));
 
@@ -2072,7 +2292,10 @@ async fn kv_keys_are_listed_by_prefix_in_order_and_namespaced_per_plugin(store: 
         let store = &store;
         async move { store.kv_keys(plugin, prefix, limit).await.unwrap() }
     };
-    assert_eq!(keys("a", "user:", 100).await, ["user:1", "user:10", "user:2"]);
+    assert_eq!(
+        keys("a", "user:", 100).await,
+        ["user:1", "user:10", "user:2"]
+    );
     assert_eq!(
         keys("a", "user", 100).await,
         ["user", "user:1", "user:10", "user:2"]
@@ -2094,7 +2317,10 @@ async fn kv_keys_are_listed_by_prefix_in_order_and_namespaced_per_plugin(store: 
     assert!(store.kv_delete("a", "user:10").await.unwrap());
     assert_eq!(keys("a", "user:", 100).await, ["user:1", "user:2"]);
     assert_eq!(keys("b", "", 100).await, ["user:3"]);
-    assert_eq!(store.kv_get("b", "user:3").await.unwrap(), Some(b"b".to_vec()));
+    assert_eq!(
+        store.kv_get("b", "user:3").await.unwrap(),
+        Some(b"b".to_vec())
+    );
 }
 
 // --- lifecycle -------------------------------------------------------------------------------
