@@ -6,6 +6,7 @@ mod trees;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use roomkit_model::{
@@ -74,18 +75,46 @@ pub struct SledStore {
     group: Option<GroupCommit>,
 }
 
-/// What a commit needs to know about a room, cached; present only for rooms that exist.
-type RoomState = CommitState;
+/// What the store keeps in memory about a room it has touched; present only for rooms that
+/// exist, and changed only under the room's stripe lock by the writers of the room, so it
+/// cannot go stale within the process (sled's file lock keeps other processes out).
+#[derive(Debug, Clone)]
+struct RoomState {
+    /// Status and the commit-owned counters, derived from the events.
+    commit: CommitState,
+    /// The stored room record (its counters are not authoritative).
+    record: Arc<Room>,
+    /// The room's bindings, once read.
+    bindings: Option<Arc<Vec<ChannelBinding>>>,
+    /// The room's participants, once read.
+    participants: Option<Arc<Vec<Participant>>>,
+}
 
 impl RoomState {
-    /// The stored room record with the derived counters filled in.
-    fn view(&self, mut room: Room) -> Room {
-        self.write_to(&mut room);
+    /// The room as readers see it: the record with the derived counters.
+    fn view(&self) -> Room {
+        let mut room = (*self.record).clone();
+        self.commit.write_to(&mut room);
         room
     }
 }
 
+/// How many rooms one lock stripe keeps in memory before it forgets one (256 stripes).
+const ROOMS_PER_STRIPE: usize = 64;
+
 type RoomCache = HashMap<String, RoomState>;
+
+/// Adds a room to a stripe's cache, forgetting another room when the stripe is full (its state
+/// is derived again from disk on next use).
+fn remember(cache: &mut RoomCache, room_id: &str, state: RoomState) {
+    if cache.len() >= ROOMS_PER_STRIPE && !cache.contains_key(room_id) {
+        let victim = cache.keys().next().cloned();
+        if let Some(victim) = victim {
+            cache.remove(&victim);
+        }
+    }
+    cache.insert(room_id.to_owned(), state);
+}
 
 fn from_tx(err: TransactionError<Error>) -> Error {
     match err {
@@ -190,17 +219,7 @@ impl SledStore {
 
     /// The room, with its stripe already locked by the caller.
     fn room_locked(&self, cache: &mut RoomCache, room_id: &str) -> Result<Room> {
-        let record: Room = get_json(&self.trees.rooms, room_id.as_bytes())?
-            .ok_or_else(|| Error::RoomNotFound(room_id.to_owned()))?;
-        let state = match cache.get(room_id) {
-            Some(state) => state.clone(),
-            None => {
-                let state = self.load_state(&record)?;
-                cache.insert(room_id.to_owned(), state.clone());
-                state
-            }
-        };
-        Ok(state.view(record))
+        Ok(self.state_locked(cache, room_id)?.view())
     }
 
     /// The room's cached state, loading it on first use; RoomNotFound if there is no room.
@@ -212,8 +231,8 @@ impl SledStore {
         if !cache.contains_key(room_id) {
             let record: Room = get_json(&self.trees.rooms, room_id.as_bytes())?
                 .ok_or_else(|| Error::RoomNotFound(room_id.to_owned()))?;
-            let state = self.load_state(&record)?;
-            cache.insert(room_id.to_owned(), state);
+            let state = self.load_state(record)?;
+            remember(cache, room_id, state);
         }
         cache
             .get_mut(room_id)
@@ -222,8 +241,18 @@ impl SledStore {
 
     /// Derives the counters from the newest events: the last index, and the newest event that
     /// was not blocked.
-    fn load_state(&self, record: &Room) -> Result<RoomState> {
-        let mut state = RoomState {
+    fn load_state(&self, record: Room) -> Result<RoomState> {
+        let commit = self.load_counters(&record)?;
+        Ok(RoomState {
+            commit,
+            record: Arc::new(record),
+            bindings: None,
+            participants: None,
+        })
+    }
+
+    fn load_counters(&self, record: &Room) -> Result<CommitState> {
+        let mut state = CommitState {
             status: record.status,
             event_count: 0,
             last_activity_at: None,
@@ -287,7 +316,7 @@ impl SledStore {
                 duplicate: true,
             });
         }
-        let mut next = state.clone();
+        let mut next = state.commit.clone();
         let status_changed = next.apply(&mut event);
         let location = keys::event(&event.room_id, event.index);
         // Insert-if-absent doubles as the uniqueness check; an entry left by a crashed commit
@@ -308,33 +337,48 @@ impl SledStore {
         if status_changed {
             // Written before the event: a crash before the event leaves an active room without the
             // message, never a paused room with it.
-            let mut record = self.room_record(&event.room_id)?;
+            let mut record = (*state.record).clone();
             record.status = next.status;
             t.rooms.insert(event.room_id.as_bytes(), encode(&record)?)?;
+            state.record = Arc::new(record);
         }
         if let Some(key) = &idempotency {
             t.idempotency.insert(key.as_slice(), event.id.as_bytes())?;
         }
         t.events.insert(location, encode(&event)?)?; // the commit point
-        *state = next;
+        state.commit = next;
         Ok(CommitOutcome {
             event,
             duplicate: false,
         })
     }
 
-    /// Writes a room record and refreshes the cached status; the stripe is locked by the caller.
+    /// Writes a room record and refreshes the cache; the stripe is locked by the caller.
     fn write_room_record(&self, cache: &mut RoomCache, room: &Room) -> Result<()> {
         self.trees.rooms.insert(room.id.as_bytes(), encode(room)?)?;
         if let Some(state) = cache.get_mut(&room.id) {
-            state.status = room.status;
+            state.commit.status = room.status;
+            state.record = Arc::new(room.clone());
         }
         Ok(())
     }
 
-    fn room_record(&self, room_id: &str) -> Result<Room> {
-        get_json(&self.trees.rooms, room_id.as_bytes())?
-            .ok_or_else(|| Error::RoomNotFound(room_id.to_owned()))
+    /// The room's bindings, from the cache or read once; the stripe is locked by the caller.
+    fn bindings_locked(
+        &self,
+        cache: &mut RoomCache,
+        room_id: &str,
+    ) -> Result<Arc<Vec<ChannelBinding>>> {
+        let state = self.state_locked(cache, room_id)?;
+        if let Some(bindings) = &state.bindings {
+            return Ok(Arc::clone(bindings));
+        }
+        let bindings = Arc::new(scan_json(
+            &self.trees.bindings,
+            &keys::room_prefix(room_id),
+        )?);
+        state.bindings = Some(Arc::clone(&bindings));
+        Ok(bindings)
     }
 
     fn update_event_sync(&self, event: &RoomEvent) -> Result<()> {
@@ -439,8 +483,7 @@ impl SledStore {
                 let mut rooms = Vec::with_capacity(records.len());
                 for record in records {
                     let mut cache = self.rooms.lock(&record.id);
-                    let state = self.state_locked(&mut cache, &record.id)?;
-                    rooms.push(state.view(record));
+                    rooms.push(self.state_locked(&mut cache, &record.id)?.view());
                 }
                 rooms
             }
@@ -490,7 +533,8 @@ impl SledStore {
     fn put_binding_sync(&self, binding: &ChannelBinding) -> Result<()> {
         binding.validate()?;
         let mut cache = self.rooms.lock(&binding.room_id);
-        self.state_locked(&mut cache, &binding.room_id)?;
+        let state = self.state_locked(&mut cache, &binding.room_id)?;
+        state.bindings = None;
         let value = encode(binding)?;
         let t = &self.trees;
         (&t.bindings, &t.channel_rooms)
@@ -506,7 +550,10 @@ impl SledStore {
     }
 
     fn remove_binding_sync(&self, room_id: &str, channel_id: &str) -> Result<bool> {
-        let _room = self.rooms.lock(room_id);
+        let mut cache = self.rooms.lock(room_id);
+        if let Some(state) = cache.get_mut(room_id) {
+            state.bindings = None;
+        }
         let t = &self.trees;
         (&t.bindings, &t.channel_rooms)
             .transaction(|(bindings, channel_rooms)| {
@@ -535,6 +582,9 @@ impl SledStore {
         let mut cache = self.rooms.lock(room_id);
         let room = self.room_locked(&mut cache, room_id)?;
         let mut binding = self.binding(room_id, channel_id)?;
+        if let Some(state) = cache.get_mut(room_id) {
+            state.bindings = None;
+        }
         let Some(index) = target(&room) else {
             return Ok(binding.last_read_index);
         };
@@ -675,7 +725,7 @@ impl ConversationStore for SledStore {
             if created.is_err() {
                 return Err(Error::RoomExists(room.id));
             }
-            cache.insert(room.id.clone(), self.load_state(&room)?);
+            remember(&mut cache, &room.id, self.load_state(room.clone())?);
         }
         self.durable().await?;
         self.room(&room.id)
@@ -773,12 +823,20 @@ impl ConversationStore for SledStore {
     }
 
     async fn get_binding(&self, room_id: &str, channel_id: &str) -> Result<Option<ChannelBinding>> {
-        get_json(&self.trees.bindings, &keys::pair(room_id, channel_id))
+        let mut cache = self.rooms.lock(room_id);
+        match self.bindings_locked(&mut cache, room_id) {
+            Ok(bindings) => Ok(bindings
+                .iter()
+                .find(|b| b.channel_id == channel_id)
+                .cloned()),
+            Err(Error::RoomNotFound(_)) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     async fn list_bindings(&self, room_id: &str) -> Result<Vec<ChannelBinding>> {
-        self.room(room_id)?;
-        scan_json(&self.trees.bindings, &keys::room_prefix(room_id))
+        let mut cache = self.rooms.lock(room_id);
+        Ok(self.bindings_locked(&mut cache, room_id)?.as_ref().clone())
     }
 
     async fn remove_binding(&self, room_id: &str, channel_id: &str) -> Result<bool> {
@@ -790,7 +848,8 @@ impl ConversationStore for SledStore {
     async fn put_participant(&self, participant: &Participant) -> Result<()> {
         {
             let mut cache = self.rooms.lock(&participant.room_id);
-            self.state_locked(&mut cache, &participant.room_id)?;
+            self.state_locked(&mut cache, &participant.room_id)?
+                .participants = None;
             let value = encode(participant)?;
             let t = &self.trees;
             (&t.participants, &t.participant_rooms)
@@ -820,8 +879,15 @@ impl ConversationStore for SledStore {
     }
 
     async fn list_participants(&self, room_id: &str) -> Result<Vec<Participant>> {
-        self.room(room_id)?;
-        scan_json(&self.trees.participants, &keys::room_prefix(room_id))
+        let mut cache = self.rooms.lock(room_id);
+        let state = self.state_locked(&mut cache, room_id)?;
+        if let Some(participants) = &state.participants {
+            return Ok(participants.as_ref().clone());
+        }
+        let participants: Vec<Participant> =
+            scan_json(&self.trees.participants, &keys::room_prefix(room_id))?;
+        state.participants = Some(Arc::new(participants.clone()));
+        Ok(participants)
     }
 
     async fn create_identity(&self, identity: &Identity) -> Result<()> {
