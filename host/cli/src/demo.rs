@@ -183,7 +183,8 @@ pub async fn run(store: Arc<dyn ConversationStore>) -> Result<()> {
         let result = kit.process_inbound(message).await?;
         match (&result.event, result.blocked) {
             (Some(event), true) => println!(
-                "  blocked by {} (stored at index {})",
+                "  blocked by {}: {} (stored at index {})",
+                event.blocked_by.as_deref().unwrap_or("?"),
                 result.reason.as_deref().unwrap_or("?"),
                 event.index
             ),

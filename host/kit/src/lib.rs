@@ -61,6 +61,6 @@ pub use hooks::{
 pub use identity::{IdentityResolver, IdentityResult, StoreIdentityResolver};
 pub use kit::{AttachOptions, KitBuilder, RoomKit, RoomOptions};
 pub use message::{InboundMessage, InboundResult};
-pub use pipeline::SendOptions;
+pub use pipeline::{BLOCKED_REASON, SendOptions, blocked_reason};
 pub use routing::{DefaultInboundRouter, InboundRouter};
 pub use sources::{Emitter, SourceHealth, SourceOptions, SourceProvider, SourceStatus};

@@ -88,9 +88,21 @@ pub struct SendOptions {
     pub metadata: Metadata,
 }
 
+/// The metadata key that keeps a hook's reason for blocking (`blocked_by` names the hook).
+pub const BLOCKED_REASON: &str = "blocked_reason";
+
 fn block(event: &mut RoomEvent, by: &str) {
     event.status = EventStatus::Blocked;
     event.blocked_by = Some(by.to_owned());
+}
+
+/// Why an event was blocked: the hook's reason when a hook blocked it, else the code in
+/// `blocked_by` (`source_muted`, …).
+pub fn blocked_reason(event: &RoomEvent) -> Option<String> {
+    match event.metadata.get(BLOCKED_REASON).and_then(|r| r.as_str()) {
+        Some(reason) => Some(reason.to_owned()),
+        None => event.blocked_by.clone(),
+    }
 }
 
 impl RoomKit {
@@ -196,7 +208,7 @@ impl Inner {
         let first = self.commit_and_deliver(ready).await?;
         let mut result = InboundResult {
             blocked: first.event.is_blocked(),
-            reason: first.event.blocked_by.clone(),
+            reason: blocked_reason(&first.event),
             delivery_results: first.delivery.results.clone(),
             unavailable_targets: first.delivery.unavailable.clone(),
             ..InboundResult::default()
@@ -315,7 +327,7 @@ impl Inner {
         {
             return Ok(Gate::Done(InboundResult {
                 blocked: original.is_blocked(),
-                reason: original.blocked_by.clone(),
+                reason: blocked_reason(&original),
                 duplicate: true,
                 event: Some(original),
                 ..InboundResult::default()
@@ -336,8 +348,11 @@ impl Inner {
             tasks: outcome.tasks,
             observations: outcome.observations,
         };
-        if let Some((hook, _reason)) = &outcome.blocked {
+        if let Some((hook, reason)) = &outcome.blocked {
             block(&mut event, hook);
+            event
+                .metadata
+                .insert(BLOCKED_REASON.into(), reason.clone().into());
         } else if let Some(reason) = self.write_gate(&mut event).await? {
             block(&mut event, reason);
         } else if let Some(reason) = self.check_edit_delete(&event).await? {

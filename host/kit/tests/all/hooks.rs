@@ -85,7 +85,11 @@ async fn block_stops_the_chain_and_modify_replaces_the_event_for_later_hooks() {
     assert_ne!(ok.id, "forged", "id is kept");
     assert_eq!(ok.source.channel_id, "sms", "source is kept");
     let blocked = s.say("r", "sms", "+1", "block me").await;
-    assert_eq!(blocked.reason.as_deref(), Some("check"));
+    assert_eq!(blocked.reason.as_deref(), Some("told to"));
+    assert_eq!(
+        blocked.event.as_ref().unwrap().blocked_by.as_deref(),
+        Some("check")
+    );
     assert_eq!(*seen.lock().unwrap(), vec!["card ****", "block me"]);
     assert_eq!(
         *never.lock().unwrap(),
@@ -128,7 +132,11 @@ async fn a_failing_fail_closed_hook_blocks_the_event() {
     );
     let result = s.say("r", "sms", "+1", "x").await;
     assert!(result.blocked);
-    assert_eq!(result.reason.as_deref(), Some("guard"));
+    assert_eq!(result.reason.as_deref(), Some("hook_error"));
+    assert_eq!(
+        result.event.as_ref().unwrap().blocked_by.as_deref(),
+        Some("guard")
+    );
     assert_eq!(result.event.unwrap().index, 0);
 }
 
@@ -256,7 +264,7 @@ async fn global_hooks_are_removed_and_replaced_by_name() {
     );
     assert_eq!(
         s.say("r", "sms", "+1", "x").await.reason.as_deref(),
-        Some("gate")
+        Some("v2")
     );
     assert!(s.kit.remove_hook("gate"));
     assert!(!s.kit.remove_hook("gate"));

@@ -192,7 +192,8 @@ async fn duplicate_of_a_blocked_event_is_reported_blocked() {
     s.kit.process_inbound(message.clone()).await.unwrap();
     let again = s.kit.process_inbound(message).await.unwrap();
     assert!(again.duplicate && again.blocked);
-    assert_eq!(again.reason.as_deref(), Some("no"));
+    assert_eq!(again.reason.as_deref(), Some("nope"));
+    assert_eq!(again.event.unwrap().blocked_by.as_deref(), Some("no"));
 }
 
 #[tokio::test]

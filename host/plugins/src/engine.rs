@@ -1,0 +1,95 @@
+//! One wasmtime engine for all plugins: async calls, fuel for CPU budgets, epochs for wall-clock
+//! deadlines, and the pooling allocator where the machine allows it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::bindings::Hook;
+use crate::state::PluginState;
+use crate::{Error, Result};
+
+/// How often the engine's epoch advances; deadlines are counted in these ticks.
+pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// The shared engine and linker.
+#[derive(Clone)]
+pub struct PluginEngine {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Arc<Linker<PluginState>>,
+    pooling: bool,
+}
+
+impl std::fmt::Debug for PluginEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginEngine")
+            .field("pooling", &self.pooling)
+            .finish_non_exhaustive()
+    }
+}
+
+fn config(pooling: bool) -> Config {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    config.epoch_interruption(true);
+    config.wasm_component_model(true);
+    if pooling {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(256);
+        pool.total_core_instances(512);
+        pool.total_memories(512);
+        pool.total_tables(512);
+        pool.max_memory_size(256 << 20);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    config
+}
+
+impl PluginEngine {
+    /// An engine with the pooling allocator when the machine allows it, on-demand otherwise,
+    /// and a thread that advances its epoch every [`EPOCH_TICK`].
+    pub fn new() -> Result<Self> {
+        let (engine, pooling) = match Engine::new(&config(true)) {
+            Ok(engine) => (engine, true),
+            Err(err) => {
+                tracing::info!(%err, "pooling allocator unavailable; allocating on demand");
+                let engine =
+                    Engine::new(&config(false)).map_err(|e| Error::Engine(e.to_string()))?;
+                (engine, false)
+            }
+        };
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| Error::Engine(format!("linking WASI: {e}")))?;
+        Hook::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+            .map_err(|e| Error::Engine(format!("linking the host interfaces: {e}")))?;
+        let weak = engine.weak();
+        std::thread::Builder::new()
+            .name("roomkit-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(EPOCH_TICK);
+                }
+            })
+            .map_err(|e| Error::Engine(format!("starting the epoch thread: {e}")))?;
+        Ok(PluginEngine {
+            engine,
+            linker: Arc::new(linker),
+            pooling,
+        })
+    }
+
+    /// Whether instances come from the pooling allocator.
+    pub fn pooling(&self) -> bool {
+        self.pooling
+    }
+
+    /// Epoch ticks for a wall-clock limit (at least one).
+    pub(crate) fn ticks(timeout: Duration) -> u64 {
+        (timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1
+    }
+}

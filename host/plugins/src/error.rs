@@ -1,0 +1,66 @@
+use thiserror::Error;
+
+/// Result of a plugin operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong with a plugin. Every variant names the plugin.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// The manifest could not be read or breaks a rule (unknown keys included).
+    #[error("plugin {plugin}: manifest {path}: {reason}")]
+    Manifest {
+        /// The plugin.
+        plugin: String,
+        /// The manifest file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file is not a component the host can run (not a component, wrong world, WIT
+    /// version the host does not accept).
+    #[error("plugin {plugin}: {path} cannot be loaded: {reason}")]
+    Load {
+        /// The plugin.
+        plugin: String,
+        /// The component file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A call into the plugin failed: a trap, a limit, or an error the host hit.
+    #[error("plugin {plugin}: {function}: {cause}")]
+    Call {
+        /// The plugin.
+        plugin: String,
+        /// The exported function.
+        function: &'static str,
+        /// What happened.
+        cause: CallFailure,
+    },
+    /// The engine could not be set up.
+    #[error("plugin engine: {0}")]
+    Engine(String),
+}
+
+/// Why a call into a plugin failed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CallFailure {
+    /// It used its whole fuel budget (CPU limit).
+    #[error("out of fuel: the call used its budget of {0} units")]
+    OutOfFuel(u64),
+    /// It ran past its wall-clock deadline.
+    #[error("deadline exceeded: the call ran longer than {0} ms")]
+    Deadline(u64),
+    /// It asked for more memory than its limit.
+    #[error("memory limit exceeded ({0} bytes)")]
+    Memory(u64),
+    /// It trapped (panic, unreachable, stack overflow, …).
+    #[error("trap: {0}")]
+    Trap(String),
+    /// It returned an error of its own.
+    #[error("returned an error: {0}")]
+    Returned(String),
+    /// The host could not prepare or finish the call.
+    #[error("host error: {0}")]
+    Host(String),
+}

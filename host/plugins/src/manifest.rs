@@ -1,0 +1,223 @@
+//! The plugin manifest: `NAME.toml` beside `NAME.wasm`. Unknown keys are errors.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use roomkit_kit::{HookExecution, HookFilter, HookTrigger};
+use roomkit_model::Direction;
+use serde::Deserialize;
+
+use crate::{Error, Result};
+
+/// What kind of plugin a component is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PluginKind {
+    /// A hook (the `hook` world).
+    #[default]
+    Hook,
+}
+
+/// Whether calls reuse warm instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstancePolicy {
+    /// Keep instances warm and reuse them (a call costs microseconds).
+    #[default]
+    Reuse,
+    /// A fresh instance per call: nothing carries over between calls.
+    Fresh,
+}
+
+/// A plugin's manifest, with defaults for everything.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// What the plugin is.
+    #[serde(default)]
+    pub kind: PluginKind,
+    /// Where a hook runs.
+    #[serde(default = "default_triggers")]
+    pub triggers: Vec<HookTrigger>,
+    /// Sync or async (default: the trigger's usual one).
+    #[serde(default)]
+    pub execution: Option<HookExecution>,
+    /// Lower runs first.
+    #[serde(default)]
+    pub priority: i32,
+    /// Only these channel types.
+    #[serde(default)]
+    pub channel_types: Vec<String>,
+    /// Only these channel ids.
+    #[serde(default)]
+    pub channel_ids: Vec<String>,
+    /// Only these directions.
+    #[serde(default)]
+    pub directions: Vec<Direction>,
+    /// Wall-clock limit of one call.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// CPU budget of one call, in fuel units (about one per wasm instruction).
+    #[serde(default = "default_fuel")]
+    pub fuel: u64,
+    /// Memory limit of an instance, in MiB.
+    #[serde(default = "default_memory_mb")]
+    pub memory_mb: u64,
+    /// Hosts the plugin may call over HTTP (none by default).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// A failing call blocks the event instead of being skipped.
+    #[serde(default)]
+    pub fail_closed: bool,
+    /// Reuse warm instances or start fresh per call.
+    #[serde(default)]
+    pub instance: InstancePolicy,
+    /// Settings and secrets, read by the plugin through the `config` import.
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+}
+
+fn default_triggers() -> Vec<HookTrigger> {
+    vec![HookTrigger::BeforeBroadcast]
+}
+
+fn default_timeout_ms() -> u64 {
+    1_000
+}
+
+fn default_fuel() -> u64 {
+    100_000_000
+}
+
+fn default_memory_mb() -> u64 {
+    64
+}
+
+impl Default for Manifest {
+    fn default() -> Self {
+        Manifest {
+            kind: PluginKind::Hook,
+            triggers: default_triggers(),
+            execution: None,
+            priority: 0,
+            channel_types: Vec::new(),
+            channel_ids: Vec::new(),
+            directions: Vec::new(),
+            timeout_ms: default_timeout_ms(),
+            fuel: default_fuel(),
+            memory_mb: default_memory_mb(),
+            allowed_hosts: Vec::new(),
+            fail_closed: false,
+            instance: InstancePolicy::Reuse,
+            config: BTreeMap::new(),
+        }
+    }
+}
+
+impl Manifest {
+    /// Parses manifest text; `plugin` and `path` name it in errors.
+    pub fn parse(text: &str, plugin: &str, path: &Path) -> Result<Self> {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| Error::Manifest {
+            plugin: plugin.to_owned(),
+            path: path.display().to_string(),
+            reason: e.message().to_owned(),
+        })?;
+        let invalid = |reason: &str| Error::Manifest {
+            plugin: plugin.to_owned(),
+            path: path.display().to_string(),
+            reason: reason.to_owned(),
+        };
+        if manifest.triggers.is_empty() {
+            return Err(invalid("triggers must name at least one trigger"));
+        }
+        if manifest.timeout_ms == 0 || manifest.fuel == 0 || manifest.memory_mb == 0 {
+            return Err(invalid("timeout_ms, fuel and memory_mb must be positive"));
+        }
+        Ok(manifest)
+    }
+
+    /// The manifest beside a component (`NAME.toml` for `NAME.wasm`), or the defaults.
+    pub fn for_component(wasm: &Path, plugin: &str) -> Result<Self> {
+        let path = wasm.with_extension("toml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Self::parse(&text, plugin, &path),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(err) => Err(Error::Manifest {
+                plugin: plugin.to_owned(),
+                path: path.display().to_string(),
+                reason: err.to_string(),
+            }),
+        }
+    }
+
+    /// The hook filter this manifest describes.
+    pub fn filter(&self) -> HookFilter {
+        HookFilter {
+            channel_types: self.channel_types.iter().cloned().collect(),
+            channel_ids: self.channel_ids.iter().cloned().collect(),
+            directions: self.directions.iter().copied().collect(),
+        }
+    }
+
+    /// The wall-clock limit of one call.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_manifest_takes_every_default() {
+        let manifest = Manifest::parse("", "p", Path::new("p.toml")).unwrap();
+        assert_eq!(manifest, Manifest::default());
+        assert_eq!(manifest.triggers, vec![HookTrigger::BeforeBroadcast]);
+    }
+
+    #[test]
+    fn a_full_manifest_is_read() {
+        let text = r#"
+            kind = "hook"
+            triggers = ["before_broadcast", "after_broadcast"]
+            priority = -3
+            channel_types = ["sms"]
+            directions = ["inbound"]
+            timeout_ms = 250
+            fuel = 5000
+            memory_mb = 8
+            fail_closed = true
+            instance = "fresh"
+            [config]
+            words = "darn,heck"
+        "#;
+        let m = Manifest::parse(text, "p", Path::new("p.toml")).unwrap();
+        assert_eq!(m.priority, -3);
+        assert_eq!(m.triggers.len(), 2);
+        assert_eq!(m.instance, InstancePolicy::Fresh);
+        assert_eq!(m.config["words"], "darn,heck");
+        assert_eq!(m.filter().directions.len(), 1);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_that_name_the_plugin_and_file() {
+        let err = Manifest::parse(
+            "priorty = 3",
+            "profanity",
+            Path::new("plugins/profanity.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("profanity"), "{err}");
+        assert!(err.contains("plugins/profanity.toml"), "{err}");
+        assert!(err.contains("priorty"), "{err}");
+    }
+
+    #[test]
+    fn zero_limits_are_refused() {
+        assert!(Manifest::parse("fuel = 0", "p", Path::new("p.toml")).is_err());
+        assert!(Manifest::parse("triggers = []", "p", Path::new("p.toml")).is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! Builds the plugins workspace once per test run and lays out plugin files for a test.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use roomkit_kit::{AttachOptions, RoomKit, RoomOptions, TransportChannel};
+use roomkit_model::ChannelCapabilities;
+use roomkit_plugins::{PluginEngine, WasmPlugin};
+use roomkit_store::{ConversationStore, MemoryStore};
+
+fn plugins_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins")
+}
+
+/// `test_hook.wasm`, built once (the build is shared by every test of this run).
+pub fn test_hook_wasm() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    static BUILDING: Mutex<()> = Mutex::new(());
+    if let Some(path) = BUILT.get() {
+        return path.clone();
+    }
+    let _guard = BUILDING.lock().unwrap_or_else(|p| p.into_inner());
+    BUILT
+        .get_or_init(|| {
+            let dir = plugins_dir();
+            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args([
+                    "build",
+                    "--release",
+                    "--target",
+                    "wasm32-wasip2",
+                    "-p",
+                    "test-hook",
+                ])
+                .arg("--manifest-path")
+                .arg(dir.join("Cargo.toml"))
+                .arg("--target-dir")
+                .arg(dir.join("target"))
+                .env_remove("RUSTFLAGS")
+                .env_remove("CARGO_ENCODED_RUSTFLAGS")
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building plugins/test-hook failed");
+            dir.join("target/wasm32-wasip2/release/test_hook.wasm")
+        })
+        .clone()
+}
+
+/// One engine for the whole test binary: compiling is the slow part.
+pub fn engine() -> PluginEngine {
+    static ENGINE: OnceLock<PluginEngine> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| PluginEngine::new().expect("engine"))
+        .clone()
+}
+
+/// A plugin directory for one test.
+pub struct PluginDir {
+    pub dir: tempfile::TempDir,
+}
+
+impl PluginDir {
+    pub fn new() -> Self {
+        PluginDir {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Writes `NAME.wasm` (the test hook) and `NAME.toml` with the given manifest text.
+    pub fn add(&self, name: &str, manifest: &str) -> PathBuf {
+        let wasm = self.dir.path().join(format!("{name}.wasm"));
+        std::fs::copy(test_hook_wasm(), &wasm).unwrap();
+        std::fs::write(self.dir.path().join(format!("{name}.toml")), manifest).unwrap();
+        wasm
+    }
+}
+
+/// A kit with a source channel and a recording sink, and the test hook loaded with `manifest`.
+pub struct Host {
+    pub kit: RoomKit,
+    pub store: Arc<dyn ConversationStore>,
+    pub plugin: Arc<WasmPlugin>,
+    pub sink: Arc<crate::hooks::Sink>,
+    _dir: PluginDir,
+}
+
+pub async fn host_with(name: &str, manifest: &str) -> Host {
+    let dir = PluginDir::new();
+    let wasm = dir.add(name, manifest);
+    let store: Arc<dyn ConversationStore> = Arc::new(MemoryStore::new());
+    let plugin = Arc::new(WasmPlugin::load(&engine(), &wasm, Some(Arc::clone(&store))).unwrap());
+    let kit = RoomKit::new(Arc::clone(&store));
+    let sink = Arc::new(crate::hooks::Sink::default());
+    for (id, provider) in [
+        ("sms", Arc::new(crate::hooks::Sink::default())),
+        ("sink", Arc::clone(&sink)),
+    ] {
+        kit.register_channel(Arc::new(TransportChannel::new(
+            id,
+            "sms",
+            ChannelCapabilities::default(),
+            provider,
+        )))
+        .unwrap();
+    }
+    kit.create_room(RoomOptions {
+        id: Some("r".into()),
+        ..RoomOptions::default()
+    })
+    .await
+    .unwrap();
+    for channel in ["sms", "sink"] {
+        kit.attach_channel("r", channel, AttachOptions::default())
+            .await
+            .unwrap();
+    }
+    plugin.register(&kit);
+    Host {
+        kit,
+        store,
+        plugin,
+        sink,
+        _dir: dir,
+    }
+}

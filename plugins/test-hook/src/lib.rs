@@ -1,0 +1,115 @@
+//! The host's test fixture: one hook component whose behaviour its manifest's `mode` picks.
+//!
+//! The mode applies to messages containing "attack"; every other message gets `keywords`.
+//! Friendly modes: `keywords` (the default: blocks `block_word`, masks `secret`, counts calls in
+//! the key-value store), `error` (returns an error of its own), `history` (blocks with the
+//! number of recent events it can read). Hostile modes: `loop` (infinite loop), `burn` (long CPU
+//! burn), `bomb` (allocates without end), `trap` (panics), `recursion` (unbounded recursion),
+//! `huge` (answers with a huge result), `env` and `fs` (try to read the environment and files;
+//! they block with what they found, which must be nothing).
+
+#![allow(clippy::unwrap_used)]
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "hook",
+});
+
+// The world `use`s these into the crate root; the rest come from their interfaces.
+use roomkit::plugin::host;
+use roomkit::plugin::types::{Content, HookAction, TextContent};
+
+struct TestHook;
+
+fn result(action: HookAction) -> HookResult {
+    HookResult {
+        action,
+        injected_events: Vec::new(),
+        tasks: Vec::new(),
+        observations: Vec::new(),
+    }
+}
+
+fn text(event: &RoomEvent) -> String {
+    match &event.content {
+        Content::Text(t) => t.body.clone(),
+        _ => String::new(),
+    }
+}
+
+#[inline(never)]
+fn recurse(n: u64) -> u64 {
+    if n == 0 { 0 } else { 1 + recurse(std::hint::black_box(n - 1)) }
+}
+
+impl Guest for TestHook {
+    fn handle(_trigger: HookTrigger, event: RoomEvent, ctx: &Context) -> Result<HookResult, String> {
+        // The mode applies only to messages that say "attack", so that the next message shows
+        // the plugin still works.
+        let mode = match host::config("mode") {
+            Some(mode) if text(&event).contains("attack") => mode,
+            _ => "keywords".to_owned(),
+        };
+        match mode.as_str() {
+            "loop" => loop {
+                std::hint::black_box(0);
+            },
+            "burn" => {
+                let mut x = 0u64;
+                for i in 0..u64::MAX {
+                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+                }
+                Ok(result(HookAction::Block(x.to_string())))
+            }
+            "bomb" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 1 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            "trap" => panic!("test-hook panics on purpose"),
+            "recursion" => Ok(result(HookAction::Block(recurse(u64::MAX).to_string()))),
+            "huge" => Ok(result(HookAction::Block("x".repeat(48 << 20)))),
+            "env" => {
+                let found: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
+                Ok(result(HookAction::Block(format!("env: {found:?}"))))
+            }
+            "fs" => {
+                let found = std::fs::read_to_string("/etc/hostname").map_err(|e| e.to_string());
+                Ok(result(HookAction::Block(format!("fs: {found:?}"))))
+            }
+            "error" => Err("test-hook refuses: told to".to_owned()),
+            "history" => {
+                let recent = ctx.recent_events(100);
+                let room = ctx.room();
+                Ok(result(HookAction::Block(format!("{} of {}", recent.len(), room.event_count))))
+            }
+            _ => {
+                let count = host::kv_get("calls")
+                    .and_then(|v| String::from_utf8(v).ok())
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .unwrap_or(0)
+                    + 1;
+                host::kv_set("calls", count.to_string().as_bytes());
+                let body = text(&event);
+                let word = host::config("block_word").unwrap_or_else(|| "forbidden".to_owned());
+                if body.contains(&word) {
+                    host::log(host::Level::Info, &format!("blocking a message with {word:?}"));
+                    return Ok(result(HookAction::Block(format!("contains {word}"))));
+                }
+                if body.contains("secret") {
+                    let mut changed = event.clone();
+                    changed.content = Content::Text(TextContent {
+                        body: body.replace("secret", "******"),
+                        language: None,
+                    });
+                    return Ok(result(HookAction::Modify(changed)));
+                }
+                Ok(result(HookAction::Allow))
+            }
+        }
+    }
+}
+
+export!(TestHook);
