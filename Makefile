@@ -1,5 +1,5 @@
 # The project's commands. `.ci/run` uses `lint` and `test`.
-.PHONY: run test lint bench setup
+.PHONY: run test lint bench setup build-plugins
 
 CARGO ?= cargo
 
@@ -17,6 +17,11 @@ run: setup
 # The whole test suite (the README's second command; CI runs exactly this).
 test: setup
 	$(CARGO) test --workspace
+
+# Plugins and test fixtures (their own workspace, built for wasm32-wasip2). The plugin tests
+# build them on their own; this is for working on them.
+build-plugins: setup
+	cd plugins && $(CARGO) build --release --target wasm32-wasip2
 
 lint:
 	$(CARGO) fmt --all -- --check
