@@ -1,14 +1,26 @@
-//! Realtime ephemeral events (typing, presence, read receipts): published to the subscribers of
-//! a room in publish order and never stored. Each subscriber has a bounded queue; a slow one
-//! loses its oldest events rather than slowing anyone down.
+//! Realtime ephemeral events (SPEC §3 "Realtime"): typing, presence, read receipts, reactions
+//! and custom signals, published to the subscribers of a room and never stored.
+//!
+//! Subscribers of a room get its events in publish order (concurrent publishers are ordered by
+//! the backend's lock, the same way for every subscriber). Each subscriber has a bounded queue
+//! (default [`DEFAULT_QUEUE_CAPACITY`]); a slow subscriber loses its oldest events, counted by
+//! [`Subscription::dropped`], and publishing never waits for it. Events of other rooms are
+//! never delivered.
+//!
+//! Ending a subscription — [`RealtimeBackend::unsubscribe`], [`RealtimeBackend::close`], or
+//! dropping the [`Subscription`] — stops new events; `recv` still hands over what was queued
+//! before, then returns `None`. [`InMemoryRealtime::close`](RealtimeBackend::close) is final:
+//! later publishes are ignored and later subscriptions start ended.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+mod subscription;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use async_trait::async_trait;
 use roomkit_model::{EphemeralEvent, new_id};
-use tokio::sync::Notify;
+
+pub use subscription::{Subscription, SubscriptionFeed};
 
 /// The default bound of a subscriber's queue.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 100;
@@ -16,95 +28,47 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 100;
 /// Carries ephemeral events between publishers and room subscribers.
 #[async_trait]
 pub trait RealtimeBackend: Send + Sync {
-    /// Sends an event to its room's subscribers.
+    /// Sends an event to the subscribers of `event.room_id`; never waits for slow ones.
     async fn publish(&self, event: EphemeralEvent);
-    /// Starts receiving a room's events.
+    /// Starts receiving a room's events; the subscription's id is fresh.
     async fn subscribe(&self, room_id: &str) -> Subscription;
-    /// Ends a subscription; returns whether it existed.
+    /// Ends a subscription; returns whether it existed (a second call returns false).
     async fn unsubscribe(&self, subscription_id: &str) -> bool;
     /// Ends every subscription.
     async fn close(&self);
 }
 
-#[derive(Debug)]
-struct Queue {
-    events: Mutex<VecDeque<EphemeralEvent>>,
-    capacity: usize,
-    notify: Notify,
-    closed: AtomicBool,
-    dropped: AtomicU64,
-}
-
-impl Queue {
-    fn push(&self, event: EphemeralEvent) {
-        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        if events.len() >= self.capacity {
-            events.pop_front();
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-        }
-        events.push_back(event);
-        drop(events);
-        self.notify.notify_one();
-    }
-
-    fn pop(&self) -> Option<EphemeralEvent> {
-        self.events
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop_front()
-    }
-
-    fn close(&self) {
-        self.closed.store(true, Ordering::SeqCst);
-        self.notify.notify_one();
-    }
-}
-
-/// A room subscription; events arrive through [`recv`](Self::recv).
-#[derive(Debug)]
-pub struct Subscription {
-    /// Its id, for unsubscribing.
-    pub id: String,
-    queue: Arc<Queue>,
-}
-
-impl Subscription {
-    /// The next event; `None` once the subscription ended and its queue is drained.
-    pub async fn recv(&mut self) -> Option<EphemeralEvent> {
-        loop {
-            if let Some(event) = self.queue.pop() {
-                return Some(event);
-            }
-            if self.queue.closed.load(Ordering::SeqCst) {
-                return None;
-            }
-            self.queue.notify.notified().await;
-        }
-    }
-
-    /// The next event if one is waiting.
-    pub fn try_recv(&mut self) -> Option<EphemeralEvent> {
-        self.queue.pop()
-    }
-
-    /// How many events were dropped because this subscriber fell behind.
-    pub fn dropped(&self) -> u64 {
-        self.queue.dropped.load(Ordering::Relaxed)
-    }
-}
-
 #[derive(Debug, Default)]
 struct Registry {
-    /// room id → subscription ids
+    /// room id → subscription ids, in subscription order.
     rooms: HashMap<String, Vec<String>>,
-    /// subscription id → (room id, queue)
-    subscriptions: HashMap<String, (String, Arc<Queue>)>,
+    /// subscription id → (room id, feed).
+    feeds: HashMap<String, (String, SubscriptionFeed)>,
+    closed: bool,
 }
 
-/// Realtime within one process.
+impl Registry {
+    /// Forgets a subscription and returns its feed.
+    fn remove(&mut self, subscription_id: &str) -> Option<SubscriptionFeed> {
+        let (room_id, feed) = self.feeds.remove(subscription_id)?;
+        if let Some(ids) = self.rooms.get_mut(&room_id) {
+            ids.retain(|id| id != subscription_id);
+            if ids.is_empty() {
+                self.rooms.remove(&room_id);
+            }
+        }
+        Some(feed)
+    }
+}
+
+fn lock(registry: &Mutex<Registry>) -> MutexGuard<'_, Registry> {
+    registry.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Realtime within one process: a registry of subscriber queues.
 #[derive(Debug)]
 pub struct InMemoryRealtime {
-    registry: Mutex<Registry>,
+    registry: Arc<Mutex<Registry>>,
     capacity: usize,
 }
 
@@ -115,89 +79,88 @@ impl Default for InMemoryRealtime {
 }
 
 impl InMemoryRealtime {
-    /// Queues of [`DEFAULT_QUEUE_CAPACITY`].
+    /// Subscriber queues of [`DEFAULT_QUEUE_CAPACITY`] events.
     pub fn new() -> Self {
         Self::with_capacity(DEFAULT_QUEUE_CAPACITY)
     }
 
-    /// Queues of `capacity` events (at least 1).
+    /// Subscriber queues of `capacity` events (at least 1).
     pub fn with_capacity(capacity: usize) -> Self {
         InMemoryRealtime {
-            registry: Mutex::new(Registry::default()),
+            registry: Arc::new(Mutex::new(Registry::default())),
             capacity: capacity.max(1),
         }
     }
 
-    fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
-        self.registry.lock().unwrap_or_else(|p| p.into_inner())
+    /// The bound of each subscriber's queue.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// How many live subscriptions a room has.
+    pub fn subscriber_count(&self, room_id: &str) -> usize {
+        lock(&self.registry).rooms.get(room_id).map_or(0, Vec::len)
     }
 }
 
 #[async_trait]
 impl RealtimeBackend for InMemoryRealtime {
     async fn publish(&self, event: EphemeralEvent) {
-        let queues: Vec<Arc<Queue>> = {
-            let registry = self.registry();
-            registry
-                .rooms
-                .get(&event.room_id)
-                .into_iter()
-                .flatten()
-                .filter_map(|id| registry.subscriptions.get(id).map(|(_, q)| Arc::clone(q)))
-                .collect()
+        // Pushing under the registry lock gives every subscriber the same order even with
+        // concurrent publishers; a push never waits.
+        let registry = lock(&self.registry);
+        let Some(ids) = registry.rooms.get(&event.room_id) else {
+            return;
         };
-        for queue in queues {
-            queue.push(event.clone());
+        for id in ids {
+            if let Some((_, feed)) = registry.feeds.get(id) {
+                feed.push(event.clone());
+            }
         }
     }
 
     async fn subscribe(&self, room_id: &str) -> Subscription {
-        let queue = Arc::new(Queue {
-            events: Mutex::new(VecDeque::new()),
-            capacity: self.capacity,
-            notify: Notify::new(),
-            closed: AtomicBool::new(false),
-            dropped: AtomicU64::new(0),
-        });
         let id = new_id();
-        let mut registry = self.registry();
+        let (subscription, feed) = Subscription::new(id.clone(), room_id, self.capacity);
+        let mut registry = lock(&self.registry);
+        if registry.closed {
+            feed.end();
+            return subscription;
+        }
         registry
             .rooms
             .entry(room_id.to_owned())
             .or_default()
             .push(id.clone());
         registry
-            .subscriptions
-            .insert(id.clone(), (room_id.to_owned(), Arc::clone(&queue)));
-        Subscription { id, queue }
+            .feeds
+            .insert(id.clone(), (room_id.to_owned(), feed));
+        drop(registry);
+        let weak: Weak<Mutex<Registry>> = Arc::downgrade(&self.registry);
+        subscription.on_drop(move || {
+            if let Some(registry) = weak.upgrade() {
+                lock(&registry).remove(&id);
+            }
+        })
     }
 
     async fn unsubscribe(&self, subscription_id: &str) -> bool {
-        let mut registry = self.registry();
-        let Some((room_id, queue)) = registry.subscriptions.remove(subscription_id) else {
-            return false;
-        };
-        if let Some(ids) = registry.rooms.get_mut(&room_id) {
-            ids.retain(|id| id != subscription_id);
-            if ids.is_empty() {
-                registry.rooms.remove(&room_id);
-            }
-        }
-        queue.close();
-        true
+        let feed = lock(&self.registry).remove(subscription_id);
+        feed.map(|feed| feed.end()).is_some()
     }
 
     async fn close(&self) {
-        let mut registry = self.registry();
-        for (_, (_, queue)) in registry.subscriptions.drain() {
-            queue.close();
-        }
+        let mut registry = lock(&self.registry);
+        registry.closed = true;
         registry.rooms.clear();
+        for (_, (_, feed)) in registry.feeds.drain() {
+            feed.end();
+        }
     }
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use roomkit_model::{EphemeralEventType, Metadata, now};
@@ -214,46 +177,167 @@ mod tests {
         }
     }
 
+    fn users(sub: &mut Subscription) -> Vec<String> {
+        std::iter::from_fn(|| sub.try_recv().map(|e| e.user_id)).collect()
+    }
+
+    async fn publish_all(realtime: &InMemoryRealtime, room: &str, count: usize) {
+        for n in 0..count {
+            realtime.publish(typing(room, &format!("u{n}"))).await;
+        }
+    }
+
     #[tokio::test]
-    async fn subscribers_get_their_rooms_events_in_publish_order() {
+    async fn every_subscriber_of_a_room_gets_its_events_in_publish_order() {
         let realtime = InMemoryRealtime::new();
         let mut a = realtime.subscribe("r").await;
-        let mut other = realtime.subscribe("s").await;
-        for user in ["u1", "u2", "u3"] {
-            realtime.publish(typing("r", user)).await;
-        }
-        let users: Vec<String> = (0..3).map(|_| a.try_recv().unwrap().user_id).collect();
-        assert_eq!(users, vec!["u1", "u2", "u3"]);
-        assert!(other.try_recv().is_none());
+        let mut b = realtime.subscribe("r").await;
+        publish_all(&realtime, "r", 3).await;
+        assert_eq!(users(&mut a), vec!["u0", "u1", "u2"]);
+        assert_eq!(users(&mut b), vec!["u0", "u1", "u2"]);
+        assert_eq!(realtime.subscriber_count("r"), 2);
     }
 
     #[tokio::test]
-    async fn a_slow_subscriber_drops_the_oldest_events() {
+    async fn events_of_other_rooms_are_not_delivered() {
+        let realtime = InMemoryRealtime::new();
+        let mut here = realtime.subscribe("r").await;
+        let mut elsewhere = realtime.subscribe("s").await;
+        realtime.publish(typing("r", "ana")).await;
+        realtime.publish(typing("nobody-listens", "bob")).await;
+        assert_eq!(users(&mut here), vec!["ana"]);
+        assert_eq!(users(&mut elsewhere), Vec::<String>::new());
+        assert_eq!(elsewhere.dropped(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_slow_subscriber_drops_the_oldest_events_without_affecting_others() {
         let realtime = InMemoryRealtime::with_capacity(3);
         let mut slow = realtime.subscribe("r").await;
+        let mut fast = realtime.subscribe("r").await;
+        let mut seen_fast = Vec::new();
         for n in 0..5 {
             realtime.publish(typing("r", &format!("u{n}"))).await;
+            seen_fast.extend(users(&mut fast));
         }
-        let kept: Vec<String> = std::iter::from_fn(|| slow.try_recv().map(|e| e.user_id)).collect();
-        assert_eq!(kept, vec!["u2", "u3", "u4"]);
+        assert_eq!(users(&mut slow), vec!["u2", "u3", "u4"]);
         assert_eq!(slow.dropped(), 2);
+        assert_eq!(seen_fast, vec!["u0", "u1", "u2", "u3", "u4"]);
+        assert_eq!(fast.dropped(), 0);
     }
 
     #[tokio::test]
-    async fn recv_wakes_on_publish_and_ends_after_unsubscribe() {
-        let realtime = Arc::new(InMemoryRealtime::new());
+    async fn the_default_queue_keeps_the_newest_hundred_events() {
+        let realtime = InMemoryRealtime::new();
+        assert_eq!(realtime.capacity(), 100);
         let mut sub = realtime.subscribe("r").await;
-        let publisher = Arc::clone(&realtime);
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            publisher.publish(typing("r", "late")).await;
-        });
-        let event = tokio::time::timeout(Duration::from_secs(1), sub.recv())
-            .await
-            .unwrap();
-        assert_eq!(event.unwrap().user_id, "late");
+        publish_all(&realtime, "r", 105).await;
+        let kept = users(&mut sub);
+        assert_eq!(kept.len(), 100);
+        assert_eq!((kept[0].as_str(), kept[99].as_str()), ("u5", "u104"));
+        assert_eq!(sub.dropped(), 5);
+    }
+
+    #[tokio::test]
+    async fn publishing_never_waits_for_a_subscriber_that_does_not_read() {
+        let realtime = InMemoryRealtime::with_capacity(10);
+        let sub = realtime.subscribe("r").await;
+        let published =
+            tokio::time::timeout(Duration::from_secs(5), publish_all(&realtime, "r", 10_000)).await;
+        assert!(published.is_ok());
+        assert_eq!((sub.pending(), sub.dropped()), (10, 9_990));
+    }
+
+    #[tokio::test]
+    async fn unsubscribe_returns_true_once_then_false() {
+        let realtime = InMemoryRealtime::new();
+        let sub = realtime.subscribe("r").await;
         assert!(realtime.unsubscribe(&sub.id).await);
         assert!(!realtime.unsubscribe(&sub.id).await);
-        assert!(sub.recv().await.is_none());
+        assert!(!realtime.unsubscribe("no-such-subscription").await);
+        assert_eq!(realtime.subscriber_count("r"), 0);
+    }
+
+    #[tokio::test]
+    async fn an_unsubscribed_subscription_drains_what_was_queued_then_ends() {
+        let realtime = InMemoryRealtime::new();
+        let mut sub = realtime.subscribe("r").await;
+        realtime.publish(typing("r", "before")).await;
+        realtime.unsubscribe(&sub.id).await;
+        realtime.publish(typing("r", "after")).await;
+        assert!(sub.is_ended());
+        assert_eq!(sub.recv().await.unwrap().user_id, "before");
+        assert_eq!(sub.recv().await, None);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn recv_wakes_on_a_publish_from_another_task() {
+        let realtime = Arc::new(InMemoryRealtime::new());
+        let mut sub = realtime.subscribe("r").await;
+        let receiver = tokio::spawn(async move {
+            let first = sub.recv().await.map(|e| e.user_id);
+            let second = sub.recv().await.map(|e| e.user_id);
+            (first, second)
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        realtime.publish(typing("r", "late")).await;
+        realtime.publish(typing("r", "later")).await;
+        let got = tokio::time::timeout(Duration::from_secs(5), receiver).await;
+        assert_eq!(
+            got.unwrap().unwrap(),
+            (Some("late".to_owned()), Some("later".to_owned()))
+        );
+    }
+
+    #[tokio::test]
+    async fn close_ends_every_subscription_and_is_final() {
+        let realtime = InMemoryRealtime::new();
+        let mut a = realtime.subscribe("r").await;
+        let mut b = realtime.subscribe("s").await;
+        realtime.publish(typing("r", "queued")).await;
+        realtime.close().await;
+        assert_eq!(a.recv().await.unwrap().user_id, "queued");
+        assert_eq!(a.recv().await, None);
+        assert_eq!(b.recv().await, None);
+        assert!(!realtime.unsubscribe(&a.id).await);
+        let mut late = realtime.subscribe("r").await;
+        realtime.publish(typing("r", "ignored")).await;
+        assert!(late.is_ended());
+        assert_eq!(late.recv().await, None);
+        assert_eq!(realtime.subscriber_count("r"), 0);
+    }
+
+    #[tokio::test]
+    async fn dropping_a_subscription_unsubscribes_it() {
+        let realtime = InMemoryRealtime::new();
+        let sub = realtime.subscribe("r").await;
+        let id = sub.id.clone();
+        let _other = realtime.subscribe("r").await;
+        drop(sub);
+        assert_eq!(realtime.subscriber_count("r"), 1);
+        assert!(!realtime.unsubscribe(&id).await);
+    }
+
+    #[tokio::test]
+    async fn subscription_ids_are_fresh_uuids_and_carry_the_room() {
+        let realtime = InMemoryRealtime::new();
+        let a = realtime.subscribe("r").await;
+        let b = realtime.subscribe("r").await;
+        assert_ne!(a.id, b.id);
+        assert_eq!(a.id.len(), 32);
+        assert!(
+            a.id.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
+        assert_eq!(a.room_id, "r");
+    }
+
+    #[tokio::test]
+    async fn the_backend_works_behind_a_trait_object_and_clamps_capacity() {
+        let backend: Arc<dyn RealtimeBackend> = Arc::new(InMemoryRealtime::with_capacity(0));
+        let mut sub = backend.subscribe("r").await;
+        backend.publish(typing("r", "a")).await;
+        backend.publish(typing("r", "b")).await;
+        assert_eq!((users(&mut sub), sub.dropped()), (vec!["b".to_owned()], 1));
     }
 }

@@ -1,4 +1,5 @@
 //! Plugin runtime tests: a real component (plugins/test-hook) loaded as a hook, friendly and
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! hostile, driven through the orchestrator.
 
 mod fixtures;

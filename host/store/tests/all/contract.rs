@@ -542,13 +542,26 @@ async fn a_deleted_room_can_be_created_again_and_starts_empty(store: Backend) {
     assert!(timeline(&store, "r1").await.is_empty());
     assert!(store.list_tasks("r1", None).await.unwrap().is_empty());
 
-    // The old event id and idempotency key are free again.
-    let mut again = keyed("r1", "sms", "new", "k1");
-    again.id = old.id.clone();
-    let outcome = store.commit_event(again).await.unwrap();
+    // The old event id and idempotency key are free again, also with the old id back in use.
+    let mut same_id = message("r1", "sms", "new");
+    same_id.id = old.id.clone();
+    let reused = commit(&store, same_id).await;
+    assert_eq!(reused.index, 0);
+    assert_eq!(store.get_event(&old.id).await.unwrap(), Some(reused));
+    assert_eq!(
+        store
+            .find_by_idempotency_key("r1", "sms", "k1")
+            .await
+            .unwrap(),
+        None
+    );
+    let outcome = store
+        .commit_event(keyed("r1", "sms", "keyed again", "k1"))
+        .await
+        .unwrap();
     assert!(!outcome.duplicate);
-    assert_eq!(outcome.event.index, 0);
-    assert_eq!(body_of(&outcome.event), "new");
+    assert_eq!(outcome.event.index, 1);
+    assert_eq!(body_of(&outcome.event), "keyed again");
     store.add_task(&task("t1", "r1", "new task")).await.unwrap();
     assert_eq!(
         store.get_task("t1").await.unwrap().unwrap().title,
@@ -588,7 +601,16 @@ async fn list_rooms_returns_rooms_in_creation_order_with_offset_and_limit(store:
 }
 
 async fn list_rooms_filters_by_channel_participant_status_org_and_metadata(store: Backend) {
-    let specs: [(&str, Option<&str>, RoomStatus, Option<&str>, &[&str], &str); 4] = [
+    /// id, organisation, status, metadata `tier`, channels, participant
+    type Spec = (
+        &'static str,
+        Option<&'static str>,
+        RoomStatus,
+        Option<&'static str>,
+        &'static [&'static str],
+        &'static str,
+    );
+    let specs: [Spec; 4] = [
         (
             "r1",
             Some("acme"),
