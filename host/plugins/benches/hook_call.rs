@@ -5,8 +5,6 @@
 //! Run: `cargo bench -p roomkit-plugins --bench hook_call` (it builds plugins/ first).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,28 +14,9 @@ use roomkit_model::{Content, EventSource, Room, RoomEvent};
 use roomkit_plugins::{PluginEngine, WasmPlugin};
 use roomkit_store::{ConversationStore, MemoryStore};
 
-fn build_test_hook() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "-p",
-            "test-hook",
-        ])
-        .arg("--manifest-path")
-        .arg(dir.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(dir.join("target"))
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .status()
-        .unwrap();
-    assert!(status.success());
-    dir.join("target/wasm32-wasip2/release/test_hook.wasm")
-}
+#[path = "../tests/support/build_fixture.rs"]
+mod build_fixture;
+use build_fixture::build_test_hook;
 
 /// The native twin of test-hook's default mode.
 struct NativeKeywords {

@@ -74,6 +74,32 @@ impl std::fmt::Debug for HookEngine {
     }
 }
 
+impl Registered {
+    /// Calls the hook under its timeout; an error or a timeout comes back as a failure.
+    async fn call(
+        &self,
+        trigger: HookTrigger,
+        event: &RoomEvent,
+        ctx: &RoomContext,
+    ) -> Result<super::HookResult, HookFailure> {
+        let spec = &self.spec;
+        let failure = |timed_out, message| HookFailure {
+            hook: spec.name.clone(),
+            trigger,
+            timed_out,
+            message,
+        };
+        match tokio::time::timeout(spec.timeout, self.hook.handle(trigger, event, ctx)).await {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(err)) => Err(failure(false, err.message)),
+            Err(_) => Err(failure(
+                true,
+                format!("did not answer within {:?}", spec.timeout),
+            )),
+        }
+    }
+}
+
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|p| p.into_inner())
 }
@@ -217,9 +243,8 @@ impl HookEngine {
         };
         for registered in self.matching(trigger, HookExecution::Sync, &outcome.event) {
             let spec = &registered.spec;
-            let call = registered.hook.handle(trigger, &outcome.event, ctx);
-            let failure = match tokio::time::timeout(spec.timeout, call).await {
-                Ok(Ok(result)) => {
+            let failure = match registered.call(trigger, &outcome.event, ctx).await {
+                Ok(result) => {
                     outcome.injected.extend(result.injected_events);
                     outcome.tasks.extend(result.tasks);
                     outcome.observations.extend(result.observations);
@@ -241,18 +266,7 @@ impl HookEngine {
                     }
                     continue;
                 }
-                Ok(Err(err)) => HookFailure {
-                    hook: spec.name.clone(),
-                    trigger,
-                    timed_out: false,
-                    message: err.message,
-                },
-                Err(_) => HookFailure {
-                    hook: spec.name.clone(),
-                    trigger,
-                    timed_out: true,
-                    message: format!("did not answer within {:?}", spec.timeout),
-                },
+                Err(failure) => failure,
             };
             self.report(&failure, &outcome.event);
             let fail_closed = spec.fail_closed;
@@ -284,24 +298,9 @@ impl HookEngine {
             let event = event.clone();
             let ctx = Arc::clone(ctx);
             tokio::spawn(async move {
-                let spec = &registered.spec;
-                let call = registered.hook.handle(trigger, &event, &ctx);
-                let failure = match tokio::time::timeout(spec.timeout, call).await {
-                    Ok(Ok(_)) => return,
-                    Ok(Err(err)) => HookFailure {
-                        hook: spec.name.clone(),
-                        trigger,
-                        timed_out: false,
-                        message: err.message,
-                    },
-                    Err(_) => HookFailure {
-                        hook: spec.name.clone(),
-                        trigger,
-                        timed_out: true,
-                        message: format!("did not answer within {:?}", spec.timeout),
-                    },
-                };
-                engine.report(&failure, &event);
+                if let Err(failure) = registered.call(trigger, &event, &ctx).await {
+                    engine.report(&failure, &event);
+                }
             });
         }
     }

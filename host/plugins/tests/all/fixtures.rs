@@ -1,49 +1,18 @@
 //! Builds the plugins workspace once per test run and lays out plugin files for a test.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use roomkit_kit::{AttachOptions, RoomKit, RoomOptions, TransportChannel};
 use roomkit_model::ChannelCapabilities;
 use roomkit_plugins::{PluginEngine, WasmPlugin};
 use roomkit_store::{ConversationStore, MemoryStore};
 
-fn plugins_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins")
-}
-
 /// `test_hook.wasm`, built once (the build is shared by every test of this run).
 pub fn test_hook_wasm() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    static BUILDING: Mutex<()> = Mutex::new(());
-    if let Some(path) = BUILT.get() {
-        return path.clone();
-    }
-    let _guard = BUILDING.lock().unwrap_or_else(|p| p.into_inner());
     BUILT
-        .get_or_init(|| {
-            let dir = plugins_dir();
-            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .args([
-                    "build",
-                    "--release",
-                    "--target",
-                    "wasm32-wasip2",
-                    "-p",
-                    "test-hook",
-                ])
-                .arg("--manifest-path")
-                .arg(dir.join("Cargo.toml"))
-                .arg("--target-dir")
-                .arg(dir.join("target"))
-                .env_remove("RUSTFLAGS")
-                .env_remove("CARGO_ENCODED_RUSTFLAGS")
-                .status()
-                .expect("cargo runs");
-            assert!(status.success(), "building plugins/test-hook failed");
-            dir.join("target/wasm32-wasip2/release/test_hook.wasm")
-        })
+        .get_or_init(crate::build_fixture::build_test_hook)
         .clone()
 }
 

@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! hostile, driven through the orchestrator.
 
+#[path = "../support/build_fixture.rs"]
+mod build_fixture;
 mod fixtures;
 mod hooks;
 mod hostile;
