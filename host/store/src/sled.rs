@@ -2,7 +2,6 @@
 
 mod group_commit;
 pub mod keys;
-mod pending_ids;
 mod trees;
 
 use std::collections::HashMap;
@@ -24,7 +23,6 @@ use crate::rules::{
 };
 use crate::{CommitOutcome, ConversationStore, Error, EventQuery, Result, RoomFilter};
 use group_commit::GroupCommit;
-use pending_ids::PendingIds;
 pub use trees::TREES;
 use trees::{Trees, name_of};
 
@@ -64,11 +62,9 @@ impl SledConfig {
 /// A [`ConversationStore`] on an embedded sled database.
 ///
 /// A commit is a few plain inserts rather than a sled transaction (which costs about twice as
-/// much): the id reservation and idempotency entry come first and the event last, so the
-/// event's insert is the commit point. In durable mode the `event_id → location` entry is
-/// written by the group-commit flusher right before the flush that acknowledges the event.
-/// Entries left behind by a crash point at a location that does not hold their event, and
-/// every reader checks that (docs/storage.md).
+/// much): the event-id index and idempotency entries are written first and the event last, so
+/// the event's insert is the commit point. Index entries left behind by a crash before that
+/// point name an id that is not at the location they point to, and every reader checks that.
 /// The room's counters are derived from its newest events and cached per room under the room's
 /// stripe lock, so a commit never rewrites the room record (except paused → active).
 #[derive(Debug)]
@@ -77,8 +73,6 @@ pub struct SledStore {
     trees: Trees,
     rooms: Striped<HashMap<String, RoomState>>,
     group: Option<GroupCommit>,
-    /// Deferred id-index entries (durable mode only; buffered mode writes them inline).
-    pending: Option<Arc<PendingIds>>,
 }
 
 /// What the store keeps in memory about a room it has touched; present only for rooms that
@@ -182,22 +176,18 @@ impl SledStore {
             .cache_capacity(config.cache_capacity_bytes)
             .open()?;
         let trees = Trees::open(&db)?;
-        let (group, pending) = match config.durability {
-            Durability::Flush => {
-                let pending = Arc::new(PendingIds::new(trees.event_ids.clone()));
-                let writer = Arc::clone(&pending);
-                let group = GroupCommit::start(db.clone(), Box::new(move || writer.write_out()))
-                    .map_err(|e| Error::Backend(format!("cannot start group commit: {e}")))?;
-                (Some(group), Some(pending))
-            }
-            Durability::Buffered => (None, None),
+        let group = match config.durability {
+            Durability::Flush => Some(
+                GroupCommit::start(db.clone())
+                    .map_err(|e| Error::Backend(format!("cannot start group commit: {e}")))?,
+            ),
+            Durability::Buffered => None,
         };
         Ok(SledStore {
             db,
             trees,
             rooms: Striped::new(),
             group,
-            pending,
         })
     }
 
@@ -299,60 +289,13 @@ impl SledStore {
     }
 
     /// The committed event with this id, with its stored location.
-    fn event_by_id(&self, event_id: &[u8]) -> Result<Option<(Vec<u8>, RoomEvent)>> {
-        match self.location_of(event_id)? {
+    fn event_by_id(&self, event_id: &[u8]) -> Result<Option<(sled::IVec, RoomEvent)>> {
+        match self.trees.event_ids.get(event_id)? {
             Some(location) => Ok(self
                 .event_at(&location, event_id)?
                 .map(|event| (location, event))),
             None => Ok(None),
         }
-    }
-
-    /// Where an event id points, deferred entries included.
-    fn location_of(&self, event_id: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(match &self.pending {
-            Some(pending) => pending.location(event_id)?,
-            None => self.trees.event_ids.get(event_id)?.map(|l| l.to_vec()),
-        })
-    }
-
-    /// Records `id → location`, or fails with `EventExists` when the id is taken by an event
-    /// that is really there (an entry left by a crashed commit is replaced).
-    fn reserve_id(&self, event_id: &str, location: &[u8]) -> Result<()> {
-        let id = event_id.as_bytes();
-        let taken = |current: Option<&[u8]>| -> Result<bool> {
-            Ok(match current {
-                Some(current) => self.event_at(current, id)?.is_some(),
-                None => false,
-            })
-        };
-        match &self.pending {
-            Some(pending) => {
-                let mut entries = pending.lock();
-                let current = match entries.get(id) {
-                    Some(current) => Some(current.clone()),
-                    None => self.trees.event_ids.get(id)?.map(|l| l.to_vec()),
-                };
-                if taken(current.as_deref())? {
-                    return Err(Error::EventExists(event_id.to_owned()));
-                }
-                entries.insert(id.to_vec(), location.to_vec());
-            }
-            None => {
-                // Insert-if-absent doubles as the uniqueness check.
-                if let Err(conflict) = self.trees.event_ids.compare_and_swap(
-                    id,
-                    None as Option<&[u8]>,
-                    Some(location),
-                )? {
-                    if taken(conflict.current.as_deref())? {
-                        return Err(Error::EventExists(event_id.to_owned()));
-                    }
-                    self.trees.event_ids.insert(id, location)?;
-                }
-            }
-        }
-        Ok(())
     }
 
     fn commit_sync(&self, mut event: RoomEvent) -> Result<CommitOutcome> {
@@ -365,7 +308,8 @@ impl SledStore {
             .as_ref()
             .map(|key| keys::idempotency(&event.room_id, &event.source.channel_id, key));
         if let Some(key) = &idempotency
-            && let Some(original) = self.idempotent_original(key, &event)?
+            && let Some(original_id) = t.idempotency.get(key)?
+            && let Some((_, original)) = self.event_by_id(&original_id)?
         {
             return Ok(CommitOutcome {
                 event: original,
@@ -375,7 +319,21 @@ impl SledStore {
         let mut next = state.commit.clone();
         let status_changed = next.apply(&mut event);
         let location = keys::event(&event.room_id, event.index);
-        self.reserve_id(&event.id, &location)?;
+        // Insert-if-absent doubles as the uniqueness check; an entry left by a crashed commit
+        // (its id is not at its location) is simply replaced.
+        if let Err(taken) = t.event_ids.compare_and_swap(
+            event.id.as_bytes(),
+            None as Option<&[u8]>,
+            Some(location.as_slice()),
+        )? {
+            if let Some(current) = taken.current
+                && self.event_at(&current, event.id.as_bytes())?.is_some()
+            {
+                return Err(Error::EventExists(event.id));
+            }
+            t.event_ids
+                .insert(event.id.as_bytes(), location.as_slice())?;
+        }
         if status_changed {
             // Written before the event: a crash before the event leaves an active room without the
             // message, never a paused room with it.
@@ -385,7 +343,7 @@ impl SledStore {
             state.record = Arc::new(record);
         }
         if let Some(key) = &idempotency {
-            t.idempotency.insert(key.as_slice(), location.as_slice())?;
+            t.idempotency.insert(key.as_slice(), event.id.as_bytes())?;
         }
         t.events.insert(location, encode(&event)?)?; // the commit point
         state.commit = next;
@@ -423,27 +381,15 @@ impl SledStore {
         Ok(bindings)
     }
 
-    /// The event an idempotency entry points to, if it is really the one committed with that
-    /// key from that channel (the location of an entry left by a crashed commit may hold
-    /// another event by now).
-    fn idempotent_original(&self, key: &[u8], event: &RoomEvent) -> Result<Option<RoomEvent>> {
-        let Some(location) = self.trees.idempotency.get(key)? else {
-            return Ok(None);
-        };
-        let original: Option<RoomEvent> = get_json(&self.trees.events, &location)?;
-        Ok(original.filter(|o| {
-            o.idempotency_key == event.idempotency_key
-                && o.source.channel_id == event.source.channel_id
-        }))
-    }
-
     fn update_event_sync(&self, event: &RoomEvent) -> Result<()> {
         let _room = self.rooms.lock(&event.room_id);
         let not_found = || Error::EventNotFound(event.id.clone());
         let location = self
-            .location_of(event.id.as_bytes())?
+            .trees
+            .event_ids
+            .get(event.id.as_bytes())?
             .ok_or_else(not_found)?;
-        if location.as_slice() == keys::event(&event.room_id, event.index).as_slice() {
+        if location.as_ref() == keys::event(&event.room_id, event.index).as_slice() {
             // The usual case needs no decode: the stored record must just be this event.
             let stored = self.trees.events.get(&location)?.ok_or_else(not_found)?;
             if !starts_with_id(&stored, &event.id) {
@@ -474,9 +420,6 @@ impl SledStore {
         for entry in t.events.scan_prefix(&prefix) {
             let (key, value) = entry?;
             let event: RoomEvent = decode("roomid_index_event", &key, &value)?;
-            if let Some(pending) = &self.pending {
-                pending.lock().remove(event.id.as_bytes());
-            }
             t.event_ids.remove(event.id.as_bytes())?;
             t.events.remove(key)?;
         }
@@ -867,14 +810,11 @@ impl ConversationStore for SledStore {
         channel_id: &str,
         key: &str,
     ) -> Result<Option<RoomEvent>> {
-        let mut probe = RoomEvent::new(
-            room_id,
-            roomkit_model::EventSource::inbound(channel_id, ""),
-            roomkit_model::Content::text(""),
-        );
-        probe.idempotency_key = Some(key.to_owned());
         let key = keys::idempotency(room_id, channel_id, key);
-        self.idempotent_original(&key, &probe)
+        match self.trees.idempotency.get(key)? {
+            Some(event_id) => Ok(self.event_by_id(&event_id)?.map(|(_, event)| event)),
+            None => Ok(None),
+        }
     }
 
     async fn put_binding(&self, binding: &ChannelBinding) -> Result<()> {

@@ -25,20 +25,11 @@ pub(crate) struct GroupCommit {
     flusher: Mutex<Option<JoinHandle<()>>>,
 }
 
-/// Work the flusher does right before each flush (writing deferred index entries).
-pub(crate) type BeforeFlush = Box<dyn Fn() -> sled::Result<()> + Send + Sync>;
-
+#[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
     wake: Condvar,
     db: sled::Db,
-    before_flush: BeforeFlush,
-}
-
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").finish_non_exhaustive()
-    }
 }
 
 #[derive(Debug, Default)]
@@ -57,12 +48,11 @@ impl Shared {
 }
 
 impl GroupCommit {
-    pub(crate) fn start(db: sled::Db, before_flush: BeforeFlush) -> std::io::Result<Self> {
+    pub(crate) fn start(db: sled::Db) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
             db,
-            before_flush,
         });
         let for_thread = Arc::clone(&shared);
         let flusher = std::thread::Builder::new()
@@ -146,11 +136,7 @@ fn run(shared: &Shared) {
         let batch = std::mem::take(&mut state.waiters);
         state.target = batch.len();
         drop(state);
-        // Everyone in the batch wrote before registering, so their deferred entries are in
-        // what `before_flush` writes now, and the flush covers both.
-        let outcome = (shared.before_flush)()
-            .and_then(|()| shared.db.flush().map(|_| ()))
-            .map_err(|e| e.to_string());
+        let outcome = shared.db.flush().map(|_| ()).map_err(|e| e.to_string());
         if let Err(reason) = &outcome {
             tracing::error!(%reason, "group commit flush failed");
         }

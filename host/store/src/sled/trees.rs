@@ -11,8 +11,8 @@ pub const TREES: &[(&str, &str)] = &[
     ),
     ("eventid_roomindex", "event_id → room_id 0xFF index u64 BE"),
     (
-        "roomid_channelid_idemkey_eventloc",
-        "room_id 0xFF channel_id 0xFF idempotency_key → room_id 0xFF index u64 BE",
+        "roomid_channelid_idemkey_eventid",
+        "room_id 0xFF channel_id 0xFF idempotency_key → event_id",
     ),
     (
         "roomid_channelid_binding",
