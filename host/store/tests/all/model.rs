@@ -1120,12 +1120,22 @@ fn same_state(label: &str, got: &[Obs], wanted: &[Obs]) -> std::result::Result<(
 // --- the test --------------------------------------------------------------------------------
 
 fn open_sled(path: &std::path::Path) -> SledStore {
-    SledStore::open_with(SledConfig {
+    let config = SledConfig {
         durability: Durability::Buffered,
         cache_capacity_bytes: 8 * 1024 * 1024,
         ..SledConfig::new(path)
-    })
-    .unwrap()
+    };
+    // sled's own background thread may hold the file lock for a moment after the previous
+    // handle was dropped; a reopen in the same process waits for it.
+    for _ in 0..200 {
+        match SledStore::open_with(config.clone()) {
+            Err(Error::Backend(reason)) if reason.contains("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("the sled file lock was not released within 2 s");
 }
 
 async fn run_case(ops: &[Op]) -> std::result::Result<(), TestCaseError> {
