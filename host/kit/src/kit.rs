@@ -236,6 +236,12 @@ impl RoomKit {
         self.inner.bus.subscribe(types)
     }
 
+    /// Emits a framework event to its subscribers (for the layers above: the plugin host
+    /// reports `plugin_loaded`, `plugin_reloaded` and `plugin_failed` this way).
+    pub fn emit_framework_event(&self, event: FrameworkEvent) {
+        self.inner.emit(|| event);
+    }
+
     // --- realtime -----------------------------------------------------------------------------
 
     /// Publishes an ephemeral event to the room's subscribers; it is never stored.

@@ -1,13 +1,16 @@
 //! One wasmtime engine for all plugins: async calls, fuel for CPU budgets, epochs for wall-clock
 //! deadlines, and the pooling allocator where the machine allows it.
 
+use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::bindings::Hook;
+use crate::cache::CompiledCache;
 use crate::state::PluginState;
 use crate::{Error, Result};
 
@@ -20,6 +23,8 @@ pub struct PluginEngine {
     pub(crate) engine: Engine,
     pub(crate) linker: Arc<Linker<PluginState>>,
     pooling: bool,
+    cache: Option<CompiledCache>,
+    compilations: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for PluginEngine {
@@ -80,7 +85,40 @@ impl PluginEngine {
             engine,
             linker: Arc::new(linker),
             pooling,
+            cache: None,
+            compilations: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// The same engine, keeping compiled components in `dir` so that a second start compiles
+    /// nothing. Use a directory of the host's own, not the plugin directory.
+    pub fn with_cache(mut self, dir: &Path) -> Result<Self> {
+        self.cache = Some(
+            CompiledCache::new(dir, &self.engine)
+                .map_err(|e| Error::Engine(format!("cache directory {}: {e}", dir.display())))?,
+        );
+        Ok(self)
+    }
+
+    /// How many components this engine compiled (cache hits compile nothing).
+    pub fn compilations(&self) -> u64 {
+        self.compilations.load(Ordering::Relaxed)
+    }
+
+    /// The component for these bytes: from the cache when it is there, compiled otherwise.
+    pub(crate) fn component(&self, wasm: &[u8]) -> wasmtime::Result<Component> {
+        if let Some(cache) = &self.cache {
+            if let Some(component) = cache.load(&self.engine, wasm) {
+                return Ok(component);
+            }
+            self.compilations.fetch_add(1, Ordering::Relaxed);
+            cache.store(&self.engine, wasm)?;
+            if let Some(component) = cache.load(&self.engine, wasm) {
+                return Ok(component);
+            }
+        }
+        self.compilations.fetch_add(1, Ordering::Relaxed);
+        Component::new(&self.engine, wasm)
     }
 
     /// Whether instances come from the pooling allocator.

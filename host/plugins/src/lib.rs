@@ -8,13 +8,16 @@
 //! name, the function and the cause, and never takes the host down.
 
 mod bindings;
+mod cache;
 mod convert;
+mod directory;
 mod engine;
 mod error;
 mod manifest;
 mod plugin;
 mod state;
 
+pub use directory::{PluginDirectory, ScanReport};
 pub use engine::{EPOCH_TICK, PluginEngine};
 pub use error::{CallFailure, Error, Result};
 pub use manifest::{InstancePolicy, Manifest, PluginKind};

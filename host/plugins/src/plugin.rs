@@ -7,12 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use roomkit_kit::{
-    Hook, HookError, HookExecution, HookResult, HookSpec, HookTrigger, RoomContext, RoomKit,
-};
+use roomkit_kit::{Hook, HookError, HookResult, HookSpec, HookTrigger, RoomContext, RoomKit};
 use roomkit_model::RoomEvent;
 use roomkit_store::ConversationStore;
-use wasmtime::component::{Component, Resource};
+use wasmtime::component::Resource;
 use wasmtime::{Store, Trap};
 
 use crate::bindings::{Hook as HookWorld, HookPre};
@@ -91,7 +89,8 @@ impl WasmPlugin {
             reason,
         };
         let bytes = std::fs::read(path).map_err(|e| load_error(e.to_string()))?;
-        let component = Component::new(&engine.engine, &bytes)
+        let component = engine
+            .component(&bytes)
             .map_err(|e| load_error(format!("not a valid component: {e:#}")))?;
         let pre = engine
             .linker
@@ -129,8 +128,10 @@ impl WasmPlugin {
 
     /// Registers the plugin as a global hook on each of its triggers. The kit's own timeout is
     /// set a little above the plugin's deadline, so the precise deadline error wins.
-    pub fn register(self: &Arc<Self>, kit: &RoomKit) {
+    /// Returns the hook names used, for [`unregister`](Self::unregister).
+    pub fn register(self: &Arc<Self>, kit: &RoomKit) -> Vec<String> {
         let manifest = &self.info.manifest;
+        let mut names = Vec::with_capacity(manifest.triggers.len());
         for &trigger in &manifest.triggers {
             let name = if manifest.triggers.len() == 1 {
                 self.info.name.clone()
@@ -144,6 +145,7 @@ impl WasmPlugin {
                         .unwrap_or_default()
                 )
             };
+            names.push(name.clone());
             let mut spec = HookSpec::new(name, trigger)
                 .priority(manifest.priority)
                 .filter(manifest.filter())
@@ -154,12 +156,9 @@ impl WasmPlugin {
             if manifest.fail_closed {
                 spec = spec.fail_closed();
             }
-            debug_assert!(matches!(
-                spec.execution,
-                HookExecution::Sync | HookExecution::Async
-            ));
             kit.add_hook(spec, Arc::clone(self) as Arc<dyn Hook>);
         }
+        names
     }
 
     async fn instance(&self) -> Result<Warm, CallFailure> {

@@ -8,3 +8,4 @@ mod fixtures;
 mod hooks;
 mod hostile;
 mod loading;
+mod reload;
