@@ -37,6 +37,16 @@ fn text(event: &RoomEvent) -> String {
     }
 }
 
+/// Counts the call in the plugin's key-value space.
+fn count_call() {
+    let count = host::kv_get("calls")
+        .and_then(|v| String::from_utf8(v).ok())
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(0)
+        + 1;
+    host::kv_set("calls", count.to_string().as_bytes());
+}
+
 #[inline(never)]
 fn recurse(n: u64) -> u64 {
     if n == 0 { 0 } else { 1 + recurse(std::hint::black_box(n - 1)) }
@@ -86,12 +96,9 @@ impl Guest for TestHook {
                 Ok(result(HookAction::Block(format!("{} of {}", recent.len(), room.event_count))))
             }
             _ => {
-                let count = host::kv_get("calls")
-                    .and_then(|v| String::from_utf8(v).ok())
-                    .and_then(|s| s.parse::<u64>().ok())
-                    .unwrap_or(0)
-                    + 1;
-                host::kv_set("calls", count.to_string().as_bytes());
+                if host::config("count_calls").as_deref() != Some("off") {
+                    count_call();
+                }
                 let body = text(&event);
                 let word = host::config("block_word").unwrap_or_else(|| "forbidden".to_owned());
                 if body.contains(&word) {
