@@ -54,11 +54,9 @@ pub struct Host {
     _dir: PluginDir,
 }
 
-pub async fn host_with(name: &str, manifest: &str) -> Host {
-    let dir = PluginDir::new();
-    let wasm = dir.add(name, manifest);
+/// A kit over a memory store with room `r`, a source channel `sms` and a recording `sink`.
+pub async fn kit_with_sink() -> (RoomKit, Arc<dyn ConversationStore>, Arc<crate::hooks::Sink>) {
     let store: Arc<dyn ConversationStore> = Arc::new(MemoryStore::new());
-    let plugin = Arc::new(WasmPlugin::load(&engine(), &wasm, Some(Arc::clone(&store))).unwrap());
     let kit = RoomKit::new(Arc::clone(&store));
     let sink = Arc::new(crate::hooks::Sink::default());
     for (id, provider) in [
@@ -84,6 +82,15 @@ pub async fn host_with(name: &str, manifest: &str) -> Host {
             .await
             .unwrap();
     }
+    (kit, store, sink)
+}
+
+/// [`kit_with_sink`] with the test hook loaded as `name` with `manifest`.
+pub async fn host_with(name: &str, manifest: &str) -> Host {
+    let dir = PluginDir::new();
+    let wasm = dir.add(name, manifest);
+    let (kit, store, sink) = kit_with_sink().await;
+    let plugin = Arc::new(WasmPlugin::load(&engine(), &wasm, Some(Arc::clone(&store))).unwrap());
     plugin.register(&kit);
     Host {
         kit,

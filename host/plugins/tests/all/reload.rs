@@ -5,43 +5,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use roomkit_kit::{AttachOptions, InboundMessage, RoomKit, RoomOptions, TransportChannel};
-use roomkit_model::{ChannelCapabilities, FrameworkEventType};
+use roomkit_kit::{InboundMessage, RoomKit};
+use roomkit_model::FrameworkEventType;
 use roomkit_plugins::{PluginDirectory, PluginEngine, WasmPlugin};
-use roomkit_store::{ConversationStore, MemoryStore};
 
-use crate::fixtures::{PluginDir, engine, test_hook_wasm};
-use crate::hooks::Sink;
-
-async fn kit_with_sink() -> (RoomKit, Arc<dyn ConversationStore>, Arc<Sink>) {
-    let store: Arc<dyn ConversationStore> = Arc::new(MemoryStore::new());
-    let kit = RoomKit::new(Arc::clone(&store));
-    let sink = Arc::new(Sink::default());
-    for (id, provider) in [
-        ("sms", Arc::new(Sink::default())),
-        ("sink", Arc::clone(&sink)),
-    ] {
-        kit.register_channel(Arc::new(TransportChannel::new(
-            id,
-            "sms",
-            ChannelCapabilities::default(),
-            provider,
-        )))
-        .unwrap();
-    }
-    kit.create_room(RoomOptions {
-        id: Some("r".into()),
-        ..RoomOptions::default()
-    })
-    .await
-    .unwrap();
-    for channel in ["sms", "sink"] {
-        kit.attach_channel("r", channel, AttachOptions::default())
-            .await
-            .unwrap();
-    }
-    (kit, store, sink)
-}
+use crate::fixtures::{PluginDir, engine, kit_with_sink, test_hook_wasm};
 
 async fn say(kit: &RoomKit, body: &str) -> roomkit_kit::InboundResult {
     kit.process_inbound(InboundMessage::text("sms", "+1", body).in_room("r"))
