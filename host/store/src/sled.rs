@@ -430,6 +430,9 @@ impl SledStore {
                 let records: Vec<Room> = scan_json(&t.rooms, &[])?;
                 let mut rooms = Vec::with_capacity(records.len());
                 for record in records {
+                    // Not `load_state(record)`: the record was scanned without the room's lock,
+                    // and caching it could keep a concurrent update out of the cache for good.
+                    // `state_locked` reads it again under the lock on a miss.
                     let mut cache = self.rooms.lock(&record.id);
                     rooms.push(self.state_locked(&mut cache, &record.id)?.view());
                 }
