@@ -132,8 +132,9 @@ impl AiChannel {
             collect_images(&event.content, &mut parts);
         }
         let text = text_of(&event.content);
-        if !text.is_empty() && !matches!(event.content, Content::Media { .. } if !parts.is_empty())
-        {
+        // An image the model can see needs no `[Media: …]` placeholder next to it.
+        let seen_image = matches!(event.content, Content::Media { .. }) && !parts.is_empty();
+        if !text.is_empty() && !seen_image {
             parts.insert(0, AiPart::Text(text));
         }
         AiMessage { role, parts }
