@@ -18,6 +18,18 @@ pub struct KitConfig {
     pub identity_channel_types: Option<HashSet<String>>,
     /// How many recent events a room context offers.
     pub context_events: usize,
+    /// Channels attached to every room that inbound routing creates, after the sender's own
+    /// channel (e.g. the agents' WebSocket channel and an AI channel of a support desk).
+    pub new_room_channels: Vec<NewRoomChannel>,
+}
+
+/// A channel attached to every room that inbound routing creates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRoomChannel {
+    /// The registered channel.
+    pub channel_id: String,
+    /// How it is attached.
+    pub options: crate::AttachOptions,
 }
 
 impl Default for KitConfig {
@@ -29,6 +41,7 @@ impl Default for KitConfig {
             inbound_rate_limit: None,
             identity_channel_types: None,
             context_events: crate::context::DEFAULT_CONTEXT_EVENTS,
+            new_room_channels: Vec::new(),
         }
     }
 }

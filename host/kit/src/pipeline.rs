@@ -238,6 +238,17 @@ impl Inner {
         self.gate_and_hooks(event, ctx).await
     }
 
+    /// The configured channels of a room that routing created, except the sender's own.
+    async fn attach_new_room_channels(&self, room_id: &str, sender_channel: &str) -> Result<()> {
+        for channel in &self.config.new_room_channels {
+            if channel.channel_id != sender_channel {
+                self.attach(room_id, &channel.channel_id, channel.options.clone())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Step 4: the room for an inbound message, created and bound when needed.
     async fn route(&self, message: &InboundMessage, channel: &Arc<dyn Channel>) -> Result<Room> {
         let attach_sender = || AttachOptions {
@@ -255,6 +266,8 @@ impl Inner {
                 None => {
                     let room = self.create_room_record(Room::new()).await?;
                     self.attach(&room.id, &message.channel_id, attach_sender())
+                        .await?;
+                    self.attach_new_room_channels(&room.id, &message.channel_id)
                         .await?;
                     return self.room(&room.id).await;
                 }
@@ -277,6 +290,8 @@ impl Inner {
                     .is_none()
                 {
                     self.attach(&room.id, &message.channel_id, attach_sender())
+                        .await?;
+                    self.attach_new_room_channels(&room.id, &message.channel_id)
                         .await?;
                 }
                 Ok(room)

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use roomkit_kit::{
     AttachOptions, Error, HookResult, HookSpec, HookTrigger, InboundMessage, KitConfig,
+    NewRoomChannel,
 };
 use roomkit_model::{
     Access, Content, DeleteType, EventStatus, FrameworkEventType, RateLimit, Visibility,
@@ -55,6 +56,48 @@ async fn a_message_without_a_room_creates_one_with_the_sender_as_correspondent()
             .len(),
         1
     );
+}
+
+#[tokio::test]
+async fn a_routed_new_room_gets_the_configured_new_room_channels_before_delivery() {
+    let s = setup_with(|b| {
+        b.config(KitConfig {
+            new_room_channels: vec![
+                NewRoomChannel {
+                    channel_id: "agents".into(),
+                    options: AttachOptions {
+                        access: Access::ReadOnly,
+                        ..AttachOptions::default()
+                    },
+                },
+                // The sender's own channel is not attached twice.
+                NewRoomChannel {
+                    channel_id: "sms".into(),
+                    options: AttachOptions::default(),
+                },
+            ],
+            ..KitConfig::default()
+        })
+    });
+    s.transport("sms", "sms", text_caps());
+    let agents = s.transport("agents", "websocket", text_caps());
+    let event = s
+        .kit
+        .process_inbound(InboundMessage::text("sms", "+1555", "hi"))
+        .await
+        .unwrap()
+        .event
+        .unwrap();
+    let bindings = s.kit.list_bindings(&event.room_id).await.unwrap();
+    let ids: Vec<&str> = bindings.iter().map(|b| b.channel_id.as_str()).collect();
+    assert_eq!(ids, ["agents", "sms"]);
+    assert_eq!(bindings[0].access, Access::ReadOnly);
+    assert_eq!(bindings[1].participant_id.as_deref(), Some("+1555"));
+    // The first message already reaches the channel attached with the room.
+    crate::support::eventually(|| agents.bodies() == ["hi"]).await;
+    // Explicitly created rooms are left alone.
+    s.room("manual", &["sms"]).await;
+    assert_eq!(s.kit.list_bindings("manual").await.unwrap().len(), 1);
 }
 
 #[tokio::test]
