@@ -4,6 +4,7 @@
 //! durable store (`roomkit store …`). The plugin runtime and the HTTP server (`roomkit serve`)
 //! come in later steps.
 
+mod config;
 mod demo;
 
 use std::path::PathBuf;

@@ -1,0 +1,365 @@
+//! `roomkit.toml`: what `roomkit serve` runs. Every key has a default, so the host runs with
+//! no file at all; unknown keys are errors. Relative paths are taken from the file's directory
+//! (from the working directory when there is no file).
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use roomkit_kit::{AttachOptions, KitConfig, NewRoomChannel};
+use roomkit_model::{Access, ChannelCapabilities, RateLimit, Visibility};
+use serde::Deserialize;
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostConfig {
+    /// Where the HTTP and WebSocket API listens.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The sled database lives in `DATA_DIR/store`, the plugins' compiled code in
+    /// `DATA_DIR/plugin-cache`.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Where `*.wasm` plugins and their `*.toml` manifests are dropped.
+    #[serde(default = "default_plugin_dir")]
+    pub plugin_dir: PathBuf,
+    /// The API's access and request limits.
+    #[serde(default)]
+    pub api: ApiSection,
+    /// The orchestrator's limits.
+    #[serde(default)]
+    pub limits: LimitsSection,
+    /// The identity-resolver plugin that names senders (default: the store's identities).
+    #[serde(default)]
+    pub identity_resolver: Option<String>,
+    /// The inbound-router plugin that picks rooms (default: SPEC §3 routing).
+    #[serde(default)]
+    pub inbound_router: Option<String>,
+    /// The channels the host registers at start.
+    #[serde(default)]
+    pub channels: Vec<ChannelConfig>,
+}
+
+/// `[api]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSection {
+    /// Bearer tokens accepted by the API. None: the API is open (the host warns at start).
+    #[serde(default)]
+    pub tokens: Vec<String>,
+    /// The largest request body, in bytes.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        ApiSection {
+            tokens: Vec::new(),
+            max_body_bytes: default_max_body_bytes(),
+        }
+    }
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    /// Responders are not asked once an event's chain depth reaches this.
+    #[serde(default = "default_max_chain_depth")]
+    pub max_chain_depth: u32,
+    /// Bounds the pipeline of one inbound message up to its commit.
+    #[serde(default = "default_process_timeout_ms")]
+    pub process_timeout_ms: u64,
+    /// Bounds identity resolution.
+    #[serde(default = "default_identity_timeout_ms")]
+    pub identity_timeout_ms: u64,
+    /// Inbound messages per second per channel (unlimited when unset).
+    #[serde(default)]
+    pub inbound_per_second: Option<f64>,
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        LimitsSection {
+            max_chain_depth: default_max_chain_depth(),
+            process_timeout_ms: default_process_timeout_ms(),
+            identity_timeout_ms: default_identity_timeout_ms(),
+            inbound_per_second: None,
+        }
+    }
+}
+
+/// A `[[channels]]` entry.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    /// Unique id (used in bindings and in `POST /v1/webhooks/{id}`).
+    pub id: String,
+    /// `websocket` (built in), `ai`, or any transport type (sms, email, webhook, …) served by
+    /// a provider plugin.
+    #[serde(rename = "type")]
+    pub channel_type: String,
+    /// The provider plugin of a transport channel, or the ai-provider plugin of an `ai`
+    /// channel.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// What the channel renders (default: text only; `websocket` renders everything).
+    #[serde(default)]
+    pub capabilities: Option<ChannelCapabilities>,
+    /// An AI channel's instructions.
+    #[serde(default)]
+    pub system_prompt: Option<String>,
+    /// How many recent events an AI channel reads.
+    #[serde(default)]
+    pub max_context_events: Option<usize>,
+    /// Attach this channel to every room that inbound routing creates.
+    #[serde(default)]
+    pub attach_to_new_rooms: bool,
+    /// The access of those automatic bindings.
+    #[serde(default)]
+    pub access: Access,
+    /// The visibility of those automatic bindings.
+    #[serde(default)]
+    pub visibility: Option<String>,
+}
+
+impl ChannelConfig {
+    /// The visibility of automatic bindings (`internal` is refused, as for every binding).
+    fn binding_visibility(&self) -> Result<Visibility> {
+        let Some(text) = &self.visibility else {
+            return Ok(Visibility::default());
+        };
+        let visibility = text
+            .parse::<Visibility>()
+            .map_err(|err| anyhow::anyhow!("channel `{}`: {err}", self.id))?;
+        visibility
+            .refuse_internal("binding")
+            .map_err(|err| anyhow::anyhow!("channel `{}`: {err}", self.id))?;
+        Ok(visibility)
+    }
+}
+
+/// The built-in channel type served by the WebSocket API.
+pub const WEBSOCKET: &str = "websocket";
+/// The channel type of AI channels.
+pub const AI: &str = "ai";
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+fn default_plugin_dir() -> PathBuf {
+    PathBuf::from("plugins")
+}
+
+fn default_max_body_bytes() -> usize {
+    1024 * 1024
+}
+
+fn default_max_chain_depth() -> u32 {
+    KitConfig::default().max_chain_depth
+}
+
+fn default_process_timeout_ms() -> u64 {
+    millis(KitConfig::default().process_timeout)
+}
+
+fn default_identity_timeout_ms() -> u64 {
+    millis(KitConfig::default().identity_timeout)
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            listen: default_listen(),
+            data_dir: default_data_dir(),
+            plugin_dir: default_plugin_dir(),
+            api: ApiSection::default(),
+            limits: LimitsSection::default(),
+            identity_resolver: None,
+            inbound_router: None,
+            channels: Vec::new(),
+        }
+    }
+}
+
+impl HostConfig {
+    /// Reads `path`, or the defaults when `path` is `None`.
+    pub fn load(path: Option<&Path>) -> Result<Self> {
+        let Some(path) = path else {
+            return Ok(HostConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the configuration {}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, base).with_context(|| format!("in {}", path.display()))
+    }
+
+    /// Parses configuration text; relative paths are resolved against `base`.
+    pub fn parse(text: &str, base: &Path) -> Result<Self> {
+        let mut config: HostConfig = toml::from_str(text)?;
+        config.data_dir = base.join(&config.data_dir);
+        config.plugin_dir = base.join(&config.plugin_dir);
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let mut ids = BTreeSet::new();
+        for channel in &self.channels {
+            if channel.id.is_empty() {
+                bail!("a channel has an empty id");
+            }
+            if !ids.insert(channel.id.as_str()) {
+                bail!("channel `{}` is declared twice", channel.id);
+            }
+            match (channel.channel_type.as_str(), &channel.provider) {
+                (WEBSOCKET, Some(_)) => bail!(
+                    "channel `{}`: websocket channels are built in and take no provider",
+                    channel.id
+                ),
+                (WEBSOCKET, None) => {}
+                (_, None) => bail!(
+                    "channel `{}` of type `{}` needs a `provider` plugin",
+                    channel.id,
+                    channel.channel_type
+                ),
+                (_, Some(_)) => {}
+            }
+            channel.binding_visibility()?;
+        }
+        if self.api.tokens.iter().any(String::is_empty) {
+            bail!("[api] tokens must not be empty strings");
+        }
+        Ok(())
+    }
+
+    /// The orchestrator's configuration.
+    pub fn kit_config(&self) -> Result<KitConfig> {
+        let mut new_room_channels = Vec::new();
+        for channel in self.channels.iter().filter(|c| c.attach_to_new_rooms) {
+            let visibility = channel.binding_visibility()?;
+            new_room_channels.push(NewRoomChannel {
+                channel_id: channel.id.clone(),
+                options: AttachOptions {
+                    access: channel.access,
+                    visibility,
+                    ..AttachOptions::default()
+                },
+            });
+        }
+        Ok(KitConfig {
+            max_chain_depth: self.limits.max_chain_depth,
+            process_timeout: Duration::from_millis(self.limits.process_timeout_ms),
+            identity_timeout: Duration::from_millis(self.limits.identity_timeout_ms),
+            inbound_rate_limit: self.limits.inbound_per_second.map(|rate| RateLimit {
+                max_per_second: Some(rate),
+                ..RateLimit::default()
+            }),
+            new_room_channels,
+            ..KitConfig::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_file_means_every_default() {
+        let config = HostConfig::load(None).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.data_dir, PathBuf::from("data"));
+        assert_eq!(config.plugin_dir, PathBuf::from("plugins"));
+        assert_eq!(config.api.max_body_bytes, 1_048_576);
+        assert!(config.api.tokens.is_empty());
+        assert_eq!(config.kit_config().unwrap(), KitConfig::default());
+    }
+
+    #[test]
+    fn a_full_file_is_read_with_paths_relative_to_it() {
+        let config = HostConfig::parse(
+            r#"
+            listen = "0.0.0.0:9000"
+            data_dir = "state"
+            plugin_dir = "/srv/plugins"
+            identity_resolver = "phone-identity"
+            [api]
+            tokens = ["secret"]
+            max_body_bytes = 4096
+            [limits]
+            max_chain_depth = 3
+            process_timeout_ms = 500
+            inbound_per_second = 20.0
+            [[channels]]
+            id = "agents"
+            type = "websocket"
+            attach_to_new_rooms = true
+            access = "read_write"
+            [[channels]]
+            id = "sms"
+            type = "sms"
+            provider = "webhook-provider"
+            capabilities = { media_types = ["text"], max_length = 160 }
+            "#,
+            Path::new("/etc/roomkit"),
+        )
+        .unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.data_dir, PathBuf::from("/etc/roomkit/state"));
+        assert_eq!(config.plugin_dir, PathBuf::from("/srv/plugins"));
+        assert_eq!(config.api.tokens, ["secret"]);
+        assert_eq!(config.channels[1].capabilities.as_ref().unwrap().max_length, Some(160));
+        let kit = config.kit_config().unwrap();
+        assert_eq!(kit.max_chain_depth, 3);
+        assert_eq!(kit.process_timeout, Duration::from_millis(500));
+        assert_eq!(kit.inbound_rate_limit.unwrap().max_per_second, Some(20.0));
+        assert_eq!(kit.new_room_channels.len(), 1);
+        assert_eq!(kit.new_room_channels[0].channel_id, "agents");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_that_name_the_key() {
+        let err = HostConfig::parse("listen_addr = \"x\"", Path::new(".")).unwrap_err();
+        assert!(format!("{err:#}").contains("unknown field `listen_addr`"), "{err:#}");
+        let err = HostConfig::parse("[api]\ntoken = \"x\"", Path::new(".")).unwrap_err();
+        assert!(format!("{err:#}").contains("unknown field `token`"), "{err:#}");
+    }
+
+    #[test]
+    fn channel_mistakes_are_named() {
+        let twice = "[[channels]]\nid='a'\ntype='websocket'\n[[channels]]\nid='a'\ntype='websocket'";
+        let err = HostConfig::parse(twice, Path::new(".")).unwrap_err();
+        assert_eq!(err.to_string(), "channel `a` is declared twice");
+        let err = HostConfig::parse("[[channels]]\nid='s'\ntype='sms'", Path::new(".")).unwrap_err();
+        assert_eq!(err.to_string(), "channel `s` of type `sms` needs a `provider` plugin");
+        let err = HostConfig::parse(
+            "[[channels]]\nid='w'\ntype='websocket'\nprovider='x'",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "channel `w`: websocket channels are built in and take no provider"
+        );
+        let err = HostConfig::parse(
+            "[[channels]]\nid='w'\ntype='websocket'\nvisibility='internal'",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("channel `w`:"), "{err}");
+    }
+}
