@@ -190,6 +190,11 @@ impl RoomKit {
         self.inner.channels_mut().remove(channel_id).is_some()
     }
 
+    /// A registered channel (its type, category and capabilities for the API layer).
+    pub fn get_channel(&self, channel_id: &str) -> Option<Arc<dyn Channel>> {
+        self.inner.channels_ref().get(channel_id).cloned()
+    }
+
     /// Ids of the registered channels, sorted.
     pub fn channel_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = self.inner.channels_ref().keys().cloned().collect();
