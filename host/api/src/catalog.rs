@@ -1,0 +1,73 @@
+//! What the API shows about plugins. The host binary implements [`PluginCatalog`] over its
+//! plugin runtime; this crate does not depend on that runtime.
+
+use serde::{Deserialize, Serialize};
+
+/// The plugins the host runs, for `GET /v1/plugins` and `/metrics`.
+pub trait PluginCatalog: Send + Sync {
+    /// Every plugin the host knows, loaded or failed, sorted by name.
+    fn plugins(&self) -> Vec<PluginInfo>;
+}
+
+/// One plugin as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PluginInfo {
+    /// Its name (the file stem).
+    pub name: String,
+    /// Its world: `hook`, `identity-resolver`, `inbound-router`, `provider`, `ai-provider`.
+    pub kind: String,
+    /// Whether it serves.
+    pub status: PluginStatus,
+    /// The version serving (the manifest's version or the component's hash), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Why it failed to load, when `status` is `failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The limits of one call.
+    pub limits: PluginLimits,
+    /// Counters since the host started.
+    pub stats: PluginCallStats,
+}
+
+/// Whether a plugin serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PluginStatus {
+    /// Loaded and serving.
+    Loaded,
+    /// The last version failed to load; if an older version was loaded it keeps serving.
+    Failed,
+}
+
+/// The limits of one plugin call.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PluginLimits {
+    /// Wall-clock limit of one call.
+    pub timeout_ms: u64,
+    /// CPU budget of one call.
+    pub fuel: u64,
+    /// Memory limit of an instance.
+    pub memory_mb: u64,
+}
+
+/// Counters of a plugin's calls.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PluginCallStats {
+    /// Calls made.
+    pub calls: u64,
+    /// Calls that failed (trap, limit, returned error).
+    pub failures: u64,
+    /// Time spent in calls, summed, in microseconds (latency = this / calls).
+    pub call_time_us: u64,
+}
+
+/// A catalog for a host that runs no plugins.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoPlugins;
+
+impl PluginCatalog for NoPlugins {
+    fn plugins(&self) -> Vec<PluginInfo> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,188 @@
+//! Messages in and events out: inbound messages, send event, the timeline with paging, one event.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use roomkit_kit::{InboundMessage, InboundResult, SendOptions};
+use roomkit_model::{Content, EventType, Metadata, RoomEvent, Visibility};
+use roomkit_store::{EventQuery, VisibleTo};
+use serde::{Deserialize, Serialize};
+
+use crate::extract::{JsonBody, QueryParams};
+use crate::{ApiError, ApiState, Result};
+
+/// The largest page of the timeline.
+pub(crate) const MAX_EVENTS_PAGE: usize = 500;
+
+/// `POST /v1/inbound`: a message arriving on a channel, routed like any inbound message
+/// (`room_id` names the room, which is created if missing; without it the inbound router
+/// decides). Blocked messages are `200` with `"blocked": true`; an unknown channel is 404.
+pub(crate) async fn inbound(
+    State(state): State<ApiState>,
+    JsonBody(message): JsonBody<InboundMessage>,
+) -> Result<Json<InboundResult>> {
+    Ok(Json(state.kit().process_inbound(message).await?))
+}
+
+/// `POST /v1/rooms/{room_id}/messages`: an inbound message into an existing room (404 if it
+/// does not exist). The body is the one of `/v1/inbound`; a `room_id` in it must match.
+pub(crate) async fn room_message(
+    State(state): State<ApiState>,
+    Path(room_id): Path<String>,
+    JsonBody(message): JsonBody<InboundMessage>,
+) -> Result<Json<InboundResult>> {
+    if message.room_id.as_ref().is_some_and(|id| *id != room_id) {
+        return Err(ApiError::invalid(
+            "room_mismatch",
+            "the body's room_id differs from the path's",
+        ));
+    }
+    state.kit().get_room(&room_id).await?;
+    let message = message.in_room(room_id);
+    Ok(Json(state.kit().process_inbound(message).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SendEvent {
+    channel_id: String,
+    content: Content,
+    #[serde(default)]
+    event_type: Option<EventType>,
+    #[serde(default)]
+    visibility: Option<Visibility>,
+    #[serde(default)]
+    addressed_to: Option<Vec<String>>,
+    #[serde(default)]
+    parent_event_id: Option<String>,
+    #[serde(default)]
+    idempotency_key: Option<String>,
+    #[serde(default)]
+    participant_id: Option<String>,
+    #[serde(default)]
+    chain_depth: u32,
+    #[serde(default)]
+    metadata: Metadata,
+}
+
+/// `POST /v1/rooms/{room_id}/events`: sends an event from a channel attached to the room (an
+/// agent's reply, a system notice): the pipeline without routing or identity resolution.
+pub(crate) async fn send(
+    State(state): State<ApiState>,
+    Path(room_id): Path<String>,
+    JsonBody(body): JsonBody<SendEvent>,
+) -> Result<Json<InboundResult>> {
+    let options = SendOptions {
+        event_type: body.event_type,
+        visibility: body.visibility,
+        addressed_to: body.addressed_to,
+        parent_event_id: body.parent_event_id,
+        idempotency_key: body.idempotency_key,
+        participant_id: body.participant_id,
+        chain_depth: body.chain_depth,
+        metadata: body.metadata,
+    };
+    Ok(Json(
+        state
+            .kit()
+            .send_event(&room_id, &body.channel_id, body.content, options)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Order {
+    #[default]
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TimelineQuery {
+    #[serde(default)]
+    offset: usize,
+    limit: Option<usize>,
+    /// Only events with a higher index.
+    after: Option<u64>,
+    /// Only events with a lower index.
+    before: Option<u64>,
+    #[serde(default)]
+    order: Order,
+    #[serde(default)]
+    include_blocked: bool,
+    /// Only events this channel may see.
+    visible_to: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Timeline {
+    events: Vec<RoomEvent>,
+    /// More events match beyond this page.
+    has_more: bool,
+}
+
+/// `GET /v1/rooms/{room_id}/events`: the timeline, oldest first (`order=desc` for newest
+/// first), blocked events left out unless `include_blocked=true`. Page with `offset`/`limit`
+/// (default 50, at most 500) or with `after`/`before` (exclusive indexes).
+pub(crate) async fn timeline(
+    State(state): State<ApiState>,
+    Path(room_id): Path<String>,
+    QueryParams(q): QueryParams<TimelineQuery>,
+) -> Result<Json<Timeline>> {
+    let limit = q.limit.unwrap_or(50);
+    if limit == 0 || limit > MAX_EVENTS_PAGE {
+        return Err(ApiError::invalid(
+            "invalid_query",
+            format!("limit must be between 1 and {MAX_EVENTS_PAGE}"),
+        ));
+    }
+    let kit = state.kit();
+    kit.get_room(&room_id).await?;
+    let visible_to = match q.visible_to {
+        Some(channel_id) => {
+            let channel = kit
+                .get_channel(&channel_id)
+                .ok_or_else(|| roomkit_kit::Error::ChannelNotRegistered(channel_id.clone()))?;
+            Some(VisibleTo {
+                category: channel.category(),
+                channel_id,
+            })
+        }
+        None => None,
+    };
+    let query = EventQuery {
+        after_index: q.after,
+        before_index: q.before,
+        offset: q.offset,
+        limit: limit + 1,
+        newest_first: q.order == Order::Desc,
+        include_blocked: q.include_blocked,
+        visible_to,
+    };
+    let mut events = kit.get_timeline(&room_id, &query).await?;
+    let has_more = events.len() > limit;
+    events.truncate(limit);
+    Ok(Json(Timeline { events, has_more }))
+}
+
+/// `GET /v1/rooms/{room_id}/events/{event_id}`: one event of the room (blocked ones too).
+pub(crate) async fn get(
+    State(state): State<ApiState>,
+    Path((room_id, event_id)): Path<(String, String)>,
+) -> Result<Json<RoomEvent>> {
+    state.kit().get_room(&room_id).await?;
+    state
+        .kit()
+        .store()
+        .get_event(&event_id)
+        .await?
+        .filter(|event| event.room_id == room_id)
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "event_not_found",
+                format!("no event {event_id:?} in room {room_id:?}"),
+            )
+        })
+}
