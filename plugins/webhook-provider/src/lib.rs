@@ -15,7 +15,7 @@ pub mod inbound;
 pub mod outbound;
 pub mod signature;
 
-use roomkit_sdk::http::{self, Request};
+use roomkit_sdk::http::Request;
 use roomkit_sdk::{
     BindingView, DeliveryError, DeliveryReceipt, InboundMessage, Provider, RoomEvent,
     WebhookRequest, config,
@@ -174,7 +174,7 @@ mod tests {
     fn delivery_posts_signed_json() {
         configure();
         testing::on_http(|request| {
-            assert_eq!(request.method, http::Method::Post);
+            assert_eq!(request.method, roomkit_sdk::http::Method::Post);
             assert_eq!(request.url, "https://crm.example.com/in");
             let header = |name: &str| {
                 request.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()

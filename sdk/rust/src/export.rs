@@ -20,7 +20,9 @@ macro_rules! export_hook {
         #[doc(hidden)]
         #[allow(dead_code)]
         type __RoomkitPlugin = $plugin;
-        $crate::__export_world!("roomkit:plugin/hook@0.1.0",
+        $crate::__export_world!("roomkit:plugin/hook@0.1.0", {
+            "roomkit:plugin/room-context@0.1.0": ::roomkit_sdk::__private::room_context,
+        },
             impl Guest for __RoomkitExport {
                 fn handle(
                     trigger: ::roomkit_sdk::HookTrigger,
@@ -57,7 +59,9 @@ macro_rules! export_identity_resolver {
         #[doc(hidden)]
         #[allow(dead_code)]
         type __RoomkitPlugin = $plugin;
-        $crate::__export_world!("roomkit:plugin/identity-resolver@0.1.0",
+        $crate::__export_world!("roomkit:plugin/identity-resolver@0.1.0", {
+            "roomkit:plugin/room-context@0.1.0": ::roomkit_sdk::__private::room_context,
+        },
             impl Guest for __RoomkitExport {
                 fn resolve(
                     message: ::roomkit_sdk::InboundMessage,
@@ -94,7 +98,7 @@ macro_rules! export_inbound_router {
         #[doc(hidden)]
         #[allow(dead_code)]
         type __RoomkitPlugin = $plugin;
-        $crate::__export_world!("roomkit:plugin/inbound-router@0.1.0",
+        $crate::__export_world!("roomkit:plugin/inbound-router@0.1.0", {},
             impl Guest for __RoomkitExport {
                 fn route(
                     message: ::roomkit_sdk::InboundMessage,
@@ -128,7 +132,7 @@ macro_rules! export_provider {
         #[doc(hidden)]
         #[allow(dead_code)]
         type __RoomkitPlugin = $plugin;
-        $crate::__export_world!("roomkit:plugin/provider@0.1.0",
+        $crate::__export_world!("roomkit:plugin/provider@0.1.0", {},
             impl Guest for __RoomkitExport {
                 fn deliver(
                     event: ::roomkit_sdk::RoomEvent,
@@ -174,7 +178,7 @@ macro_rules! export_ai_provider {
         #[doc(hidden)]
         #[allow(dead_code)]
         type __RoomkitPlugin = $plugin;
-        $crate::__export_world!("roomkit:plugin/ai-provider@0.1.0",
+        $crate::__export_world!("roomkit:plugin/ai-provider@0.1.0", {},
             impl Guest for __RoomkitExport {
                 fn info() -> ::roomkit_sdk::AiInfo {
                     <super::__RoomkitPlugin as ::roomkit_sdk::AiProvider>::info()
@@ -190,12 +194,13 @@ macro_rules! export_ai_provider {
 }
 
 /// The part all export macros share: the world's bindings, generated in the plugin crate with
-/// this crate's types, the adapter type and wit-bindgen's `export!`. Only on wasm: off wasm there
+/// this crate's types, the adapter type and wit-bindgen's `export!`. `{ ... }` lists the
+/// remappings beyond types and host (wit-bindgen refuses one the world does not use). Only on wasm: off wasm there
 /// is nothing to export to, and the plugin's trait implementation is tested directly.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __export_world {
-    ($world:literal, $($glue:tt)*) => {
+    ($world:literal, { $($with:tt)* }, $($glue:tt)*) => {
         #[cfg(target_arch = "wasm32")]
         #[doc(hidden)]
         #[allow(unsafe_code, missing_docs, missing_debug_implementations, clippy::all)]
@@ -206,7 +211,7 @@ macro_rules! __export_world {
                 with: {
                     "roomkit:plugin/types@0.1.0": ::roomkit_sdk::__private::types,
                     "roomkit:plugin/host@0.1.0": ::roomkit_sdk::__private::host,
-                    "roomkit:plugin/room-context@0.1.0": ::roomkit_sdk::__private::room_context,
+                    $($with)*
                 },
             });
 
