@@ -24,7 +24,11 @@ pub fn answer(request: &AiRequest, prefix: &str) -> AiResponse {
         return metadata(AiResponse::text(""));
     }
     let text = match request.max_tokens {
-        Some(max) => text.split_whitespace().take(max as usize).collect::<Vec<_>>().join(" "),
+        Some(max) => text
+            .split_whitespace()
+            .take(max as usize)
+            .collect::<Vec<_>>()
+            .join(" "),
         None => text.to_owned(),
     };
     metadata(AiResponse::text(format!("{prefix}{text}")))
@@ -69,7 +73,10 @@ mod tests {
         ]);
         let response = answer(&r, DEFAULT_PREFIX);
         assert_eq!(response.content, "echo: where is my order?");
-        assert_eq!(response.metadata, r#"{"model":"echo-ai","deterministic":true}"#);
+        assert_eq!(
+            response.metadata,
+            r#"{"model":"echo-ai","deterministic":true}"#
+        );
         assert_eq!(answer(&r, DEFAULT_PREFIX), response);
     }
 
@@ -79,7 +86,10 @@ mod tests {
             role: AiRole::User,
             parts: vec![
                 AiPart::Text("look".into()),
-                AiPart::Image(AiImage { url: "https://x/i.png".into(), mime_type: "image/png".into() }),
+                AiPart::Image(AiImage {
+                    url: "https://x/i.png".into(),
+                    mime_type: "image/png".into(),
+                }),
                 AiPart::Text("here".into()),
             ],
         };
@@ -106,6 +116,9 @@ mod tests {
         assert!(!EchoAi::info().supports_vision);
         testing::set_config("prefix", "bot> ");
         let r = request(vec![AiMessage::text(AiRole::User, "hi")]);
-        assert_eq!(EchoAi::generate(r).map(|a| a.content), Ok("bot> hi".to_owned()));
+        assert_eq!(
+            EchoAi::generate(r).map(|a| a.content),
+            Ok("bot> hi".to_owned())
+        );
     }
 }

@@ -47,7 +47,11 @@ impl Rules {
         let senders_first = match prefer.map(str::trim) {
             None | Some("keywords") => false,
             Some("senders") => true,
-            Some(other) => return Err(format!("config `prefer`: {other:?} is not keywords or senders")),
+            Some(other) => {
+                return Err(format!(
+                    "config `prefer`: {other:?} is not keywords or senders"
+                ));
+            }
         };
         let fallback = match fallback.map(str::trim) {
             None | Some("default") => Route::Default,
@@ -61,7 +65,12 @@ impl Rules {
                 }
             },
         };
-        Ok(Rules { keywords, senders, senders_first, fallback })
+        Ok(Rules {
+            keywords,
+            senders,
+            senders_first,
+            fallback,
+        })
     }
 
     /// Where `message` goes.
@@ -73,7 +82,10 @@ impl Rules {
         } else {
             by_keyword().or_else(by_sender)
         };
-        found.map_or_else(|| self.fallback.clone(), |room| Route::Room(room.to_owned()))
+        found.map_or_else(
+            || self.fallback.clone(),
+            |room| Route::Room(room.to_owned()),
+        )
     }
 
     fn by_keyword(&self, message: &InboundMessage) -> Option<&str> {
@@ -81,7 +93,9 @@ impl Rules {
         self.keywords
             .iter()
             .find(|(keyword, _)| {
-                texts.iter().any(|text| text.windows(keyword.len()).any(|w| w == keyword.as_slice()))
+                texts
+                    .iter()
+                    .any(|text| text.windows(keyword.len()).any(|w| w == keyword.as_slice()))
             })
             .map(|(_, room)| room.as_str())
     }
@@ -104,7 +118,9 @@ fn entries(setting: &str, text: &str) -> Result<Vec<(String, String)>, String> {
             Some((key, room)) if !key.trim().is_empty() && !room.trim().is_empty() => {
                 Ok((key.trim().to_owned(), room.trim().to_owned()))
             }
-            _ => Err(format!("config `{setting}`: entry {entry:?} is not KEY = ROOM")),
+            _ => Err(format!(
+                "config `{setting}`: entry {entry:?} is not KEY = ROOM"
+            )),
         })
         .collect()
 }
@@ -158,9 +174,15 @@ mod tests {
     #[test]
     fn keywords_match_whole_words_in_any_case() {
         let r = rules(None, None);
-        assert_eq!(r.route(&msg("+1555", "A BILLING question")), room("room-billing"));
+        assert_eq!(
+            r.route(&msg("+1555", "A BILLING question")),
+            room("room-billing")
+        );
         assert_eq!(r.route(&msg("+1555", "my Card was stolen")), Route::Default);
-        assert_eq!(r.route(&msg("+1555", "my card stolen!")), room("room-fraud"));
+        assert_eq!(
+            r.route(&msg("+1555", "my card stolen!")),
+            room("room-fraud")
+        );
         assert_eq!(r.route(&msg("+1555", "rebilling")), Route::Default);
     }
 
@@ -198,12 +220,18 @@ mod tests {
 
     #[test]
     fn router_reads_its_rules_from_config() {
-        assert_eq!(KeywordRouter::route(msg("+1", "billing"), "sms".into()), Ok(Route::Default));
+        assert_eq!(
+            KeywordRouter::route(msg("+1", "billing"), "sms".into()),
+            Ok(Route::Default)
+        );
         testing::set_configs([("keywords", KEYWORDS), ("fallback", "new-room")]);
         assert_eq!(
             KeywordRouter::route(msg("+1", "billing"), "sms".into()),
             Ok(room("room-billing"))
         );
-        assert_eq!(KeywordRouter::route(msg("+1", "hi"), "sms".into()), Ok(Route::NewRoom));
+        assert_eq!(
+            KeywordRouter::route(msg("+1", "hi"), "sms".into()),
+            Ok(Route::NewRoom)
+        );
     }
 }

@@ -37,7 +37,11 @@ impl Directory {
     /// Parses the `directory` setting.
     pub fn parse(text: &str) -> Result<Directory, String> {
         let mut directory = Directory::default();
-        for line in text.split([';', '\n']).map(str::trim).filter(|l| !l.is_empty()) {
+        for line in text
+            .split([';', '\n'])
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
             let (number, who) = line
                 .split_once('=')
                 .ok_or_else(|| format!("directory entry {line:?}: expected NUMBER = NAME"))?;
@@ -65,8 +69,13 @@ impl Directory {
 
     /// The entries that have `number` (in any notation).
     pub fn lookup(&self, number: &str) -> Vec<&Entry> {
-        let Some(number) = normalize(number) else { return Vec::new() };
-        self.entries.iter().filter(|e| e.numbers.contains(&number)).collect()
+        let Some(number) = normalize(number) else {
+            return Vec::new();
+        };
+        self.entries
+            .iter()
+            .filter(|e| e.numbers.contains(&number))
+            .collect()
     }
 
     /// The answer for a message from `number` on a channel of `channel_type`.
@@ -95,7 +104,11 @@ pub fn normalize(number: &str) -> Option<String> {
     if digits.len() < 3 {
         return None;
     }
-    Some(if number.starts_with('+') { format!("+{digits}") } else { digits })
+    Some(if number.starts_with('+') {
+        format!("+{digits}")
+    } else {
+        digits
+    })
 }
 
 fn slug(name: &str) -> String {
@@ -150,7 +163,10 @@ mod tests {
         let result = d.resolve("+1 555 0001", "sms");
         assert_eq!(result.status, Identification::Identified);
         let alice = result.identity.unwrap();
-        assert_eq!((alice.id.as_str(), alice.display_name.as_deref()), ("alice-smith", Some("Alice Smith")));
+        assert_eq!(
+            (alice.id.as_str(), alice.display_name.as_deref()),
+            ("alice-smith", Some("Alice Smith"))
+        );
         let carol = d.resolve("+15550004", "sms").identity.unwrap();
         let numbers: Vec<&str> = carol.addresses.iter().map(|a| a.address.as_str()).collect();
         assert_eq!(numbers, ["+15550003", "+15550004"]);
@@ -170,8 +186,14 @@ mod tests {
     #[test]
     fn other_numbers_are_unknown() {
         let d = Directory::parse(DIRECTORY).unwrap();
-        assert_eq!(d.resolve("+15559999", "sms").status, Identification::Unknown);
-        assert_eq!(d.resolve("alice@example.com", "email").status, Identification::Unknown);
+        assert_eq!(
+            d.resolve("+15559999", "sms").status,
+            Identification::Unknown
+        );
+        assert_eq!(
+            d.resolve("alice@example.com", "email").status,
+            Identification::Unknown
+        );
         assert_eq!(d.resolve("15550001", "sms").status, Identification::Unknown);
     }
 

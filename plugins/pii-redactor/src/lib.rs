@@ -27,11 +27,19 @@ pub struct Kinds {
 
 impl Kinds {
     /// All three.
-    pub const ALL: Kinds = Kinds { email: true, phone: true, card: true };
+    pub const ALL: Kinds = Kinds {
+        email: true,
+        phone: true,
+        card: true,
+    };
 
     /// Parses the `mask` setting: a comma list of `email`, `phone`, `card`.
     pub fn parse(list: &str) -> Result<Kinds, String> {
-        let mut kinds = Kinds { email: false, phone: false, card: false };
+        let mut kinds = Kinds {
+            email: false,
+            phone: false,
+            card: false,
+        };
         for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             match item {
                 "email" => kinds.email = true,
@@ -51,10 +59,10 @@ pub fn redact(text: &str, kinds: Kinds) -> String {
     let emails: Vec<(usize, usize)> = if kinds.email {
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for at in 0..chars.len() {
-            if let Some(span) = email_at(&chars, at) {
-                if spans.last().is_none_or(|last| span.0 >= last.1) {
-                    spans.push(span);
-                }
+            if let Some(span) = email_at(&chars, at)
+                && spans.last().is_none_or(|last| span.0 >= last.1)
+            {
+                spans.push(span);
             }
         }
         spans
@@ -66,12 +74,12 @@ pub fn redact(text: &str, kinds: Kinds) -> String {
     let mut i = 0;
     while i < chars.len() {
         let limit = next_email.peek().map_or(chars.len(), |span| span.0);
-        if i == limit {
-            if let Some(&(_, end)) = next_email.next() {
-                out.push_str("[email]");
-                i = end;
-                continue;
-            }
+        if i == limit
+            && let Some(&(_, end)) = next_email.next()
+        {
+            out.push_str("[email]");
+            i = end;
+            continue;
         }
         if let Some((end, label)) = number_at(&chars[..limit], i, kinds) {
             // A run that is neither is copied whole, so that its tail is not taken for one.
@@ -123,7 +131,9 @@ fn email_at(chars: &[char], at: usize) -> Option<(usize, usize)> {
     let labels: Vec<&str> = domain.split('.').collect();
     let tld = labels.last()?;
     let valid = labels.len() >= 2
-        && labels.iter().all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'))
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'))
         && tld.len() >= 2
         && tld.chars().all(|c| c.is_ascii_alphabetic());
     valid.then_some((start, end))
@@ -218,7 +228,7 @@ pub fn luhn(digits: &[u32]) -> bool {
             }
         })
         .sum();
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 /// What the hook decides for `event`: the masked event, or allow when nothing was masked.
@@ -230,7 +240,11 @@ pub fn check(event: RoomEvent, kinds: Kinds) -> HookResult {
         changed |= redacted != text;
         redacted
     });
-    if changed { HookResult::modify(masked) } else { HookResult::allow() }
+    if changed {
+        HookResult::modify(masked)
+    } else {
+        HookResult::allow()
+    }
 }
 
 /// The plugin.
@@ -265,7 +279,10 @@ mod tests {
 
     #[test]
     fn email_addresses_are_masked() {
-        assert_eq!(r("write to jane.doe+x@mail.example.com."), "write to [email].");
+        assert_eq!(
+            r("write to jane.doe+x@mail.example.com."),
+            "write to [email]."
+        );
         assert_eq!(r("(a@b.io), c_d@e-f.org"), "([email]), [email]");
         assert_eq!(r("a@b.io"), "[email]");
         assert_eq!(r("5551234567@sms.example.com"), "[email]");
@@ -317,13 +334,19 @@ mod tests {
     #[test]
     fn kinds_choose_what_is_masked() {
         let only_email = Kinds::parse("email").unwrap();
-        assert_eq!(redact("a@b.io 4111111111111111", only_email), "[email] 4111111111111111");
+        assert_eq!(
+            redact("a@b.io 4111111111111111", only_email),
+            "[email] 4111111111111111"
+        );
         assert!(Kinds::parse("email, ssn").is_err());
     }
 
     #[test]
     fn unicode_text_around_matches_is_kept() {
-        assert_eq!(r("été: jo@x.de → ok ☎ +33 1 23 45 67 89"), "été: [email] → ok ☎ [phone]");
+        assert_eq!(
+            r("été: jo@x.de → ok ☎ +33 1 23 45 67 89"),
+            "été: [email] → ok ☎ [phone]"
+        );
     }
 
     #[test]
@@ -335,7 +358,10 @@ mod tests {
     #[test]
     fn rich_and_composite_text_is_masked() {
         let content = Content::Composite(vec![
-            Part::Text(roomkit_sdk::TextContent { body: "mail a@b.io".into(), language: None }),
+            Part::Text(roomkit_sdk::TextContent {
+                body: "mail a@b.io".into(),
+                language: None,
+            }),
             Part::Rich(RichContent {
                 body: "**4111 1111 1111 1111**".into(),
                 format: RichFormat::Markdown,
@@ -345,7 +371,9 @@ mod tests {
             }),
         ]);
         let result = check(event(content), Kinds::ALL);
-        let HookAction::Modify(masked) = result.action else { panic!("not modified") };
+        let HookAction::Modify(masked) = result.action else {
+            panic!("not modified")
+        };
         assert_eq!(masked.content.texts(), vec!["mail [email]", "**[card]**"]);
     }
 
@@ -354,11 +382,15 @@ mod tests {
         let ctx = RoomContext::fixed(RoomView::new("room"), vec![], vec![]);
         let text = || event(Content::text("a@b.io, +1 555 000 1234"));
         let result = PiiRedactor::handle(HookTrigger::BeforeBroadcast, text(), &ctx).unwrap();
-        let HookAction::Modify(masked) = result.action else { panic!("not modified") };
+        let HookAction::Modify(masked) = result.action else {
+            panic!("not modified")
+        };
         assert_eq!(masked.text(), Some("[email], [phone]"));
         testing::set_config("mask", "phone");
         let result = PiiRedactor::handle(HookTrigger::BeforeBroadcast, text(), &ctx).unwrap();
-        let HookAction::Modify(masked) = result.action else { panic!("not modified") };
+        let HookAction::Modify(masked) = result.action else {
+            panic!("not modified")
+        };
         assert_eq!(masked.text(), Some("a@b.io, [phone]"));
     }
 }

@@ -38,9 +38,10 @@ impl WordList {
     /// Whether `text` contains an entry as whole words.
     pub fn matches(&self, text: &str) -> bool {
         let text = words(text);
-        self.entries
-            .iter()
-            .any(|entry| text.windows(entry.len()).any(|window| window == entry.as_slice()))
+        self.entries.iter().any(|entry| {
+            text.windows(entry.len())
+                .any(|window| window == entry.as_slice())
+        })
     }
 }
 
@@ -54,7 +55,12 @@ fn words(text: &str) -> Vec<String> {
 
 /// What the hook decides for `event` with `list`, blocking with `category`.
 pub fn check(list: &WordList, category: &str, event: &RoomEvent) -> HookResult {
-    if event.content.texts().into_iter().any(|text| list.matches(text)) {
+    if event
+        .content
+        .texts()
+        .into_iter()
+        .any(|text| list.matches(text))
+    {
         HookResult::block(category)
     } else {
         HookResult::allow()
@@ -139,7 +145,10 @@ mod tests {
         });
         assert_ne!(check(&list, "p", &event(media)).action, HookAction::Allow);
         let composite = Content::Composite(vec![Part::Json("{\"darn\":1}".to_owned())]);
-        assert_eq!(check(&list, "p", &event(composite)).action, HookAction::Allow);
+        assert_eq!(
+            check(&list, "p", &event(composite)).action,
+            HookAction::Allow
+        );
     }
 
     #[test]
@@ -151,16 +160,25 @@ mod tests {
             event(Content::text("Darn.")),
             &ctx(),
         );
-        assert_eq!(blocked.map(|r| r.action), Ok(HookAction::Block("rude".to_owned())));
-        let allowed =
-            ProfanityFilter::handle(HookTrigger::BeforeBroadcast, event(Content::text("hi")), &ctx());
+        assert_eq!(
+            blocked.map(|r| r.action),
+            Ok(HookAction::Block("rude".to_owned()))
+        );
+        let allowed = ProfanityFilter::handle(
+            HookTrigger::BeforeBroadcast,
+            event(Content::text("hi")),
+            &ctx(),
+        );
         assert_eq!(allowed.map(|r| r.action), Ok(HookAction::Allow));
     }
 
     #[test]
     fn hook_without_words_reports_an_error() {
-        let result =
-            ProfanityFilter::handle(HookTrigger::BeforeBroadcast, event(Content::text("x")), &ctx());
+        let result = ProfanityFilter::handle(
+            HookTrigger::BeforeBroadcast,
+            event(Content::text("x")),
+            &ctx(),
+        );
         assert!(result.is_err());
     }
 }

@@ -50,7 +50,10 @@ pub fn parse(request: &WebhookRequest, provider: &str) -> Result<Vec<InboundMess
         Body::One(message) => vec![message],
     };
     if messages.len() > MAX_MESSAGES {
-        return Err(format!("webhook carries {} messages; at most {MAX_MESSAGES}", messages.len()));
+        return Err(format!(
+            "webhook carries {} messages; at most {MAX_MESSAGES}",
+            messages.len()
+        ));
     }
     messages
         .into_iter()
@@ -62,7 +65,11 @@ pub fn parse(request: &WebhookRequest, provider: &str) -> Result<Vec<InboundMess
                 None | Some(Value::Null) => None,
                 Some(Value::String(id)) if !id.is_empty() => Some(id),
                 Some(Value::Number(id)) => Some(id.to_string()),
-                Some(other) => return Err(format!("webhook message id {other} is not a string or number")),
+                Some(other) => {
+                    return Err(format!(
+                        "webhook message id {other} is not a string or number"
+                    ));
+                }
             };
             let mut message = InboundMessage::text(&request.channel_id, m.sender, m.text)
                 .provider(provider, id.clone());
@@ -96,9 +103,18 @@ mod tests {
 
     #[test]
     fn one_message_becomes_an_inbound_message_keyed_by_its_id() {
-        let messages = parse(&request(r#"{"sender":"+15550001","text":"hi","id":"m-1"}"#), "webhook").unwrap();
-        let [m] = messages.as_slice() else { panic!("{messages:?}") };
-        assert_eq!((m.channel_id.as_str(), m.sender_id.as_str()), ("hook-in", "+15550001"));
+        let messages = parse(
+            &request(r#"{"sender":"+15550001","text":"hi","id":"m-1"}"#),
+            "webhook",
+        )
+        .unwrap();
+        let [m] = messages.as_slice() else {
+            panic!("{messages:?}")
+        };
+        assert_eq!(
+            (m.channel_id.as_str(), m.sender_id.as_str()),
+            ("hook-in", "+15550001")
+        );
         assert_eq!(m.content.as_text(), Some("hi"));
         assert_eq!(m.idempotency_key.as_deref(), Some("m-1"));
         assert_eq!(m.provider_message_id.as_deref(), Some("m-1"));
@@ -116,17 +132,30 @@ mod tests {
         assert_eq!(messages[0].room_id.as_deref(), Some("r1"));
         assert_eq!(messages[0].metadata, r#"{"k":1}"#);
         assert_eq!(messages[1].idempotency_key, None);
-        let many = parse(&request(r#"[{"sender":"a","text":"x"},{"sender":"b","text":"y"}]"#), "w").unwrap();
+        let many = parse(
+            &request(r#"[{"sender":"a","text":"x"},{"sender":"b","text":"y"}]"#),
+            "w",
+        )
+        .unwrap();
         assert_eq!(many.len(), 2);
     }
 
     #[test]
     fn malformed_bodies_are_errors() {
-        for body in ["", "hi", r#"{"text":"no sender"}"#, r#"{"sender":"","text":"x"}"#,
-                     r#"{"sender":"a","text":"x","id":{"n":1}}"#, r#"{"sender":"a","text":5}"#] {
+        for body in [
+            "",
+            "hi",
+            r#"{"text":"no sender"}"#,
+            r#"{"sender":"","text":"x"}"#,
+            r#"{"sender":"a","text":"x","id":{"n":1}}"#,
+            r#"{"sender":"a","text":5}"#,
+        ] {
             assert!(parse(&request(body), "w").is_err(), "{body}");
         }
-        let too_many = format!("[{}]", vec![r#"{"sender":"a","text":"x"}"#; MAX_MESSAGES + 1].join(","));
+        let too_many = format!(
+            "[{}]",
+            vec![r#"{"sender":"a","text":"x"}"#; MAX_MESSAGES + 1].join(",")
+        );
         assert!(parse(&request(&too_many), "w").is_err());
     }
 }

@@ -76,7 +76,10 @@ pub fn delivery_request(
     let body = outbound::body(event, binding);
     Ok(Request::post(url)
         .header("content-type", "application/json")
-        .header(&settings.signature_header, signature::sign(&settings.secret, &body))
+        .header(
+            &settings.signature_header,
+            signature::sign(&settings.secret, &body),
+        )
         .header("x-roomkit-event-id", &event.id)
         .header("idempotency-key", &event.id)
         .body(body)
@@ -136,7 +139,11 @@ mod tests {
     }
 
     fn event() -> RoomEvent {
-        let mut e = RoomEvent::message("room-1", EventSource::inbound("sms-1", "sms"), Content::text("hi"));
+        let mut e = RoomEvent::message(
+            "room-1",
+            EventSource::inbound("sms-1", "sms"),
+            Content::text("hi"),
+        );
         e.id = "ev-9".into();
         e
     }
@@ -155,19 +162,31 @@ mod tests {
     }
 
     fn answer(status: u16, body: &str) -> Response {
-        Response { status, headers: vec![], body: body.as_bytes().to_vec() }
+        Response {
+            status,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     #[test]
     fn settings_need_a_secret_and_a_numeric_timeout() {
         let get = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string())
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| v.to_string())
+            }
         };
         assert!(Settings::read(get(&[("url", "https://x/")])).is_err());
         assert!(Settings::read(get(&[("secret", "")])).is_err());
         assert!(Settings::read(get(&[("secret", "s"), ("timeout_ms", "soon")])).is_err());
         let s = Settings::read(get(&[("secret", "s"), ("timeout_ms", "250")])).unwrap();
-        assert_eq!((s.timeout, s.signature_header.as_str()), (Duration::from_millis(250), "x-roomkit-signature"));
+        assert_eq!(
+            (s.timeout, s.signature_header.as_str()),
+            (Duration::from_millis(250), "x-roomkit-signature")
+        );
     }
 
     #[test]
@@ -177,9 +196,18 @@ mod tests {
             assert_eq!(request.method, roomkit_sdk::http::Method::Post);
             assert_eq!(request.url, "https://crm.example.com/in");
             let header = |name: &str| {
-                request.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+                request
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
             };
-            assert!(signature::verify("s3cret", &request.body, &header("x-roomkit-signature")));
+            assert!(signature::verify(
+                "s3cret",
+                &request.body,
+                &header("x-roomkit-signature")
+            ));
             assert_eq!(header("idempotency-key"), "ev-9");
             assert_eq!(header("content-type"), "application/json");
             Ok(answer(202, r#"{"id":"crm-1"}"#))
@@ -192,22 +220,44 @@ mod tests {
     fn server_errors_and_timeouts_are_retryable_client_errors_are_not() {
         configure();
         testing::on_http(|_| Ok(answer(503, "")));
-        assert!(WebhookProvider::deliver(event(), binding()).unwrap_err().retryable);
+        assert!(
+            WebhookProvider::deliver(event(), binding())
+                .unwrap_err()
+                .retryable
+        );
         testing::on_http(|_| Err(Error::Timeout));
-        assert!(WebhookProvider::deliver(event(), binding()).unwrap_err().retryable);
+        assert!(
+            WebhookProvider::deliver(event(), binding())
+                .unwrap_err()
+                .retryable
+        );
         testing::on_http(|_| Ok(answer(404, "")));
-        assert!(!WebhookProvider::deliver(event(), binding()).unwrap_err().retryable);
+        assert!(
+            !WebhookProvider::deliver(event(), binding())
+                .unwrap_err()
+                .retryable
+        );
         testing::on_http(|_| Err(Error::Denied("host not allowed".into())));
-        assert!(!WebhookProvider::deliver(event(), binding()).unwrap_err().retryable);
+        assert!(
+            !WebhookProvider::deliver(event(), binding())
+                .unwrap_err()
+                .retryable
+        );
     }
 
     #[test]
     fn delivery_without_url_or_secret_is_a_permanent_error() {
         let error = WebhookProvider::deliver(event(), binding()).unwrap_err();
-        assert!(!error.retryable && error.message.contains("secret"), "{error:?}");
+        assert!(
+            !error.retryable && error.message.contains("secret"),
+            "{error:?}"
+        );
         testing::set_config("secret", "s");
         let error = WebhookProvider::deliver(event(), binding()).unwrap_err();
-        assert!(!error.retryable && error.message.contains("url"), "{error:?}");
+        assert!(
+            !error.retryable && error.message.contains("url"),
+            "{error:?}"
+        );
     }
 
     #[test]
@@ -218,11 +268,18 @@ mod tests {
             channel_id: "crm".into(),
             method: "POST".into(),
             path: "/v1/webhooks/crm".into(),
-            headers: vec![Header { name: "x-roomkit-signature".into(), value }],
+            headers: vec![Header {
+                name: "x-roomkit-signature".into(),
+                value,
+            }],
             body: body.clone(),
         };
-        assert!(WebhookProvider::verify_signature(request(signature::sign("s3cret", &body))));
-        assert!(!WebhookProvider::verify_signature(request(signature::sign("guess", &body))));
+        assert!(WebhookProvider::verify_signature(request(signature::sign(
+            "s3cret", &body
+        ))));
+        assert!(!WebhookProvider::verify_signature(request(
+            signature::sign("guess", &body)
+        )));
         let mut unsigned = request(String::new());
         unsigned.headers.clear();
         assert!(!WebhookProvider::verify_signature(unsigned));

@@ -54,8 +54,12 @@ pub fn body(event: &RoomEvent, binding: &BindingView) -> Vec<u8> {
 pub fn classify(status: u16) -> Result<(), DeliveryError> {
     match status {
         200..=299 => Ok(()),
-        408 | 429 | 500..=599 => Err(DeliveryError::retryable(format!("endpoint answered {status}"))),
-        _ => Err(DeliveryError::permanent(format!("endpoint answered {status}"))),
+        408 | 429 | 500..=599 => Err(DeliveryError::retryable(format!(
+            "endpoint answered {status}"
+        ))),
+        _ => Err(DeliveryError::permanent(format!(
+            "endpoint answered {status}"
+        ))),
     }
 }
 
@@ -177,14 +181,21 @@ mod tests {
 
     #[test]
     fn body_carries_the_event_and_the_recipient() {
-        let mut event = RoomEvent::message("room-1", EventSource::inbound("sms-1", "sms"), Content::text("hi"));
+        let mut event = RoomEvent::message(
+            "room-1",
+            EventSource::inbound("sms-1", "sms"),
+            Content::text("hi"),
+        );
         event.id = "ev-1".into();
         event.metadata = r#"{"vip":true}"#.into();
         let value: Value = serde_json::from_slice(&body(&event, &binding())).unwrap();
         assert_eq!(value["id"], "ev-1");
         assert_eq!(value["room_id"], "room-1");
         assert_eq!(value["type"], "message");
-        assert_eq!(value["content"], json!({"type": "text", "body": "hi", "language": null}));
+        assert_eq!(
+            value["content"],
+            json!({"type": "text", "body": "hi", "language": null})
+        );
         assert_eq!(value["source"]["direction"], "inbound");
         assert_eq!(value["metadata"], json!({"vip": true}));
         assert_eq!(value["recipient"]["participant_id"], "crm");
@@ -192,8 +203,14 @@ mod tests {
 
     #[test]
     fn composite_parts_and_raw_json_are_embedded() {
-        let content = Content::Composite(vec![Part::Json(r#"{"type":"x"}"#.into()), Part::Json("not json".into())]);
-        assert_eq!(super::content(&content)["parts"], json!([{"type": "x"}, "not json"]));
+        let content = Content::Composite(vec![
+            Part::Json(r#"{"type":"x"}"#.into()),
+            Part::Json("not json".into()),
+        ]);
+        assert_eq!(
+            super::content(&content)["parts"],
+            json!([{"type": "x"}, "not json"])
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.is_ascii() {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
         return None;
     }
     (0..text.len())
@@ -59,11 +59,19 @@ mod tests {
     fn verify_accepts_the_signature_and_nothing_else() {
         let header = sign("s3cret", b"{\"text\":\"hi\"}");
         assert!(verify("s3cret", b"{\"text\":\"hi\"}", &header));
-        assert!(verify("s3cret", b"{\"text\":\"hi\"}", &header.to_uppercase().replace("SHA256=", "sha256=")));
+        assert!(verify(
+            "s3cret",
+            b"{\"text\":\"hi\"}",
+            &header.to_uppercase().replace("SHA256=", "sha256=")
+        ));
         assert!(!verify("other", b"{\"text\":\"hi\"}", &header));
         assert!(!verify("s3cret", b"{\"text\":\"ho\"}", &header));
         assert!(!verify("s3cret", b"{\"text\":\"hi\"}", &header[7..]));
         assert!(!verify("s3cret", b"{\"text\":\"hi\"}", "sha256=zz"));
-        assert!(!verify("s3cret", b"{\"text\":\"hi\"}", &header[..header.len() - 2]));
+        assert!(!verify(
+            "s3cret",
+            b"{\"text\":\"hi\"}",
+            &header[..header.len() - 2]
+        ));
     }
 }

@@ -16,21 +16,30 @@ pub trait AiProvider {
 impl AiInfo {
     /// A model without vision.
     pub fn new(model_name: impl Into<String>) -> Self {
-        AiInfo { model_name: model_name.into(), supports_vision: false }
+        AiInfo {
+            model_name: model_name.into(),
+            supports_vision: false,
+        }
     }
 }
 
 impl AiResponse {
     /// An answer with no metadata.
     pub fn text(content: impl Into<String>) -> Self {
-        AiResponse { content: content.into(), metadata: "{}".to_owned() }
+        AiResponse {
+            content: content.into(),
+            metadata: "{}".to_owned(),
+        }
     }
 }
 
 impl AiMessage {
     /// A message of text only.
     pub fn text(role: AiRole, text: impl Into<String>) -> Self {
-        AiMessage { role, parts: vec![AiPart::Text(text.into())] }
+        AiMessage {
+            role,
+            parts: vec![AiPart::Text(text.into())],
+        }
     }
 
     /// Its text parts joined with newlines.
@@ -50,7 +59,12 @@ impl AiMessage {
 impl AiRequest {
     /// A request with these messages and no system prompt or limits.
     pub fn new(messages: Vec<AiMessage>) -> Self {
-        AiRequest { system_prompt: None, messages, temperature: None, max_tokens: None }
+        AiRequest {
+            system_prompt: None,
+            messages,
+            temperature: None,
+            max_tokens: None,
+        }
     }
 
     /// The text of the newest user message, if there is one.

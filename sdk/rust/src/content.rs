@@ -8,7 +8,10 @@ use crate::types::{
 impl Content {
     /// Plain text content.
     pub fn text(body: impl Into<String>) -> Self {
-        Content::Text(TextContent { body: body.into(), language: None })
+        Content::Text(TextContent {
+            body: body.into(),
+            language: None,
+        })
     }
 
     /// The body of text content; `None` for every other kind.

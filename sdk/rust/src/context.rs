@@ -24,12 +24,20 @@ enum Source<'a> {
 impl<'a> RoomContext<'a> {
     #[doc(hidden)]
     pub fn __host(context: &'a Context) -> Self {
-        RoomContext { source: Source::Host(context) }
+        RoomContext {
+            source: Source::Host(context),
+        }
     }
 
     /// A context with fixed contents (`events` oldest first), for tests.
     pub fn fixed(room: RoomView, bindings: Vec<BindingView>, events: Vec<RoomEvent>) -> Self {
-        RoomContext { source: Source::Fixed { room, bindings, events } }
+        RoomContext {
+            source: Source::Fixed {
+                room,
+                bindings,
+                events,
+            },
+        }
     }
 
     /// The room.

@@ -2,8 +2,7 @@
 
 use crate::context::RoomContext;
 use crate::types::{
-    Content, HookAction, HookResult, HookTrigger, InjectedEvent, Json, Observation, RoomEvent,
-    Task,
+    Content, HookAction, HookResult, HookTrigger, InjectedEvent, Json, Observation, RoomEvent, Task,
 };
 
 /// A hook: runs at the triggers its manifest names and allows, blocks or modifies the event,
@@ -140,7 +139,11 @@ impl Observation {
 
     /// How sure the plugin is, clamped to 0..1.
     pub fn confidence(mut self, confidence: f64) -> Self {
-        self.confidence = if confidence.is_nan() { 0.0 } else { confidence.clamp(0.0, 1.0) };
+        self.confidence = if confidence.is_nan() {
+            0.0
+        } else {
+            confidence.clamp(0.0, 1.0)
+        };
         self
     }
 

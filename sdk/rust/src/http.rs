@@ -225,7 +225,11 @@ fn split_url(url: &str) -> Result<Target<'_>, Error> {
         Some('?') => format!("/{tail}"),
         Some(_) => tail.to_owned(),
     };
-    Ok(Target { https, authority, path_with_query })
+    Ok(Target {
+        https,
+        authority,
+        path_with_query,
+    })
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -241,7 +245,7 @@ fn send(request: Request) -> Result<Response, Error> {
 
 #[cfg(target_arch = "wasm32")]
 mod wasi_http {
-    use super::{split_url, Error, Method, Request, Response};
+    use super::{Error, Method, Request, Response, split_url};
     use wasi::http::outgoing_handler;
     use wasi::http::types::{
         ErrorCode, Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest,
@@ -256,7 +260,7 @@ mod wasi_http {
         let headers = Fields::new();
         for (name, value) in &request.headers {
             headers
-                .append(name, &value.as_bytes().to_vec())
+                .append(name, value.as_bytes())
                 .map_err(|e| Error::Other(format!("header {name}: {e:?}")))?;
         }
         let outgoing = OutgoingRequest::new(headers);
@@ -269,8 +273,14 @@ mod wasi_http {
             Method::Head => WasiMethod::Head,
         };
         outgoing.set_method(&method).map_err(|()| other("method"))?;
-        let scheme = if target.https { Scheme::Https } else { Scheme::Http };
-        outgoing.set_scheme(Some(&scheme)).map_err(|()| other("scheme"))?;
+        let scheme = if target.https {
+            Scheme::Https
+        } else {
+            Scheme::Http
+        };
+        outgoing
+            .set_scheme(Some(&scheme))
+            .map_err(|()| other("scheme"))?;
         outgoing
             .set_authority(Some(target.authority))
             .map_err(|()| Error::InvalidUrl(request.url.clone()))?;
@@ -313,13 +323,20 @@ mod wasi_http {
             .headers()
             .entries()
             .into_iter()
-            .map(|(n, v)| (n.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
+            .map(|(n, v)| {
+                (
+                    n.to_ascii_lowercase(),
+                    String::from_utf8_lossy(&v).into_owned(),
+                )
+            })
             .collect();
 
         let mut body = Vec::new();
         let incoming_body = incoming.consume().map_err(|()| other("response body"))?;
         {
-            let stream = incoming_body.stream().map_err(|()| other("response body stream"))?;
+            let stream = incoming_body
+                .stream()
+                .map_err(|()| other("response body stream"))?;
             loop {
                 match stream.blocking_read(64 * 1024) {
                     Ok(chunk) => {
@@ -334,7 +351,11 @@ mod wasi_http {
             }
         }
         drop(IncomingBody::finish(incoming_body));
-        Ok(Response { status, headers, body })
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
     }
 
     fn stream_error(error: StreamError, doing: &str) -> Error {
@@ -378,9 +399,15 @@ mod tests {
     #[test]
     fn urls_split_into_scheme_authority_and_path() {
         let t = split_url("https://example.com:8443/a/b?x=1#frag").unwrap();
-        assert_eq!((t.https, t.authority, t.path_with_query.as_str()), (true, "example.com:8443", "/a/b?x=1"));
+        assert_eq!(
+            (t.https, t.authority, t.path_with_query.as_str()),
+            (true, "example.com:8443", "/a/b?x=1")
+        );
         let t = split_url("http://127.0.0.1:9").unwrap();
-        assert_eq!((t.https, t.authority, t.path_with_query.as_str()), (false, "127.0.0.1:9", "/"));
+        assert_eq!(
+            (t.https, t.authority, t.path_with_query.as_str()),
+            (false, "127.0.0.1:9", "/")
+        );
         let t = split_url("http://h?q=1").unwrap();
         assert_eq!(t.path_with_query, "/?q=1");
     }

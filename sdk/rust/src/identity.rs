@@ -29,7 +29,11 @@ impl IdentityResult {
 
     /// The sender could be any of `candidates`.
     pub fn ambiguous(candidates: Vec<Identity>) -> Self {
-        IdentityResult { status: Identification::Ambiguous, identity: None, candidates }
+        IdentityResult {
+            status: Identification::Ambiguous,
+            identity: None,
+            candidates,
+        }
     }
 
     /// Nobody known.
@@ -39,7 +43,11 @@ impl IdentityResult {
 
     /// Another status (`pending`, `challenge-sent`, `rejected`) without an identity.
     pub fn with_status(status: Identification) -> Self {
-        IdentityResult { status, identity: None, candidates: Vec::new() }
+        IdentityResult {
+            status,
+            identity: None,
+            candidates: Vec::new(),
+        }
     }
 }
 

@@ -95,11 +95,11 @@ pub mod types {
 }
 
 pub use types::{
-    AiImage, AiInfo, AiMessage, AiPart, AiRequest, AiResponse, AiRole, BindingView,
-    ChannelAddress, Content, DeliveryError, DeliveryReceipt, Direction, EventSource, Header,
-    HookAction, HookResult, HookTrigger, Identification, Identity, IdentityResult,
-    InboundMessage, InjectedEvent, Json, Observation, Part, RichContent, RoomEvent, RoomView,
-    Route, Task, TextContent, WebhookRequest,
+    AiImage, AiInfo, AiMessage, AiPart, AiRequest, AiResponse, AiRole, BindingView, ChannelAddress,
+    Content, DeliveryError, DeliveryReceipt, Direction, EventSource, Header, HookAction,
+    HookResult, HookTrigger, Identification, Identity, IdentityResult, InboundMessage,
+    InjectedEvent, Json, Observation, Part, RichContent, RoomEvent, RoomView, Route, Task,
+    TextContent, WebhookRequest,
 };
 
 /// The generated bindings. Not part of the API: use the re-exports.

@@ -23,26 +23,37 @@ pub trait Provider {
     /// The messages a verified webhook request carries. The default is an error: this
     /// provider takes no webhooks.
     fn parse_webhook(request: WebhookRequest) -> Result<Vec<InboundMessage>, String> {
-        Err(format!("channel {} does not take webhooks", request.channel_id))
+        Err(format!(
+            "channel {} does not take webhooks",
+            request.channel_id
+        ))
     }
 }
 
 impl DeliveryReceipt {
     /// A receipt with the service's id for the message, if it gave one.
     pub fn new(provider_message_id: Option<String>) -> Self {
-        DeliveryReceipt { provider_message_id }
+        DeliveryReceipt {
+            provider_message_id,
+        }
     }
 }
 
 impl DeliveryError {
     /// A failure that trying again may cure (timeouts, 5xx, connection errors).
     pub fn retryable(message: impl Into<String>) -> Self {
-        DeliveryError { message: message.into(), retryable: true }
+        DeliveryError {
+            message: message.into(),
+            retryable: true,
+        }
     }
 
     /// A failure that trying again will not cure (bad address, 4xx).
     pub fn permanent(message: impl Into<String>) -> Self {
-        DeliveryError { message: message.into(), retryable: false }
+        DeliveryError {
+            message: message.into(),
+            retryable: false,
+        }
     }
 }
 

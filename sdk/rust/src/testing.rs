@@ -22,7 +22,11 @@ pub type HttpHandler = dyn Fn(&Request) -> Result<Response, Error>;
 
 /// Sets a `[config]` value.
 pub fn set_config(key: &str, value: &str) {
-    STATE.with(|s| s.borrow_mut().config.insert(key.to_owned(), value.to_owned()));
+    STATE.with(|s| {
+        s.borrow_mut()
+            .config
+            .insert(key.to_owned(), value.to_owned())
+    });
 }
 
 /// Sets several `[config]` values.

@@ -27,7 +27,9 @@ pub fn generate_world(input: TokenStream) -> TokenStream {
         Ok(tokens) => tokens,
         Err(e) => {
             let message = format!("roomkit-sdk-macro: bad options: {e}");
-            format!("compile_error!({message:?});").parse().unwrap_or_default()
+            format!("compile_error!({message:?});")
+                .parse()
+                .unwrap_or_default()
         }
     }
 }
