@@ -17,6 +17,8 @@ run: setup
 # The whole test suite (the README's second command; CI runs exactly this).
 test: setup
 	$(CARGO) test --workspace
+	# The plugins' own logic, natively (the SDK serves config, kv, log and http from stand-ins).
+	$(CARGO) test --manifest-path plugins/Cargo.toml --workspace
 
 # Plugins and test fixtures (their own workspace, built for wasm32-wasip2). The plugin tests
 # build them on their own; this is for working on them.
