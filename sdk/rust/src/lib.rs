@@ -102,6 +102,11 @@ pub use types::{
     TextContent, WebhookRequest,
 };
 
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
+
 /// The generated bindings. Not part of the API: use the re-exports.
 #[doc(hidden)]
 #[allow(missing_docs, unsafe_code, missing_debug_implementations, clippy::all)]
