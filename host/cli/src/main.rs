@@ -64,18 +64,28 @@ enum StoreCommand {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    let store = Arc::new(
-        SledStore::open(cli.data_dir.join("store"))
-            .with_context(|| format!("opening the store in {}", cli.data_dir.display()))?,
-    );
     match cli.command {
-        Command::Demo => demo::run(store.clone()).await?,
-        Command::Store(StoreCommand::Stats) => {
+        Command::Demo => demo::run(open_store(&cli.data_dir)?).await,
+        Command::Store(command) => store_command(open_store(&cli.data_dir)?, command).await,
+    }
+}
+
+/// The durable store in `DATA_DIR/store`.
+fn open_store(data_dir: &std::path::Path) -> Result<Arc<SledStore>> {
+    Ok(Arc::new(
+        SledStore::open(data_dir.join("store"))
+            .with_context(|| format!("opening the store in {}", data_dir.display()))?,
+    ))
+}
+
+async fn store_command(store: Arc<SledStore>, command: StoreCommand) -> Result<()> {
+    match command {
+        StoreCommand::Stats => {
             for (tree, entries) in store.tree_sizes()? {
                 println!("{tree:<36} {entries}");
             }
         }
-        Command::Store(StoreCommand::Rooms { status }) => {
+        StoreCommand::Rooms { status } => {
             let status = status
                 .map(|s| serde_json::from_value::<RoomStatus>(serde_json::Value::String(s)))
                 .transpose()
@@ -88,12 +98,12 @@ async fn main() -> Result<()> {
                 println!("{}", serde_json::to_string(&room)?);
             }
         }
-        Command::Store(StoreCommand::Timeline {
+        StoreCommand::Timeline {
             room_id,
             limit,
             newest_first,
             include_blocked,
-        }) => {
+        } => {
             let query = EventQuery {
                 newest_first,
                 include_blocked,
