@@ -1,9 +1,14 @@
 //! Conversions between the host's model and the WIT types plugins see.
 
-use roomkit_kit::{HookAction, HookResult, HookTrigger, InjectedEvent};
+use std::collections::BTreeMap;
+
+use roomkit_kit::ai::{AiContext, AiMessage, AiPart, AiResponse, AiRole};
+use roomkit_kit::{
+    HookAction, HookResult, HookTrigger, IdentityResult, InboundMessage, InjectedEvent,
+};
 use roomkit_model::{
-    Button, Content, DeleteType, Direction, EventStatus, EventType, Metadata, Observation,
-    QuickReply, RichFormat, RoomEvent, Task,
+    Button, ChannelBinding, Content, DeleteType, Direction, EventStatus, EventType, Identification,
+    Identity, Metadata, Observation, QuickReply, RichFormat, RoomEvent, Task,
 };
 
 use crate::bindings::wit;
@@ -409,6 +414,157 @@ pub fn hook_result_from_wit(
         injected_events,
         tasks,
         observations,
+    })
+}
+
+/// A channel binding as a plugin sees it.
+pub fn binding_to_wit(b: &ChannelBinding) -> wit::BindingView {
+    wit::BindingView {
+        channel_id: b.channel_id.clone(),
+        channel_type: b.channel_type.clone(),
+        category: name_of(&b.category),
+        access: name_of(&b.access),
+        muted: b.muted,
+        visibility: b.visibility.to_string(),
+        participant_id: b.participant_id.clone(),
+        metadata: json_text(&b.metadata),
+    }
+}
+
+/// An inbound message as a plugin sees it.
+pub fn inbound_to_wit(m: &InboundMessage) -> wit::InboundMessage {
+    wit::InboundMessage {
+        channel_id: m.channel_id.clone(),
+        sender_id: m.sender_id.clone(),
+        content: content_to_wit(&m.content),
+        room_id: m.room_id.clone(),
+        event_type: name_of(&m.event_type),
+        idempotency_key: m.idempotency_key.clone(),
+        visibility: m.visibility.as_ref().map(ToString::to_string),
+        parent_event_id: m.parent_event_id.clone(),
+        addressed_to: m.addressed_to.clone(),
+        chain_depth: m.chain_depth,
+        correlation_id: m.correlation_id.clone(),
+        provider: m.provider.clone(),
+        provider_message_id: m.provider_message_id.clone(),
+        metadata: json_text(&m.metadata),
+    }
+}
+
+/// An inbound message a plugin produced (from a webhook), checked.
+pub fn inbound_from_wit(m: wit::InboundMessage) -> Result<InboundMessage, String> {
+    let content = content_from_wit(m.content)?;
+    content.validate().map_err(|e| e.to_string())?;
+    let event_type = if m.event_type.is_empty() {
+        EventType::Message
+    } else {
+        serde_json::from_value::<EventType>(serde_json::Value::String(m.event_type))
+            .map_err(|e| format!("event-type: {e}"))?
+    };
+    let visibility = m
+        .visibility
+        .map(|v| v.parse().map_err(|e| format!("visibility: {e}")))
+        .transpose()?;
+    Ok(InboundMessage {
+        channel_id: m.channel_id,
+        sender_id: m.sender_id,
+        content,
+        room_id: m.room_id,
+        event_type,
+        idempotency_key: m.idempotency_key,
+        visibility,
+        parent_event_id: m.parent_event_id,
+        addressed_to: m.addressed_to,
+        chain_depth: m.chain_depth,
+        correlation_id: m.correlation_id,
+        provider: m.provider,
+        provider_message_id: m.provider_message_id,
+        metadata: json_map(&m.metadata, "metadata")?,
+    })
+}
+
+fn identity_from_wit(i: wit::Identity) -> Result<Identity, String> {
+    if i.id.is_empty() {
+        return Err("an identity has an empty id".to_owned());
+    }
+    let mut channel_addresses: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for a in i.addresses {
+        channel_addresses
+            .entry(a.channel_type)
+            .or_default()
+            .push(a.address);
+    }
+    Ok(Identity {
+        id: i.id,
+        organization_id: i.organization_id,
+        display_name: i.display_name,
+        channel_addresses,
+        external_id: i.external_id,
+        metadata: json_map(&i.metadata, "identity.metadata")?,
+    })
+}
+
+/// A resolver's answer in the kit's terms; `identified` must carry its identity.
+pub fn identity_result_from_wit(r: wit::IdentityResult) -> Result<IdentityResult, String> {
+    use wit::Identification as W;
+    let status = match r.status {
+        W::Identified => Identification::Identified,
+        W::Pending => Identification::Pending,
+        W::Ambiguous => Identification::Ambiguous,
+        W::Unknown => Identification::Unknown,
+        W::ChallengeSent => Identification::ChallengeSent,
+        W::Rejected => Identification::Rejected,
+    };
+    let identity = r.identity.map(identity_from_wit).transpose()?;
+    if status == Identification::Identified && identity.is_none() {
+        return Err("status identified without an identity".to_owned());
+    }
+    Ok(IdentityResult {
+        status,
+        identity,
+        candidates: r
+            .candidates
+            .into_iter()
+            .map(identity_from_wit)
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// What a model is asked, as a plugin sees it.
+pub fn ai_request_to_wit(c: &AiContext) -> wit::AiRequest {
+    wit::AiRequest {
+        system_prompt: c.system_prompt.clone(),
+        messages: c
+            .messages
+            .iter()
+            .map(|m: &AiMessage| wit::AiMessage {
+                role: match m.role {
+                    AiRole::User => wit::AiRole::User,
+                    AiRole::Assistant => wit::AiRole::Assistant,
+                },
+                parts: m
+                    .parts
+                    .iter()
+                    .map(|p| match p {
+                        AiPart::Text(t) => wit::AiPart::Text(t.clone()),
+                        AiPart::Image { url, mime_type } => wit::AiPart::Image(wit::AiImage {
+                            url: url.clone(),
+                            mime_type: mime_type.clone(),
+                        }),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        temperature: c.temperature,
+        max_tokens: c.max_tokens,
+    }
+}
+
+/// A model's answer in the kit's terms.
+pub fn ai_response_from_wit(r: wit::AiResponse) -> Result<AiResponse, String> {
+    Ok(AiResponse {
+        content: r.content,
+        metadata: json_map(&r.metadata, "metadata")?,
     })
 }
 

@@ -1,5 +1,7 @@
-//! The plugin directory: every `*.wasm` in it (with its `NAME.toml`) is loaded and registered
-//! with the kit; a watcher picks up added, replaced and removed files while the host runs.
+//! The plugin directory: every `*.wasm` in it (with its `NAME.toml`) is loaded as the kind its
+//! manifest names; hooks are registered with the kit, the other kinds are reached through
+//! stable handles ([`PluginDirectory::provider`] and friends). A watcher picks up added,
+//! replaced and removed files while the host runs.
 //!
 //! A new version is compiled and checked off the hot path and swapped in by name, so calls in
 //! flight finish on the old version (they hold it) and the next ones get the new one. A broken
@@ -9,15 +11,23 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, SystemTime};
 
 use roomkit_kit::{FrameworkEvent, RoomKit};
 use roomkit_model::FrameworkEventType;
 use roomkit_store::ConversationStore;
+use serde::Serialize;
 use tokio::task::JoinHandle;
 
-use crate::{PluginEngine, WasmPlugin};
+use crate::handle::{PluginHandle, Slot};
+use crate::runtime::{StatsSnapshot, plugin_name};
+use crate::state::PluginInfo;
+use crate::{
+    AiProviderHandle, IdentityResolverHandle, InboundRouterHandle, InstancePolicy, Manifest,
+    PluginEngine, PluginKind, ProviderHandle, Result, WasmAiProvider, WasmIdentityResolver,
+    WasmInboundRouter, WasmPlugin, WasmProvider,
+};
 
 /// What identifies a version of a plugin on disk: size and modification time of the wasm and
 /// of its manifest.
@@ -35,10 +45,144 @@ fn fingerprint(wasm: &Path) -> Fingerprint {
     Fingerprint(vec![stat(wasm), stat(&wasm.with_extension("toml"))])
 }
 
+/// One loaded version of a plugin, of whichever kind.
+enum Version {
+    Hook {
+        plugin: Arc<WasmPlugin>,
+        /// The names it is registered under in the kit (none while no kit is attached).
+        hooks: Vec<String>,
+    },
+    IdentityResolver(Arc<WasmIdentityResolver>),
+    InboundRouter(Arc<WasmInboundRouter>),
+    Provider(Arc<WasmProvider>),
+    AiProvider(Arc<WasmAiProvider>),
+}
+
+impl Version {
+    fn info(&self) -> &PluginInfo {
+        match self {
+            Version::Hook { plugin, .. } => plugin.info(),
+            Version::IdentityResolver(p) => p.info(),
+            Version::InboundRouter(p) => p.info(),
+            Version::Provider(p) => p.info(),
+            Version::AiProvider(p) => p.info(),
+        }
+    }
+
+    fn snapshot(&self) -> StatsSnapshot {
+        match self {
+            Version::Hook { plugin, .. } => plugin.snapshot(),
+            Version::IdentityResolver(p) => p.snapshot(),
+            Version::InboundRouter(p) => p.snapshot(),
+            Version::Provider(p) => p.snapshot(),
+            Version::AiProvider(p) => p.snapshot(),
+        }
+    }
+
+    fn hooks(&self) -> &[String] {
+        match self {
+            Version::Hook { hooks, .. } => hooks,
+            _ => &[],
+        }
+    }
+}
+
 struct Loaded {
     fingerprint: Fingerprint,
-    plugin: Arc<WasmPlugin>,
-    hooks: Vec<String>,
+    version: Version,
+}
+
+/// The slots behind the handles, by plugin name; a slot outlives its plugin, so a handle
+/// taken before a plugin is loaded, or kept across its removal, serves it when it comes back.
+#[derive(Default)]
+struct Slots {
+    resolvers: HashMap<String, Slot<WasmIdentityResolver>>,
+    routers: HashMap<String, Slot<WasmInboundRouter>>,
+    providers: HashMap<String, Slot<WasmProvider>>,
+    ai: HashMap<String, Slot<WasmAiProvider>>,
+}
+
+fn slot<T>(map: &mut HashMap<String, Slot<T>>, name: &str) -> Slot<T> {
+    Arc::clone(
+        map.entry(name.to_owned())
+            .or_insert_with(|| Arc::new(RwLock::new(None))),
+    )
+}
+
+fn set<T>(slot: &Slot<T>, value: Option<Arc<T>>) {
+    *slot.write().unwrap_or_else(|p| p.into_inner()) = value;
+}
+
+/// Fills the slot of `name` (made on demand), or empties it when there is one.
+fn point<T>(map: &mut HashMap<String, Slot<T>>, name: &str, value: Option<Arc<T>>) {
+    match value {
+        Some(value) => set(&slot(map, name), Some(value)),
+        None => {
+            if let Some(existing) = map.get(name) {
+                set(existing, None);
+            }
+        }
+    }
+}
+
+/// Whether a plugin serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadStatus {
+    /// A version is loaded and serving.
+    Loaded,
+    /// No version is loaded: its file failed.
+    Failed,
+}
+
+/// A plugin's limits, from its manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PluginLimits {
+    /// Wall-clock limit of one call.
+    pub timeout_ms: u64,
+    /// CPU budget of one call.
+    pub fuel: u64,
+    /// Memory limit of an instance.
+    pub memory_mb: u64,
+    /// Warm instances or fresh ones.
+    pub instance: InstancePolicy,
+    /// Hosts it may call over HTTP.
+    pub allowed_hosts: Vec<String>,
+    /// A failing hook call blocks the event.
+    pub fail_closed: bool,
+}
+
+impl PluginLimits {
+    fn of(manifest: &Manifest) -> Self {
+        PluginLimits {
+            timeout_ms: manifest.timeout_ms,
+            fuel: manifest.fuel,
+            memory_mb: manifest.memory_mb,
+            instance: manifest.instance,
+            allowed_hosts: manifest.allowed_hosts.clone(),
+            fail_closed: manifest.fail_closed,
+        }
+    }
+}
+
+/// One plugin of the directory, as `GET /v1/plugins` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PluginStatus {
+    /// Its name (the file stem).
+    pub name: String,
+    /// Its kind; none when its manifest could not be read.
+    pub kind: Option<PluginKind>,
+    /// Loaded or failed.
+    pub status: LoadStatus,
+    /// Why it failed; for a loaded plugin, why its latest replacement was refused (the
+    /// loaded version keeps serving).
+    pub error: Option<String>,
+    /// The SHA-256 of the loaded wasm.
+    pub version: Option<String>,
+    /// The loaded version's limits.
+    pub limits: Option<PluginLimits>,
+    /// The loaded version's call counters.
+    pub stats: Option<StatsSnapshot>,
 }
 
 /// What one look at the directory changed.
@@ -58,9 +202,12 @@ pub struct ScanReport {
 pub struct PluginDirectory {
     dir: PathBuf,
     engine: PluginEngine,
-    kit: RoomKit,
+    kit: OnceLock<RoomKit>,
     store: Option<Arc<dyn ConversationStore>>,
     loaded: Mutex<HashMap<String, Loaded>>,
+    slots: Mutex<Slots>,
+    /// name → (kind when known, why its latest file failed)
+    failures: Mutex<HashMap<String, (Option<PluginKind>, String)>>,
     /// name → (fingerprint seen last time, last fingerprint that failed)
     seen: Mutex<HashMap<String, (Fingerprint, Option<Fingerprint>)>>,
 }
@@ -81,22 +228,177 @@ impl PluginDirectory {
         kit: RoomKit,
         store: Option<Arc<dyn ConversationStore>>,
     ) -> Self {
+        let directory = Self::detached(dir, engine, store);
+        let _ = directory.kit.set(kit);
+        directory
+    }
+
+    /// A directory without a kit yet, for a host that builds its kit with the directory's
+    /// identity resolver or inbound router: take the handles, build the kit with them, then
+    /// [`attach_kit`](Self::attach_kit). Hooks loaded before that are registered then.
+    pub fn detached(
+        dir: impl Into<PathBuf>,
+        engine: PluginEngine,
+        store: Option<Arc<dyn ConversationStore>>,
+    ) -> Self {
         PluginDirectory {
             dir: dir.into(),
             engine,
-            kit,
+            kit: OnceLock::new(),
             store,
             loaded: Mutex::new(HashMap::new()),
+            slots: Mutex::new(Slots::default()),
+            failures: Mutex::new(HashMap::new()),
             seen: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The loaded plugins, by name.
+    /// Gives a detached directory its kit and registers the hooks loaded so far. A directory
+    /// has one kit for good: returns false (and changes nothing) when it has one already.
+    pub fn attach_kit(&self, kit: RoomKit) -> bool {
+        if self.kit.set(kit).is_err() {
+            return false;
+        }
+        let mut loaded = self.lock_loaded();
+        for l in loaded.values_mut() {
+            if let Version::Hook { plugin, hooks } = &mut l.version {
+                *hooks = self.register(plugin);
+            }
+        }
+        true
+    }
+
+    fn register(&self, plugin: &Arc<WasmPlugin>) -> Vec<String> {
+        self.kit
+            .get()
+            .map(|kit| plugin.register(kit))
+            .unwrap_or_default()
+    }
+
+    fn remove_hooks<'a>(&self, hooks: impl IntoIterator<Item = &'a String>) {
+        if let Some(kit) = self.kit.get() {
+            for hook in hooks {
+                kit.remove_hook(hook);
+            }
+        }
+    }
+
+    /// The loaded hook plugins, by name.
     pub fn plugins(&self) -> BTreeMap<String, Arc<WasmPlugin>> {
         self.lock_loaded()
             .iter()
-            .map(|(name, l)| (name.clone(), Arc::clone(&l.plugin)))
+            .filter_map(|(name, l)| match &l.version {
+                Version::Hook { plugin, .. } => Some((name.clone(), Arc::clone(plugin))),
+                _ => None,
+            })
             .collect()
+    }
+
+    fn lock_slots(&self) -> std::sync::MutexGuard<'_, Slots> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_failures(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, (Option<PluginKind>, String)>> {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A handle to the provider plugin `name`, loaded now or later.
+    pub fn provider(&self, name: &str) -> ProviderHandle {
+        PluginHandle::new(name, slot(&mut self.lock_slots().providers, name))
+    }
+
+    /// A handle to the identity resolver plugin `name`, loaded now or later.
+    pub fn identity_resolver(&self, name: &str) -> IdentityResolverHandle {
+        PluginHandle::new(name, slot(&mut self.lock_slots().resolvers, name))
+    }
+
+    /// A handle to the inbound router plugin `name`, loaded now or later.
+    pub fn inbound_router(&self, name: &str) -> InboundRouterHandle {
+        PluginHandle::new(name, slot(&mut self.lock_slots().routers, name))
+    }
+
+    /// A handle to the AI provider plugin `name`, loaded now or later.
+    pub fn ai_provider(&self, name: &str) -> AiProviderHandle {
+        PluginHandle::new(name, slot(&mut self.lock_slots().ai, name))
+    }
+
+    /// Every plugin of the directory, loaded or failed, by name.
+    pub fn list(&self) -> Vec<PluginStatus> {
+        let mut list: BTreeMap<String, PluginStatus> = BTreeMap::new();
+        for (name, l) in self.lock_loaded().iter() {
+            let info = l.version.info();
+            list.insert(
+                name.clone(),
+                PluginStatus {
+                    name: name.clone(),
+                    kind: Some(info.manifest.kind),
+                    status: LoadStatus::Loaded,
+                    error: None,
+                    version: Some(info.version.clone()),
+                    limits: Some(PluginLimits::of(&info.manifest)),
+                    stats: Some(l.version.snapshot()),
+                },
+            );
+        }
+        for (name, (kind, reason)) in self.lock_failures().iter() {
+            let entry = list.entry(name.clone()).or_insert_with(|| PluginStatus {
+                name: name.clone(),
+                kind: *kind,
+                status: LoadStatus::Failed,
+                error: None,
+                version: None,
+                limits: None,
+                stats: None,
+            });
+            entry.error = Some(reason.clone());
+        }
+        list.into_values().collect()
+    }
+
+    /// Loads one file as the kind its manifest names.
+    fn load_version(&self, path: &Path) -> Result<Version> {
+        let manifest = Manifest::for_component(path, &plugin_name(path))?;
+        let store = self.store.clone();
+        let engine = &self.engine;
+        Ok(match manifest.kind {
+            PluginKind::Hook => Version::Hook {
+                plugin: Arc::new(WasmPlugin::load(engine, path, store)?),
+                hooks: Vec::new(),
+            },
+            PluginKind::IdentityResolver => Version::IdentityResolver(Arc::new(
+                WasmIdentityResolver::load(engine, path, store)?,
+            )),
+            PluginKind::InboundRouter => {
+                Version::InboundRouter(Arc::new(WasmInboundRouter::load(engine, path, store)?))
+            }
+            PluginKind::Provider => {
+                Version::Provider(Arc::new(WasmProvider::load(engine, path, store)?))
+            }
+            PluginKind::AiProvider => {
+                Version::AiProvider(Arc::new(WasmAiProvider::load(engine, path, store)?))
+            }
+        })
+    }
+
+    /// Points the handles of `name` at `version` (or at nothing), clearing the slots of
+    /// every other kind, so a plugin whose kind changed stops serving as the old kind.
+    fn point_handles(&self, name: &str, version: Option<&Version>) {
+        let mut slots = self.lock_slots();
+        let slots = &mut *slots;
+        let (mut resolver, mut router, mut provider, mut ai) = (None, None, None, None);
+        match version {
+            Some(Version::IdentityResolver(p)) => resolver = Some(Arc::clone(p)),
+            Some(Version::InboundRouter(p)) => router = Some(Arc::clone(p)),
+            Some(Version::Provider(p)) => provider = Some(Arc::clone(p)),
+            Some(Version::AiProvider(p)) => ai = Some(Arc::clone(p)),
+            Some(Version::Hook { .. }) | None => {}
+        }
+        point(&mut slots.resolvers, name, resolver);
+        point(&mut slots.routers, name, router);
+        point(&mut slots.providers, name, provider);
+        point(&mut slots.ai, name, ai);
     }
 
     fn lock_loaded(&self) -> std::sync::MutexGuard<'_, HashMap<String, Loaded>> {
@@ -120,11 +422,14 @@ impl PluginDirectory {
     }
 
     fn announce(&self, kind: FrameworkEventType, name: &str, error: Option<&str>) {
+        let Some(kit) = self.kit.get() else {
+            return;
+        };
         let mut event = FrameworkEvent::new(kind).with("plugin", name.to_owned());
         if let Some(error) = error {
             event = event.with("error", error.to_owned());
         }
-        self.kit.emit_framework_event(event);
+        kit.emit_framework_event(event);
     }
 
     /// Loads everything now, whether or not it is still changing (the first look at start-up).
@@ -147,16 +452,18 @@ impl PluginDirectory {
             .cloned()
             .collect();
         for name in gone {
-            if let Some(old) = self.lock_loaded().remove(&name) {
-                for hook in &old.hooks {
-                    self.kit.remove_hook(hook);
-                }
+            let removed = self.lock_loaded().remove(&name);
+            if let Some(old) = removed {
+                self.remove_hooks(old.version.hooks());
+                self.point_handles(&name, None);
                 report.removed.push(name.clone());
             }
         }
         self.seen
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+            .retain(|name, _| files.contains_key(name));
+        self.lock_failures()
             .retain(|name, _| files.contains_key(name));
         for (name, path) in files {
             let now = fingerprint(&path);
@@ -177,23 +484,31 @@ impl PluginDirectory {
                     continue; // still being written, or this very version already failed
                 }
             }
-            match WasmPlugin::load(&self.engine, &path, self.store.clone()) {
-                Ok(plugin) => {
-                    let plugin = Arc::new(plugin);
-                    let hooks = plugin.register(&self.kit);
+            match self.load_version(&path) {
+                Ok(mut version) => {
+                    if let Version::Hook { plugin, hooks } = &mut version {
+                        *hooks = self.register(plugin);
+                    }
+                    self.point_handles(&name, Some(&version));
+                    let hooks = version.hooks().to_vec();
+                    self.lock_failures().remove(&name);
                     let previous = self.lock_loaded().insert(
                         name.clone(),
                         Loaded {
                             fingerprint: now,
-                            plugin,
-                            hooks: hooks.clone(),
+                            version,
                         },
                     );
                     if let Some(previous) = previous {
-                        // Triggers the new version no longer has.
-                        for hook in previous.hooks.iter().filter(|h| !hooks.contains(h)) {
-                            self.kit.remove_hook(hook);
-                        }
+                        // Triggers the new version no longer has (all of them when it is no
+                        // longer a hook).
+                        self.remove_hooks(
+                            previous
+                                .version
+                                .hooks()
+                                .iter()
+                                .filter(|h| !hooks.contains(h)),
+                        );
                         self.announce(FrameworkEventType::PluginReloaded, &name, None);
                         report.reloaded.push(name);
                     } else {
@@ -203,6 +518,9 @@ impl PluginDirectory {
                 }
                 Err(err) => {
                     let reason = err.to_string();
+                    let kind = Manifest::for_component(&path, &name).ok().map(|m| m.kind);
+                    self.lock_failures()
+                        .insert(name.clone(), (kind, reason.clone()));
                     tracing::warn!(plugin = %name, %reason, "plugin not loaded");
                     if let Some(entry) = self
                         .seen

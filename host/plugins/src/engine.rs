@@ -9,7 +9,7 @@ use std::time::Duration;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::bindings::Hook;
+use crate::bindings::hook::Hook;
 use crate::cache::CompiledCache;
 use crate::state::PluginState;
 use crate::{Error, Result};
@@ -68,6 +68,11 @@ impl PluginEngine {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| Error::Engine(format!("linking WASI: {e}")))?;
+        // Every plugin may import wasi:http; the send hook (crate::http) enforces allowed_hosts.
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(|e| Error::Engine(format!("linking wasi:http: {e}")))?;
+        // The hook world imports every roomkit interface the other worlds import (they share
+        // them through `with` in bindings.rs), so linking it once serves all five worlds.
         Hook::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(|e| Error::Engine(format!("linking the host interfaces: {e}")))?;
         let weak = engine.weak();

@@ -37,6 +37,15 @@ pub enum Error {
         /// What happened.
         cause: CallFailure,
     },
+    /// A handle was called while no version of its plugin is loaded (the file is missing, of
+    /// another kind, or failed to load).
+    #[error("plugin {plugin}: {function}: not loaded")]
+    NotLoaded {
+        /// The plugin.
+        plugin: String,
+        /// The function that was called.
+        function: &'static str,
+    },
     /// The engine could not be set up.
     #[error("plugin engine: {0}")]
     Engine(String),

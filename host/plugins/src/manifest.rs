@@ -6,21 +6,53 @@ use std::time::Duration;
 
 use roomkit_kit::{HookExecution, HookFilter, HookTrigger};
 use roomkit_model::Direction;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
-/// What kind of plugin a component is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+/// What kind of plugin a component is: which world it must target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PluginKind {
     /// A hook (the `hook` world).
     #[default]
     Hook,
+    /// An identity resolver (the `identity-resolver` world).
+    IdentityResolver,
+    /// An inbound router (the `inbound-router` world).
+    InboundRouter,
+    /// A provider of a transport channel (the `provider` world).
+    Provider,
+    /// A language model behind an AI channel (the `ai-provider` world).
+    AiProvider,
+}
+
+impl PluginKind {
+    /// The name used in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PluginKind::Hook => "hook",
+            PluginKind::IdentityResolver => "identity-resolver",
+            PluginKind::InboundRouter => "inbound-router",
+            PluginKind::Provider => "provider",
+            PluginKind::AiProvider => "ai-provider",
+        }
+    }
+
+    /// The WIT world a component of this kind targets.
+    pub fn world(self) -> &'static str {
+        match self {
+            PluginKind::Hook => "roomkit:plugin/hook@0.1.0",
+            PluginKind::IdentityResolver => "roomkit:plugin/identity-resolver@0.1.0",
+            PluginKind::InboundRouter => "roomkit:plugin/inbound-router@0.1.0",
+            PluginKind::Provider => "roomkit:plugin/provider@0.1.0",
+            PluginKind::AiProvider => "roomkit:plugin/ai-provider@0.1.0",
+        }
+    }
 }
 
 /// Whether calls reuse warm instances.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum InstancePolicy {
     /// Keep instances warm and reuse them (a call costs microseconds).
@@ -64,7 +96,8 @@ pub struct Manifest {
     /// Memory limit of an instance, in MiB.
     #[serde(default = "default_memory_mb")]
     pub memory_mb: u64,
-    /// Hosts the plugin may call over HTTP (none by default).
+    /// Hosts the plugin may call over HTTP (none by default): `host` allows any port of that
+    /// host, `host:port` only that port (80 or 443 when the URL names none).
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
     /// A failing call blocks the event instead of being skipped.
@@ -181,6 +214,7 @@ mod tests {
     fn a_full_manifest_is_read() {
         let text = r#"
             kind = "hook"
+            allowed_hosts = ["api.example.com", "127.0.0.1:8080"]
             triggers = ["before_broadcast", "after_broadcast"]
             priority = -3
             channel_types = ["sms"]
@@ -199,6 +233,25 @@ mod tests {
         assert_eq!(m.instance, InstancePolicy::Fresh);
         assert_eq!(m.config["words"], "darn,heck");
         assert_eq!(m.filter().directions.len(), 1);
+        assert_eq!(m.allowed_hosts, vec!["api.example.com", "127.0.0.1:8080"]);
+    }
+
+    #[test]
+    fn every_kind_is_read_by_its_manifest_name() {
+        for kind in [
+            PluginKind::Hook,
+            PluginKind::IdentityResolver,
+            PluginKind::InboundRouter,
+            PluginKind::Provider,
+            PluginKind::AiProvider,
+        ] {
+            let text = format!("kind = \"{}\"", kind.as_str());
+            let m = Manifest::parse(&text, "p", Path::new("p.toml")).unwrap();
+            assert_eq!(m.kind, kind);
+            assert!(kind.world().contains(kind.as_str()));
+        }
+        let err = Manifest::parse("kind = \"router\"", "p", Path::new("p.toml")).unwrap_err();
+        assert!(err.to_string().contains("router"), "{err}");
     }
 
     #[test]

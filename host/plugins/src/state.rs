@@ -1,5 +1,6 @@
 //! What a plugin's store holds, and the host side of the imports every plugin gets (`host`,
-//! `room-context`). No filesystem, environment or sockets: the WASI context grants nothing.
+//! `room-context`, `wasi:http` through [`crate::http`]). No filesystem, environment or sockets:
+//! the WASI context grants nothing.
 
 use std::sync::Arc;
 
@@ -8,11 +9,14 @@ use roomkit_store::ConversationStore;
 use wasmtime::component::{Resource, ResourceTable};
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::Manifest;
-use crate::bindings::roomkit::plugin::{host, room_context, types};
-use crate::bindings::wit;
-use crate::convert::event_to_wit;
+use crate::bindings::hook::roomkit::plugin::types;
+use crate::bindings::{host, room_context, wit};
+use crate::convert::{binding_to_wit, event_to_wit};
+use crate::http::HttpPolicy;
+use crate::runtime::PluginStats;
 
 /// The longest log line a plugin may write; longer ones are cut.
 const MAX_LOG_BYTES: usize = 4096;
@@ -28,6 +32,8 @@ pub struct PluginInfo {
     pub manifest: Manifest,
     /// Where its key-value space lives (none: the plugin gets an error when it uses it).
     pub store: Option<Arc<dyn ConversationStore>>,
+    /// The SHA-256 of its wasm, in hex: which version is loaded.
+    pub version: String,
 }
 
 /// The room context lent to a plugin for one call.
@@ -41,10 +47,12 @@ pub struct PluginState {
     wasi: WasiCtx,
     pub(crate) table: ResourceTable,
     pub(crate) limits: StoreLimits,
+    http: WasiHttpCtx,
+    policy: HttpPolicy,
 }
 
 impl PluginState {
-    pub(crate) fn new(info: Arc<PluginInfo>) -> Self {
+    pub(crate) fn new(info: Arc<PluginInfo>, stats: Arc<PluginStats>) -> Self {
         let memory = info.manifest.memory_mb.saturating_mul(1024 * 1024);
         PluginState {
             limits: StoreLimitsBuilder::new()
@@ -54,9 +62,11 @@ impl PluginState {
                 .table_elements(100_000)
                 .trap_on_grow_failure(true)
                 .build(),
+            policy: HttpPolicy::new(Arc::clone(&info), stats),
             info,
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
+            http: WasiHttpCtx::new(),
         }
     }
 
@@ -72,6 +82,16 @@ impl WasiView for PluginState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for PluginState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.policy,
         }
     }
 }
@@ -144,20 +164,7 @@ impl room_context::HostContext for PluginState {
         this: Resource<RoomCtx>,
     ) -> wasmtime::Result<Vec<wit::BindingView>> {
         let bindings = &self.table.get(&this)?.ctx.bindings;
-        let name = |v: &dyn erased::Named| v.name();
-        Ok(bindings
-            .iter()
-            .map(|b| wit::BindingView {
-                channel_id: b.channel_id.clone(),
-                channel_type: b.channel_type.clone(),
-                category: name(&b.category),
-                access: name(&b.access),
-                muted: b.muted,
-                visibility: b.visibility.to_string(),
-                participant_id: b.participant_id.clone(),
-                metadata: serde_json::to_string(&b.metadata).unwrap_or_else(|_| "{}".into()),
-            })
-            .collect())
+        Ok(bindings.iter().map(binding_to_wit).collect())
     }
 
     async fn recent_events(
@@ -174,21 +181,5 @@ impl room_context::HostContext for PluginState {
     async fn drop(&mut self, this: Resource<RoomCtx>) -> wasmtime::Result<()> {
         self.table.delete(this)?;
         Ok(())
-    }
-}
-
-/// Names of unit enums as they appear in JSON.
-mod erased {
-    pub trait Named {
-        fn name(&self) -> String;
-    }
-
-    impl<T: serde::Serialize> Named for T {
-        fn name(&self) -> String {
-            serde_json::to_value(self)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        }
     }
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use roomkit_kit::{AttachOptions, RoomKit, RoomOptions, TransportChannel};
+use roomkit_kit::{AttachOptions, KitBuilder, RoomKit, RoomOptions, TransportChannel};
 use roomkit_model::ChannelCapabilities;
 use roomkit_plugins::{PluginEngine, WasmPlugin};
 use roomkit_store::{ConversationStore, MemoryStore};
@@ -38,8 +38,13 @@ impl PluginDir {
 
     /// Writes `NAME.wasm` (the test hook) and `NAME.toml` with the given manifest text.
     pub fn add(&self, name: &str, manifest: &str) -> PathBuf {
+        self.add_component(name, "test-hook", manifest)
+    }
+
+    /// Writes `NAME.wasm` (the component of plugins-workspace `package`) and `NAME.toml`.
+    pub fn add_component(&self, name: &str, package: &str, manifest: &str) -> PathBuf {
         let wasm = self.dir.path().join(format!("{name}.wasm"));
-        std::fs::copy(test_hook_wasm(), &wasm).unwrap();
+        std::fs::copy(crate::build_fixture::component(package), &wasm).unwrap();
         std::fs::write(self.dir.path().join(format!("{name}.toml")), manifest).unwrap();
         wasm
     }
@@ -56,8 +61,15 @@ pub struct Host {
 
 /// A kit over a memory store with room `r`, a source channel `sms` and a recording `sink`.
 pub async fn kit_with_sink() -> (RoomKit, Arc<dyn ConversationStore>, Arc<crate::hooks::Sink>) {
+    kit_with_sink_built(|builder| builder).await
+}
+
+/// [`kit_with_sink`] with a kit built by `build` (to set a resolver or router).
+pub async fn kit_with_sink_built(
+    build: impl FnOnce(KitBuilder) -> KitBuilder,
+) -> (RoomKit, Arc<dyn ConversationStore>, Arc<crate::hooks::Sink>) {
     let store: Arc<dyn ConversationStore> = Arc::new(MemoryStore::new());
-    let kit = RoomKit::new(Arc::clone(&store));
+    let kit = build(RoomKit::builder(Arc::clone(&store))).build();
     let sink = Arc::new(crate::hooks::Sink::default());
     for (id, provider) in [
         ("sms", Arc::new(crate::hooks::Sink::default())),

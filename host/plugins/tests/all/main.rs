@@ -1,11 +1,17 @@
-//! Plugin runtime tests: a real component (plugins/test-hook) loaded as a hook, friendly and
+//! Plugin runtime tests: real components (plugins/test-hook and plugins/fixtures/*) loaded as
+//! hooks, identity resolvers, inbound routers, providers and AI providers, friendly and
+//! hostile, driven directly and through the orchestrator.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! hostile, driven through the orchestrator.
 
+mod ai;
 #[path = "../support/build_fixture.rs"]
 mod build_fixture;
 mod fixtures;
 mod hooks;
 mod hostile;
+mod http;
 mod loading;
+mod provider;
 mod reload;
+mod resolver;
+mod router;

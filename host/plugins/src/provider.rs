@@ -1,0 +1,226 @@
+//! A provider plugin (the `provider` world) as the kit's [`Provider`], plus the webhook side
+//! the HTTP server calls: [`WasmProvider::verify_signature`] and
+//! [`WasmProvider::parse_webhook`].
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use roomkit_kit::{DeliveryError, InboundMessage, Provider, ProviderResult};
+use roomkit_model::{ChannelBinding, RoomEvent};
+use roomkit_store::ConversationStore;
+
+use crate::bindings::provider::Provider as ProviderWorld;
+use crate::bindings::wit;
+use crate::convert::{binding_to_wit, event_to_wit, inbound_from_wit};
+use crate::engine::PluginEngine;
+use crate::runtime::{Runtime, StatsSnapshot};
+use crate::state::PluginInfo;
+use crate::{CallFailure, Error, Result};
+
+/// An HTTP request that arrived at `POST /v1/webhooks/{channel_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WebhookRequest {
+    /// The channel it is for.
+    pub channel_id: String,
+    /// The HTTP method.
+    pub method: String,
+    /// The request path (with the query, if any).
+    pub path: String,
+    /// Headers, names in lower case (the plugin receives them so).
+    pub headers: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Vec<u8>,
+}
+
+impl WebhookRequest {
+    fn to_wit(&self) -> wit::WebhookRequest {
+        wit::WebhookRequest {
+            channel_id: self.channel_id.clone(),
+            method: self.method.clone(),
+            path: self.path.clone(),
+            headers: self
+                .headers
+                .iter()
+                .map(|(name, value)| wit::Header {
+                    name: name.to_ascii_lowercase(),
+                    value: value.clone(),
+                })
+                .collect(),
+            body: self.body.clone(),
+        }
+    }
+}
+
+/// A delivery failure of the host's making: retrying helps after a deadline or a host error,
+/// not after the plugin's own fault (trap, fuel, memory).
+pub(crate) fn delivery_error(err: Error) -> DeliveryError {
+    let retryable = matches!(
+        err,
+        Error::Call {
+            cause: CallFailure::Deadline(_) | CallFailure::Host(_),
+            ..
+        } | Error::NotLoaded { .. }
+    );
+    DeliveryError {
+        message: err.to_string(),
+        retryable,
+    }
+}
+
+/// A provider plugin, ready to call.
+pub struct WasmProvider {
+    runtime: Runtime<ProviderWorld>,
+}
+
+impl std::fmt::Debug for WasmProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmProvider")
+            .field("name", &self.runtime.info.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What `deliver` answered: a receipt, or the plugin's own delivery error.
+enum Delivered {
+    Sent(ProviderResult),
+    Refused(wit::DeliveryError),
+}
+
+impl WasmProvider {
+    /// Compiles and checks a component against the `provider` world; its manifest must say
+    /// `kind = "provider"`.
+    pub fn load(
+        engine: &PluginEngine,
+        path: &Path,
+        store: Option<Arc<dyn ConversationStore>>,
+    ) -> Result<Self> {
+        Ok(WasmProvider {
+            runtime: Runtime::load(engine, path, store)?,
+        })
+    }
+
+    /// Name, manifest and version.
+    pub fn info(&self) -> &PluginInfo {
+        &self.runtime.info
+    }
+
+    /// The call counters now.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        self.runtime.snapshot()
+    }
+
+    /// Calls `deliver`. The plugin's own delivery error keeps its `retryable`; its message is
+    /// prefixed with `plugin NAME: deliver: returned an error:`.
+    pub async fn deliver(
+        &self,
+        event: &RoomEvent,
+        binding: &ChannelBinding,
+    ) -> Result<ProviderResult, DeliveryError> {
+        let outcome = self
+            .runtime
+            .observe("deliver", self.call_deliver(event, binding))
+            .await;
+        match outcome {
+            Ok(Delivered::Sent(result)) => Ok(result),
+            Ok(Delivered::Refused(refusal)) => Err({
+                self.runtime.count_failure();
+                DeliveryError {
+                    message: Error::Call {
+                        plugin: self.runtime.info.name.clone(),
+                        function: "deliver",
+                        cause: CallFailure::Returned(refusal.message),
+                    }
+                    .to_string(),
+                    retryable: refusal.retryable,
+                }
+            }),
+            Err(err) => Err(delivery_error(err)),
+        }
+    }
+
+    async fn call_deliver(
+        &self,
+        event: &RoomEvent,
+        binding: &ChannelBinding,
+    ) -> Result<Delivered, CallFailure> {
+        let mut lease = self.runtime.lease().await?;
+        let warm = lease.warm()?;
+        let answer = warm
+            .exports
+            .call_deliver(
+                &mut warm.store,
+                &event_to_wit(event),
+                &binding_to_wit(binding),
+            )
+            .await
+            .map_err(|e| self.runtime.classify(&e))?;
+        lease.keep();
+        Ok(match answer {
+            Ok(receipt) => Delivered::Sent(ProviderResult {
+                provider_message_id: receipt.provider_message_id,
+            }),
+            Err(refusal) => Delivered::Refused(refusal),
+        })
+    }
+
+    /// Calls `verify-signature`: whether the request really comes from the service.
+    pub async fn verify_signature(&self, request: &WebhookRequest) -> Result<bool> {
+        self.runtime
+            .observe("verify-signature", async {
+                let mut lease = self.runtime.lease().await?;
+                let warm = lease.warm()?;
+                let answer = warm
+                    .exports
+                    .call_verify_signature(&mut warm.store, &request.to_wit())
+                    .await
+                    .map_err(|e| self.runtime.classify(&e))?;
+                lease.keep();
+                Ok(answer)
+            })
+            .await
+    }
+
+    /// Calls `parse-webhook`: the inbound messages a verified request carries, each checked
+    /// (content, event type, visibility, metadata). Call [`verify_signature`] first.
+    ///
+    /// [`verify_signature`]: WasmProvider::verify_signature
+    pub async fn parse_webhook(&self, request: &WebhookRequest) -> Result<Vec<InboundMessage>> {
+        self.runtime
+            .observe("parse-webhook", async {
+                let mut lease = self.runtime.lease().await?;
+                let warm = lease.warm()?;
+                let answer = warm
+                    .exports
+                    .call_parse_webhook(&mut warm.store, &request.to_wit())
+                    .await
+                    .map_err(|e| self.runtime.classify(&e))?;
+                lease.keep();
+                let messages = answer.map_err(CallFailure::Returned)?;
+                messages
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, m)| {
+                        inbound_from_wit(m)
+                            .map_err(|e| CallFailure::Returned(format!("message {n}: {e}")))
+                    })
+                    .collect()
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl Provider for WasmProvider {
+    fn name(&self) -> &str {
+        &self.runtime.info.name
+    }
+
+    async fn send(
+        &self,
+        event: &RoomEvent,
+        binding: &ChannelBinding,
+    ) -> Result<ProviderResult, DeliveryError> {
+        self.deliver(event, binding).await
+    }
+}

@@ -1,0 +1,109 @@
+//! An identity resolver plugin (the `identity-resolver` world) as the kit's
+//! [`IdentityResolver`].
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use roomkit_kit::{IdentityResolver, IdentityResult, InboundMessage, RoomContext};
+use roomkit_store::ConversationStore;
+use wasmtime::component::Resource;
+
+use crate::bindings::identity_resolver::IdentityResolver as ResolverWorld;
+use crate::convert::{identity_result_from_wit, inbound_to_wit};
+use crate::engine::PluginEngine;
+use crate::runtime::{Runtime, StatsSnapshot};
+use crate::state::{PluginInfo, RoomCtx};
+use crate::{CallFailure, Result};
+
+/// An identity resolver plugin, ready to call.
+pub struct WasmIdentityResolver {
+    runtime: Runtime<ResolverWorld>,
+}
+
+impl std::fmt::Debug for WasmIdentityResolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmIdentityResolver")
+            .field("name", &self.runtime.info.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WasmIdentityResolver {
+    /// Compiles and checks a component against the `identity-resolver` world; its manifest
+    /// must say `kind = "identity-resolver"`.
+    pub fn load(
+        engine: &PluginEngine,
+        path: &Path,
+        store: Option<Arc<dyn ConversationStore>>,
+    ) -> Result<Self> {
+        Ok(WasmIdentityResolver {
+            runtime: Runtime::load(engine, path, store)?,
+        })
+    }
+
+    /// Name, manifest and version.
+    pub fn info(&self) -> &PluginInfo {
+        &self.runtime.info
+    }
+
+    /// The call counters now.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        self.runtime.snapshot()
+    }
+
+    /// Calls the plugin's `resolve` export. An `err` it returns, a trap or a limit hit is an
+    /// error naming the plugin, `resolve` and the cause.
+    pub async fn resolve_sender(
+        &self,
+        message: &InboundMessage,
+        channel_type: &str,
+        ctx: &RoomContext,
+    ) -> Result<IdentityResult> {
+        self.runtime
+            .observe("resolve", self.call(message, channel_type, ctx))
+            .await
+    }
+
+    async fn call(
+        &self,
+        message: &InboundMessage,
+        channel_type: &str,
+        ctx: &RoomContext,
+    ) -> Result<IdentityResult, CallFailure> {
+        let mut lease = self.runtime.lease().await?;
+        let lent = lease.lend(ctx)?;
+        let borrowed = Resource::<RoomCtx>::new_borrow(lent.rep());
+        let warm = lease.warm()?;
+        let answer = warm
+            .exports
+            .call_resolve(
+                &mut warm.store,
+                &inbound_to_wit(message),
+                channel_type,
+                borrowed,
+            )
+            .await
+            .map_err(|e| self.runtime.classify(&e))?;
+        lease.take_back(lent);
+        lease.keep();
+        match answer {
+            Ok(result) => identity_result_from_wit(result).map_err(CallFailure::Returned),
+            Err(message) => Err(CallFailure::Returned(message)),
+        }
+    }
+}
+
+#[async_trait]
+impl IdentityResolver for WasmIdentityResolver {
+    async fn resolve(
+        &self,
+        message: &InboundMessage,
+        channel_type: &str,
+        ctx: &RoomContext,
+    ) -> Result<IdentityResult, String> {
+        self.resolve_sender(message, channel_type, ctx)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}

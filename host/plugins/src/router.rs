@@ -1,0 +1,127 @@
+//! An inbound router plugin (the `inbound-router` world) as the kit's [`InboundRouter`].
+//! `route::default`, and a failing call, fall back to the kit's [`DefaultInboundRouter`]: a
+//! broken router must not drop messages.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use roomkit_kit::{DefaultInboundRouter, InboundMessage, InboundRouter};
+use roomkit_store::ConversationStore;
+
+use crate::bindings::inbound_router::InboundRouter as RouterWorld;
+use crate::bindings::wit;
+use crate::convert::inbound_to_wit;
+use crate::engine::PluginEngine;
+use crate::runtime::{Runtime, StatsSnapshot};
+use crate::state::PluginInfo;
+use crate::{CallFailure, Result};
+
+/// Where a router sends a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Into this room (created when it does not exist).
+    Room(String),
+    /// Into a new room.
+    NewRoom,
+    /// Wherever the host's default routing puts it.
+    Default,
+}
+
+/// An inbound router plugin, ready to call.
+pub struct WasmInboundRouter {
+    runtime: Runtime<RouterWorld>,
+}
+
+impl std::fmt::Debug for WasmInboundRouter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmInboundRouter")
+            .field("name", &self.runtime.info.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WasmInboundRouter {
+    /// Compiles and checks a component against the `inbound-router` world; its manifest must
+    /// say `kind = "inbound-router"`.
+    pub fn load(
+        engine: &PluginEngine,
+        path: &Path,
+        store: Option<Arc<dyn ConversationStore>>,
+    ) -> Result<Self> {
+        Ok(WasmInboundRouter {
+            runtime: Runtime::load(engine, path, store)?,
+        })
+    }
+
+    /// Name, manifest and version.
+    pub fn info(&self) -> &PluginInfo {
+        &self.runtime.info
+    }
+
+    /// The call counters now.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        self.runtime.snapshot()
+    }
+
+    /// Calls the plugin's `route` export.
+    pub async fn route_message(
+        &self,
+        message: &InboundMessage,
+        channel_type: &str,
+    ) -> Result<Route> {
+        self.runtime
+            .observe("route", self.call(message, channel_type))
+            .await
+    }
+
+    async fn call(
+        &self,
+        message: &InboundMessage,
+        channel_type: &str,
+    ) -> Result<Route, CallFailure> {
+        let mut lease = self.runtime.lease().await?;
+        let warm = lease.warm()?;
+        let answer = warm
+            .exports
+            .call_route(&mut warm.store, &inbound_to_wit(message), channel_type)
+            .await
+            .map_err(|e| self.runtime.classify(&e))?;
+        lease.keep();
+        match answer {
+            Ok(wit::Route::Room(id)) if id.trim().is_empty() => Err(CallFailure::Returned(
+                "route::room with an empty room id".to_owned(),
+            )),
+            Ok(wit::Route::Room(id)) => Ok(Route::Room(id)),
+            Ok(wit::Route::NewRoom) => Ok(Route::NewRoom),
+            Ok(wit::Route::Default) => Ok(Route::Default),
+            Err(message) => Err(CallFailure::Returned(message)),
+        }
+    }
+}
+
+#[async_trait]
+impl InboundRouter for WasmInboundRouter {
+    async fn route(
+        &self,
+        message: &InboundMessage,
+        channel_type: &str,
+        store: &dyn ConversationStore,
+    ) -> roomkit_kit::Result<Option<String>> {
+        match self.route_message(message, channel_type).await {
+            Ok(Route::Room(id)) => Ok(Some(id)),
+            Ok(Route::NewRoom) => Ok(None),
+            Ok(Route::Default) => {
+                DefaultInboundRouter
+                    .route(message, channel_type, store)
+                    .await
+            }
+            Err(err) => {
+                tracing::warn!(%err, channel = %message.channel_id, "inbound router failed; default routing");
+                DefaultInboundRouter
+                    .route(message, channel_type, store)
+                    .await
+            }
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! What every plugin kind shares: loading a component against its world, the pool of warm
+//! instances, the limits of a call (fuel, epoch deadline, `StoreLimits`), poisoning an instance
+//! after a trap or limit hit, and call statistics. The kind adapters (`plugin.rs`,
+//! `resolver.rs`, `router.rs`, `provider.rs`, `ai.rs`) only convert arguments and results.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use roomkit_kit::RoomContext;
+use roomkit_store::ConversationStore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use wasmtime::component::{InstancePre, Resource};
+use wasmtime::{Store, Trap};
+
+use crate::bindings::{ai_provider, hook, identity_resolver, inbound_router, provider};
+use crate::engine::PluginEngine;
+use crate::state::{PluginInfo, PluginState, RoomCtx};
+use crate::{CallFailure, Error, InstancePolicy, Manifest, PluginKind, Result};
+
+/// How many warm instances a plugin keeps.
+const POOL_SIZE: usize = 8;
+
+/// A WIT world the host can instantiate: its pre-instance and its typed exports.
+pub(crate) trait World: Sized + Send + 'static {
+    /// The checked, ready-to-instantiate component.
+    type Pre: Send + Sync + 'static;
+    /// The manifest kind that asks for this world.
+    const KIND: PluginKind;
+    /// Checks the component's exports against the world.
+    fn pre(pre: InstancePre<PluginState>) -> wasmtime::Result<Self::Pre>;
+    /// A new instance.
+    fn instantiate<'a>(
+        pre: &'a Self::Pre,
+        store: &'a mut Store<PluginState>,
+    ) -> impl Future<Output = wasmtime::Result<Self>> + Send + 'a;
+}
+
+macro_rules! world {
+    ($world:ty, $pre:ty, $kind:expr) => {
+        impl World for $world {
+            type Pre = $pre;
+            const KIND: PluginKind = $kind;
+            fn pre(pre: InstancePre<PluginState>) -> wasmtime::Result<Self::Pre> {
+                <$pre>::new(pre)
+            }
+            fn instantiate<'a>(
+                pre: &'a Self::Pre,
+                store: &'a mut Store<PluginState>,
+            ) -> impl Future<Output = wasmtime::Result<Self>> + Send + 'a {
+                pre.instantiate_async(store)
+            }
+        }
+    };
+}
+
+world!(hook::Hook, hook::HookPre<PluginState>, PluginKind::Hook);
+world!(
+    identity_resolver::IdentityResolver,
+    identity_resolver::IdentityResolverPre<PluginState>,
+    PluginKind::IdentityResolver
+);
+world!(
+    inbound_router::InboundRouter,
+    inbound_router::InboundRouterPre<PluginState>,
+    PluginKind::InboundRouter
+);
+world!(
+    provider::Provider,
+    provider::ProviderPre<PluginState>,
+    PluginKind::Provider
+);
+world!(
+    ai_provider::AiProvider,
+    ai_provider::AiProviderPre<PluginState>,
+    PluginKind::AiProvider
+);
+
+/// Counters of a plugin's calls (of one loaded version).
+#[derive(Debug, Default)]
+pub struct PluginStats {
+    /// Calls made.
+    pub calls: AtomicU64,
+    /// Calls that failed (trap, limit, returned error, host error).
+    pub failures: AtomicU64,
+    /// Instances created.
+    pub instantiations: AtomicU64,
+    /// Time spent in calls, in microseconds.
+    pub call_micros: AtomicU64,
+    /// Outbound HTTP requests the plugin made to allowed hosts.
+    pub http_requests: AtomicU64,
+    /// Outbound HTTP requests refused because the host is not in `allowed_hosts`.
+    pub http_denied: AtomicU64,
+}
+
+/// A copy of a plugin's counters at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct StatsSnapshot {
+    /// Calls made.
+    pub calls: u64,
+    /// Calls that failed.
+    pub failures: u64,
+    /// Instances created.
+    pub instantiations: u64,
+    /// Warm instances waiting in the pool now.
+    pub warm_instances: u64,
+    /// Time spent in calls, in microseconds.
+    pub call_micros: u64,
+    /// Outbound HTTP requests to allowed hosts.
+    pub http_requests: u64,
+    /// Outbound HTTP requests refused.
+    pub http_denied: u64,
+}
+
+pub(crate) struct Warm<W> {
+    pub(crate) store: Store<PluginState>,
+    pub(crate) exports: W,
+}
+
+/// A loaded component of world `W` with its warm instances.
+pub(crate) struct Runtime<W: World> {
+    pub(crate) info: Arc<PluginInfo>,
+    engine: PluginEngine,
+    pre: W::Pre,
+    pool: Mutex<Vec<Warm<W>>>,
+    pub(crate) stats: Arc<PluginStats>,
+}
+
+/// The plugin name of a component file (its stem).
+pub(crate) fn plugin_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "plugin".to_owned())
+}
+
+impl<W: World> Runtime<W> {
+    /// Compiles a component and checks it against `W`'s world. The name comes from the file
+    /// stem, the manifest from `NAME.toml` beside it; its kind must be `W`'s.
+    pub(crate) fn load(
+        engine: &PluginEngine,
+        path: &Path,
+        store: Option<Arc<dyn ConversationStore>>,
+    ) -> Result<Self> {
+        let name = plugin_name(path);
+        let manifest = Manifest::for_component(path, &name)?;
+        let load_error = |reason: String| Error::Load {
+            plugin: name.clone(),
+            path: path.display().to_string(),
+            reason,
+        };
+        if manifest.kind != W::KIND {
+            return Err(load_error(format!(
+                "its manifest says kind = \"{}\", but it was loaded as {}",
+                manifest.kind.as_str(),
+                W::KIND.as_str()
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|e| load_error(e.to_string()))?;
+        let component = engine
+            .component(&bytes)
+            .map_err(|e| load_error(format!("not a valid component: {e:#}")))?;
+        let world = W::KIND.world();
+        let pre = engine.linker.instantiate_pre(&component).map_err(|e| {
+            load_error(format!(
+                "imports something the host does not offer (expected world {world}; \
+                 another world or an unsupported roomkit:plugin version?): {e:#}"
+            ))
+        })?;
+        let pre = W::pre(pre).map_err(|e| {
+            let exports: Vec<String> = component
+                .component_type()
+                .exports(&engine.engine)
+                .map(|(name, _)| name.to_owned())
+                .collect();
+            load_error(format!(
+                "is not a {world} component (manifest kind = \"{}\"): {e:#}; it exports [{}]",
+                W::KIND.as_str(),
+                exports.join(", ")
+            ))
+        })?;
+        let version: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Runtime {
+            info: Arc::new(PluginInfo {
+                name,
+                manifest,
+                store,
+                version,
+            }),
+            engine: engine.clone(),
+            pre,
+            pool: Mutex::new(Vec::new()),
+            stats: Arc::new(PluginStats::default()),
+        })
+    }
+
+    fn lock_pool(&self) -> std::sync::MutexGuard<'_, Vec<Warm<W>>> {
+        self.pool.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The counters now.
+    pub(crate) fn snapshot(&self) -> StatsSnapshot {
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        StatsSnapshot {
+            calls: load(&self.stats.calls),
+            failures: load(&self.stats.failures),
+            instantiations: load(&self.stats.instantiations),
+            warm_instances: self.lock_pool().len() as u64,
+            call_micros: load(&self.stats.call_micros),
+            http_requests: load(&self.stats.http_requests),
+            http_denied: load(&self.stats.http_denied),
+        }
+    }
+
+    /// What a failed call reports: out of fuel, deadline, memory, or a trap.
+    pub(crate) fn classify(&self, err: &wasmtime::Error) -> CallFailure {
+        let manifest = &self.info.manifest;
+        match err.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => CallFailure::OutOfFuel(manifest.fuel),
+            Some(Trap::Interrupt) => CallFailure::Deadline(manifest.timeout_ms),
+            _ => {
+                let text = format!("{err:#}");
+                if text.contains("memory") && (text.contains("limit") || text.contains("grow")) {
+                    CallFailure::Memory(manifest.memory_mb.saturating_mul(1024 * 1024))
+                } else {
+                    CallFailure::Trap(text)
+                }
+            }
+        }
+    }
+
+    /// An instance with its fuel refilled and deadline re-armed: a warm one when the policy
+    /// allows, a new one otherwise.
+    pub(crate) async fn lease(&self) -> Result<Lease<'_, W>, CallFailure> {
+        let manifest = &self.info.manifest;
+        let host = |e: wasmtime::Error| CallFailure::Host(e.to_string());
+        let pooled = if manifest.instance == InstancePolicy::Reuse {
+            self.lock_pool().pop()
+        } else {
+            None
+        };
+        let mut warm = match pooled {
+            Some(warm) => warm,
+            None => {
+                let mut store = Store::new(
+                    &self.engine.engine,
+                    PluginState::new(Arc::clone(&self.info), Arc::clone(&self.stats)),
+                );
+                store.limiter(|state| &mut state.limits);
+                store.set_fuel(manifest.fuel).map_err(host)?;
+                store.epoch_deadline_trap();
+                store.set_epoch_deadline(PluginEngine::ticks(manifest.timeout()));
+                self.stats.instantiations.fetch_add(1, Ordering::Relaxed);
+                let exports = W::instantiate(&self.pre, &mut store)
+                    .await
+                    .map_err(|e| self.classify(&e))?;
+                Warm { store, exports }
+            }
+        };
+        warm.store.set_fuel(manifest.fuel).map_err(host)?;
+        warm.store
+            .set_epoch_deadline(PluginEngine::ticks(manifest.timeout()));
+        Ok(Lease {
+            runtime: self,
+            warm: Some(warm),
+        })
+    }
+
+    /// Counts a call that returned normally as failed: a provider's own delivery error, which
+    /// travels as a value so that its `retryable` survives.
+    pub(crate) fn count_failure(&self) {
+        self.stats.failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Runs one call: counts it, times it, and names the plugin and function in its error.
+    pub(crate) async fn observe<R>(
+        &self,
+        function: &'static str,
+        call: impl Future<Output = Result<R, CallFailure>>,
+    ) -> Result<R> {
+        let started = Instant::now();
+        self.stats.calls.fetch_add(1, Ordering::Relaxed);
+        let outcome = call.await;
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.stats.call_micros.fetch_add(micros, Ordering::Relaxed);
+        outcome.map_err(|cause| {
+            self.stats.failures.fetch_add(1, Ordering::Relaxed);
+            Error::Call {
+                plugin: self.info.name.clone(),
+                function,
+                cause,
+            }
+        })
+    }
+}
+
+/// An instance lent to one call. Dropping it without [`keep`](Lease::keep) drops the
+/// instance: that is what happens after a trap or limit hit (the component model forbids
+/// entering it again), so an error path cannot put a poisoned instance back by mistake.
+pub(crate) struct Lease<'a, W: World> {
+    runtime: &'a Runtime<W>,
+    warm: Option<Warm<W>>,
+}
+
+impl<W: World> Lease<'_, W> {
+    pub(crate) fn warm(&mut self) -> Result<&mut Warm<W>, CallFailure> {
+        self.warm
+            .as_mut()
+            .ok_or_else(|| CallFailure::Host("instance already returned".into()))
+    }
+
+    /// Lends a room context to the instance for this call.
+    pub(crate) fn lend(&mut self, ctx: &RoomContext) -> Result<Resource<RoomCtx>, CallFailure> {
+        self.warm()?
+            .store
+            .data_mut()
+            .table
+            .push(RoomCtx { ctx: ctx.clone() })
+            .map_err(|e| CallFailure::Host(e.to_string()))
+    }
+
+    /// Takes a lent room context back.
+    pub(crate) fn take_back(&mut self, lent: Resource<RoomCtx>) {
+        if let Ok(warm) = self.warm() {
+            let _ = warm.store.data_mut().table.delete(lent);
+        }
+    }
+
+    /// The call finished without a trap: the instance goes back to the pool (policy `reuse`).
+    pub(crate) fn keep(mut self) {
+        let runtime = self.runtime;
+        if runtime.info.manifest.instance == InstancePolicy::Reuse
+            && let Some(warm) = self.warm.take()
+        {
+            let mut pool = runtime.lock_pool();
+            if pool.len() < POOL_SIZE {
+                pool.push(warm);
+            }
+        }
+    }
+}

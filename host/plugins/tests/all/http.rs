@@ -1,0 +1,109 @@
+//! Outbound HTTP through wasi:http: allowed hosts answer, any other host is refused before a
+//! connection is made, and the plugin only sees an error code.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use roomkit_kit::{InboundMessage, RoomKit};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::fixtures::{PluginDir, engine, kit_with_sink};
+
+/// A one-route HTTP server on 127.0.0.1 that counts the connections it accepted.
+async fn server() -> (u16, Arc<AtomicU64>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let body = "hello from the test server";
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    (port, accepted)
+}
+
+async fn fetch(kit: &RoomKit, url: &str) -> Option<String> {
+    kit.process_inbound(InboundMessage::text("sms", "+1", format!("fetch {url}")).in_room("r"))
+        .await
+        .unwrap()
+        .reason
+}
+
+async fn probe(manifest: String) -> (RoomKit, Arc<roomkit_plugins::WasmPlugin>, PluginDir) {
+    let dir = PluginDir::new();
+    let path = dir.add_component("prober", "http-probe", &manifest);
+    let (kit, store, _) = kit_with_sink().await;
+    let plugin =
+        Arc::new(roomkit_plugins::WasmPlugin::load(&engine(), &path, Some(store)).unwrap());
+    plugin.register(&kit);
+    (kit, plugin, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allowed_host_answers_the_plugin() {
+    let (port, accepted) = server().await;
+    for allowed in [format!("127.0.0.1:{port}"), "127.0.0.1".to_owned()] {
+        let (kit, plugin, _dir) = probe(format!("allowed_hosts = [\"{allowed}\"]\n")).await;
+        let reason = fetch(&kit, &format!("http://127.0.0.1:{port}/ping")).await;
+        assert_eq!(
+            reason.as_deref(),
+            Some("200 hello from the test server"),
+            "{allowed}"
+        );
+        let stats = plugin.snapshot();
+        assert_eq!((stats.http_requests, stats.http_denied), (1, 0));
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forbidden_host_is_refused_and_the_server_receives_nothing() {
+    let (port, accepted) = server().await;
+    // Not allowed at all, and allowed only on another port.
+    for manifest in [
+        String::new(),
+        format!(
+            "allowed_hosts = [\"127.0.0.1:{}\", \"api.example.com\"]\n",
+            port.wrapping_add(1)
+        ),
+    ] {
+        let (kit, plugin, _dir) = probe(manifest).await;
+        let mut errors = kit.on(Some(&[roomkit_model::FrameworkEventType::HookError]));
+        let reason = fetch(&kit, &format!("http://127.0.0.1:{port}/ping"))
+            .await
+            .unwrap();
+        assert!(
+            reason.starts_with("error: ") && reason.contains("HttpRequestDenied"),
+            "{reason}"
+        );
+        let stats = plugin.snapshot();
+        assert_eq!((stats.http_requests, stats.http_denied), (1 - 1, 1));
+        assert_eq!(stats.failures, 0, "the plugin handled the error itself");
+        assert!(errors.try_recv().is_err(), "no hook error: nothing crashed");
+        // The plugin keeps working.
+        let ok = kit
+            .process_inbound(InboundMessage::text("sms", "+1", "plain").in_room("r"))
+            .await
+            .unwrap();
+        assert!(!ok.blocked);
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 0, "no connection was made");
+}
