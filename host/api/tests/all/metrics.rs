@@ -1,0 +1,67 @@
+//! `/metrics` and `/v1/plugins`.
+
+use std::sync::atomic::Ordering;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{eventually, start};
+
+#[tokio::test]
+async fn metrics_count_processed_and_blocked_events_deliveries_and_plugin_calls() {
+    let server = start().await;
+    server.room_with_sms("r").await;
+    server
+        .post("/v1/rooms/r/bindings", json!({"channel_id": "webhook-in"}))
+        .await;
+    server.sms_says("r", "hello").await;
+    server.sms_says("r", "spam").await;
+    server.catalog.calls.store(4, Ordering::SeqCst);
+    let expected = [
+        "roomkit_events_processed_total 1\n",
+        "roomkit_events_blocked_total{reason=\"test-filter\"} 1\n",
+        "roomkit_deliveries_total{channel=\"webhook-in\",outcome=\"succeeded\"} 1\n",
+        "roomkit_framework_events_total{type=\"room_created\"} 1\n",
+        "roomkit_plugin_up{plugin=\"pii-redactor\",kind=\"hook\"} 1\n",
+        "roomkit_plugin_calls_total{plugin=\"pii-redactor\",kind=\"hook\"} 4\n",
+        "roomkit_plugin_call_failures_total{plugin=\"pii-redactor\",kind=\"hook\"} 1\n",
+        "roomkit_plugin_call_seconds_total{plugin=\"pii-redactor\",kind=\"hook\"} 0.001\n",
+        "roomkit_websocket_clients 0\n",
+        "# TYPE roomkit_hook_failures_total counter\n",
+    ];
+    eventually("the framework events to be counted", || async {
+        let (_, text) = server.get_text("/metrics").await;
+        expected.iter().all(|line| text.contains(line))
+    })
+    .await;
+    let response = server
+        .http
+        .get(format!("{}/metrics", server.base))
+        .bearer_auth(crate::support::TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+}
+
+#[tokio::test]
+async fn plugins_are_listed_with_status_version_limits_and_statistics() {
+    let server = start().await;
+    server.catalog.calls.store(10, Ordering::SeqCst);
+    let (status, body) = server.get("/v1/plugins").await;
+    assert_eq!(status, StatusCode::OK);
+    let plugin = json!({
+        "name": "pii-redactor", "kind": "hook", "status": "loaded", "version": "1.2.0",
+        "limits": {"timeout_ms": 1000, "fuel": 100_000_000, "memory_mb": 64},
+        "stats": {"calls": 10, "failures": 1, "call_time_us": 2500}
+    });
+    assert_eq!(body, json!({"plugins": [plugin.clone()]}));
+    let (status, body) = server.get("/v1/plugins/pii-redactor").await;
+    assert_eq!((status, body), (StatusCode::OK, plugin));
+    let (status, body) = server.get("/v1/plugins/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "plugin_not_found");
+}

@@ -1,0 +1,350 @@
+//! `/v1/ws`: authentication, join/leave, messages both ways, ephemeral events, slow clients.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use roomkit_api::{ApiConfig, WebSocketConfig};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::support::{Server, TOKEN, config, eventually, start, start_with};
+
+struct Client {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Client {
+    /// Connects with the token in the query and waits for `authenticated`.
+    async fn connect(server: &Server) -> Client {
+        let url = format!("{}/v1/ws?token={TOKEN}", server.ws_base);
+        let (socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let mut client = Client { socket };
+        assert_eq!(client.recv().await, json!({"type": "authenticated"}));
+        client
+    }
+
+    async fn send(&mut self, value: Value) {
+        self.socket
+            .send(Message::text(value.to_string()))
+            .await
+            .unwrap();
+    }
+
+    /// The next JSON message (5 s at most).
+    async fn recv(&mut self) -> Value {
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
+                .await
+                .expect("a message within 5 s")
+                .expect("the socket is open")
+                .unwrap();
+            match next {
+                Message::Text(text) => return serde_json::from_str(&text).unwrap(),
+                Message::Close(frame) => return json!({"closed": frame.map(|f| u16::from(f.code))}),
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether nothing arrives for a while.
+    async fn is_quiet(&mut self) -> bool {
+        tokio::time::timeout(Duration::from_millis(300), self.socket.next())
+            .await
+            .is_err()
+    }
+
+    async fn join(&mut self, room: &str, channel: &str, user: &str) {
+        self.send(json!({"type": "join", "room_id": room, "channel_id": channel, "user_id": user}))
+            .await;
+        assert_eq!(
+            self.recv().await,
+            json!({"type": "joined", "room_id": room, "channel_id": channel, "user_id": user})
+        );
+    }
+}
+
+/// Room `r` with the customer's and the agents' WebSocket channels attached.
+async fn support_room(server: &Server) {
+    server.room_with_sms("r").await;
+    for channel in ["customer-ws", "agent-ws"] {
+        server
+            .post("/v1/rooms/r/bindings", json!({"channel_id": channel}))
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn a_message_from_one_client_reaches_the_other() {
+    let server = start().await;
+    support_room(&server).await;
+    let mut customer = Client::connect(&server).await;
+    let mut agent = Client::connect(&server).await;
+    let mut agent2 = Client::connect(&server).await;
+    customer.join("r", "customer-ws", "cust-1").await;
+    agent.join("r", "agent-ws", "agent-1").await;
+    agent2.join("r", "agent-ws", "agent-2").await;
+
+    customer
+        .send(json!({"type": "message", "room_id": "r", "text": "hello", "request_id": "q1"}))
+        .await;
+    let ack = customer.recv().await;
+    assert_eq!(ack["type"], "ack");
+    assert_eq!(ack["request_id"], "q1");
+    assert_eq!(ack["result"]["blocked"], false);
+    assert_eq!(ack["result"]["event"]["source"]["participant_id"], "cust-1");
+    for client in [&mut agent, &mut agent2] {
+        let frame = client.recv().await;
+        assert_eq!(frame["type"], "event");
+        assert_eq!(frame["room_id"], "r");
+        assert_eq!(frame["channel_id"], "agent-ws");
+        // Targets get the event as it is being delivered (status pending, no results yet).
+        assert_eq!(frame["event"]["id"], ack["result"]["event"]["id"]);
+        assert_eq!(
+            frame["event"]["content"],
+            json!({"type": "text", "body": "hello"})
+        );
+    }
+    assert_eq!(server.sms.bodies(), ["hello"]);
+
+    // An agent's reply reaches the customer by delivery and the other agent on the same channel.
+    agent
+        .send(json!({"type": "message", "room_id": "r",
+                     "content": {"type": "text", "body": "hi, how can I help?"}}))
+        .await;
+    assert_eq!(agent.recv().await["type"], "ack");
+    assert_eq!(
+        customer.recv().await["event"]["content"]["body"],
+        "hi, how can I help?"
+    );
+    assert_eq!(
+        agent2.recv().await["event"]["content"]["body"],
+        "hi, how can I help?"
+    );
+    assert!(
+        customer.is_quiet().await,
+        "the sender does not get its own event back"
+    );
+
+    // A message that the hook blocks is acknowledged as blocked and reaches nobody.
+    customer
+        .send(json!({"type": "message", "room_id": "r", "text": "spam spam"}))
+        .await;
+    let ack = customer.recv().await;
+    assert_eq!(
+        (
+            ack["result"]["blocked"].clone(),
+            ack["result"]["reason"].clone()
+        ),
+        (json!(true), json!("looks like spam"))
+    );
+    assert!(agent.is_quiet().await);
+}
+
+#[tokio::test]
+async fn a_webhook_message_reaches_the_websocket_agent_through_delivery() {
+    let server = start().await;
+    support_room(&server).await;
+    let mut agent = Client::connect(&server).await;
+    agent.join("r", "agent-ws", "agent-1").await;
+    let body = r#"{"from": "+1777", "text": "my order is late", "room_id": "r"}"#;
+    let response = server
+        .http
+        .post(format!("{}/v1/webhooks/webhook-in", server.base))
+        .header("x-signature", format!("shh:{}", body.len()))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let frame = agent.recv().await;
+    assert_eq!(frame["type"], "event");
+    assert_eq!(frame["event"]["source"]["channel_id"], "webhook-in");
+    assert_eq!(frame["event"]["content"]["body"], "my order is late");
+}
+
+#[tokio::test]
+async fn typing_presence_and_read_receipts_reach_the_other_client_and_are_not_stored() {
+    let server = start().await;
+    support_room(&server).await;
+    let first = server.sms_says("r", "hi").await["event"]["id"].clone();
+    let mut customer = Client::connect(&server).await;
+    let mut agent = Client::connect(&server).await;
+    customer.join("r", "customer-ws", "cust-1").await;
+    agent.join("r", "agent-ws", "agent-1").await;
+
+    agent.send(json!({"type": "typing", "room_id": "r"})).await;
+    let frame = customer.recv().await;
+    assert_eq!(frame["type"], "ephemeral");
+    let mut event = frame["event"].clone();
+    assert!(event["timestamp"].is_string());
+    event["timestamp"] = json!("<time>");
+    assert_eq!(
+        event,
+        json!({"room_id": "r", "type": "typing_start", "user_id": "agent-1",
+               "channel_id": "agent-ws", "data": {}, "timestamp": "<time>"})
+    );
+    agent
+        .send(json!({"type": "typing", "room_id": "r", "typing": false}))
+        .await;
+    assert_eq!(customer.recv().await["event"]["type"], "typing_stop");
+    customer
+        .send(json!({"type": "presence", "room_id": "r", "status": "online"}))
+        .await;
+    assert_eq!(agent.recv().await["event"]["type"], "presence_online");
+    agent
+        .send(json!({"type": "read", "room_id": "r", "event_id": first}))
+        .await;
+    let frame = customer.recv().await;
+    assert_eq!(frame["event"]["type"], "read_receipt");
+    assert_eq!(
+        frame["event"]["data"],
+        json!({"event_id": first, "index": 0})
+    );
+    assert!(agent.is_quiet().await, "nobody gets their own signals back");
+
+    assert_eq!(server.event_count("r").await, 1, "nothing was stored");
+    let (_, read) = server.get("/v1/rooms/r/bindings/agent-ws/read").await;
+    assert_eq!(
+        read["last_read_index"], 0,
+        "the read receipt raised the agent's marker"
+    );
+}
+
+#[tokio::test]
+async fn protocol_errors_are_answered_and_the_connection_stays() {
+    let server = start().await;
+    support_room(&server).await;
+    let mut client = Client::connect(&server).await;
+    client
+        .send(json!({"type": "message", "room_id": "r", "text": "x", "request_id": "7"}))
+        .await;
+    assert_eq!(
+        client.recv().await,
+        json!({"type": "error", "code": "not_joined", "message": "join room \"r\" first", "request_id": "7"})
+    );
+    client
+        .send(json!({"type": "join", "room_id": "nope", "channel_id": "agent-ws", "user_id": "a"}))
+        .await;
+    assert_eq!(client.recv().await["code"], "room_not_found");
+    client
+        .send(json!({"type": "join", "room_id": "r", "channel_id": "sms", "user_id": "a"}))
+        .await;
+    assert_eq!(client.recv().await["code"], "not_a_websocket_channel");
+    server.post("/v1/rooms", json!({"id": "bare"})).await;
+    client
+        .send(json!({"type": "join", "room_id": "bare", "channel_id": "agent-ws", "user_id": "a"}))
+        .await;
+    assert_eq!(client.recv().await["code"], "binding_not_found");
+    client.send(json!({"type": "dance"})).await;
+    assert_eq!(client.recv().await["code"], "invalid_message");
+    client
+        .socket
+        .send(Message::text("{not json"))
+        .await
+        .unwrap();
+    assert_eq!(client.recv().await["code"], "invalid_message");
+    client.join("r", "agent-ws", "a").await;
+    client
+        .send(json!({"type": "presence", "room_id": "r", "status": "asleep"}))
+        .await;
+    assert_eq!(client.recv().await["code"], "validation_failed");
+    client.send(json!({"type": "leave", "room_id": "r"})).await;
+    assert_eq!(client.recv().await, json!({"type": "left", "room_id": "r"}));
+    client.send(json!({"type": "ping"})).await;
+    assert_eq!(client.recv().await, json!({"type": "pong"}));
+}
+
+#[tokio::test]
+async fn clients_authenticate_by_query_header_or_first_message() {
+    let server = start().await;
+    let url = format!("{}/v1/ws", server.ws_base);
+    let err = tokio_tungstenite::connect_async(format!("{url}?token=wrong"))
+        .await
+        .unwrap_err();
+    match err {
+        tokio_tungstenite::tungstenite::Error::Http(response) => {
+            assert_eq!(response.status(), 401)
+        }
+        other => panic!("expected a 401, got {other:?}"),
+    }
+
+    let (socket, _) = tokio_tungstenite::connect_async(url.clone()).await.unwrap();
+    let mut client = Client { socket };
+    client.send(json!({"type": "auth", "token": TOKEN})).await;
+    assert_eq!(client.recv().await, json!({"type": "authenticated"}));
+
+    let (socket, _) = tokio_tungstenite::connect_async(url.clone()).await.unwrap();
+    let mut client = Client { socket };
+    client.send(json!({"type": "auth", "token": "nope"})).await;
+    assert_eq!(
+        client.recv().await,
+        json!({"type": "error", "code": "invalid_token", "message": "the token is not valid"})
+    );
+    assert_eq!(client.recv().await, json!({"closed": 1000}));
+
+    let (socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let mut client = Client { socket };
+    client.send(json!({"type": "ping"})).await;
+    assert_eq!(client.recv().await["code"], "unauthorized");
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_evicted_without_stalling_deliveries_to_others() {
+    let server = start_with(ApiConfig {
+        websocket: WebSocketConfig {
+            queue_capacity: 4,
+            send_timeout: Duration::from_millis(100),
+            max_failures: 3,
+            ..WebSocketConfig::default()
+        },
+        ..config()
+    })
+    .await;
+    support_room(&server).await;
+    let mut slow = Client::connect(&server).await;
+    slow.join("r", "agent-ws", "slow-agent").await;
+    let mut fast = Client::connect(&server).await;
+    fast.join("r", "agent-ws", "fast-agent").await;
+    const MESSAGES: usize = 40;
+    let reader = tokio::spawn(async move {
+        let mut bodies = 0;
+        while bodies < MESSAGES {
+            if fast.recv().await["type"] == "event" {
+                bodies += 1;
+            }
+        }
+        bodies
+    });
+    // `slow` never reads again: 40 × 200 KB overflow the socket buffers and its queue.
+    let body = "x".repeat(200_000);
+    for _ in 0..MESSAGES {
+        let started = Instant::now();
+        let result = server.sms_says("r", &body).await;
+        assert_eq!(
+            result["event"]["delivery_results"]["agent-ws"]["status"],
+            "delivered"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a delivery waited for the slow client: {:?}",
+            started.elapsed()
+        );
+    }
+    assert_eq!(
+        reader.await.unwrap(),
+        MESSAGES,
+        "the fast client got every event"
+    );
+    eventually("the slow client to be evicted", || async {
+        server.state.websocket_clients() == 1
+    })
+    .await;
+    let (_, text) = server.get_text("/metrics").await;
+    assert!(
+        text.contains("roomkit_websocket_evictions_total 1\n"),
+        "{text}"
+    );
+    drop(slow);
+}
