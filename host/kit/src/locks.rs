@@ -23,6 +23,11 @@ pub async fn lock_scope<F: Future>(fut: F) -> F::Output {
     }
 }
 
+/// Whether the current task runs inside a lock scope (a pass, or something a pass called).
+pub(crate) fn in_lock_scope() -> bool {
+    HELD.try_with(|_| ()).is_ok()
+}
+
 fn held(room_id: &str) -> bool {
     HELD.try_with(|h| h.borrow().iter().any(|r| r == room_id))
         .unwrap_or(false)

@@ -7,6 +7,7 @@ mod events;
 mod followups;
 mod identity;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use roomkit_model::{
@@ -109,8 +110,14 @@ impl RoomKit {
     /// Runs an inbound message through the pipeline (SPEC §2) and returns what happened.
     /// Refusals (rate limit, closed room, hooks, gates) are blocked results, not errors; an
     /// unknown channel is [`Error::ChannelNotRegistered`].
+    ///
+    /// The pass runs to its end even when the caller stops waiting (an HTTP client that hangs
+    /// up): it runs in a task of its own, so a message is never half processed — committed but
+    /// not delivered. A call from inside a pass (a hook sending into its own room) runs in
+    /// place, where it re-enters the room lock it already holds.
     pub async fn process_inbound(&self, message: InboundMessage) -> Result<InboundResult> {
-        lock_scope(Arc::clone(&self.inner).process_inbound(message)).await
+        let pass = lock_scope(Arc::clone(&self.inner).process_inbound(message));
+        run_to_completion(pass).await
     }
 
     /// Sends an event from a channel attached to a room (an agent's reply, a system notice):
@@ -122,7 +129,30 @@ impl RoomKit {
         content: Content,
         options: SendOptions,
     ) -> Result<InboundResult> {
-        lock_scope(Arc::clone(&self.inner).send_event(room_id, channel_id, content, options)).await
+        let inner = Arc::clone(&self.inner);
+        let (room_id, channel_id) = (room_id.to_owned(), channel_id.to_owned());
+        let pass = lock_scope(async move {
+            inner
+                .send_event(&room_id, &channel_id, content, options)
+                .await
+        });
+        run_to_completion(pass).await
+    }
+}
+
+/// Awaits `pass` in a task of its own, so that dropping the caller does not cut it short;
+/// inside a lock scope (a nested call) it runs in place, keeping the scope's reentrancy.
+async fn run_to_completion<T: Send + 'static>(
+    pass: impl Future<Output = Result<T>> + Send + 'static,
+) -> Result<T> {
+    if crate::locks::in_lock_scope() {
+        return pass.await;
+    }
+    match tokio::spawn(pass).await {
+        Ok(output) => output,
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        // Only a runtime that is shutting down cancels the task.
+        Err(_) => Err(Error::Closed),
     }
 }
 

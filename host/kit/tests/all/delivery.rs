@@ -416,3 +416,29 @@ async fn every_processed_event_is_announced_with_event_processed() {
     assert_eq!(notice.event_id.as_deref(), Some(event.id.as_str()));
     assert_eq!(notice.room_id.as_deref(), Some("r"));
 }
+
+#[tokio::test]
+async fn a_caller_that_stops_waiting_does_not_cut_the_pass_short() {
+    let s = setup();
+    s.transport("web", "websocket", text_caps());
+    let sms = s.transport("sms", "sms", text_caps());
+    s.room("r", &["web", "sms"]).await;
+    sms.delay(150);
+    // The caller gives up (an HTTP client hanging up) while the delivery is under way.
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(20),
+        s.kit
+            .process_inbound(InboundMessage::text("web", "u", "still delivered").in_room("r")),
+    )
+    .await;
+    assert!(gave_up.is_err(), "the delivery should have outlasted the caller");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(sms.bodies(), ["still delivered"]);
+    let events = s
+        .kit
+        .get_timeline("r", &roomkit_store::EventQuery::oldest(10))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].status, EventStatus::Delivered);
+}
