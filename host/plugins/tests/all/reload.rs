@@ -207,3 +207,47 @@ fn a_second_start_with_the_same_plugins_compiles_nothing() {
         "nothing compiled lands in the plugin directory"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_handle_follows_reloads_and_kind_changes() {
+    let dir = PluginDir::new();
+    let manifest = |secret: &str| format!("kind = \"provider\"\n[config]\nsecret = \"{secret}\"\n");
+    dir.add_component("courier", "test-provider", &manifest("one"));
+    let (kit, store, _) = kit_with_sink().await;
+    let directory = PluginDirectory::new(dir.dir.path(), engine(), kit, Some(store));
+    let handle = directory.provider("courier");
+    directory.load_all();
+    let signed = |secret: &str| roomkit_plugins::WebhookRequest {
+        headers: vec![("x-signature".into(), secret.into())],
+        ..Default::default()
+    };
+    assert!(handle.verify_signature(&signed("one")).await.unwrap());
+    let first = handle.current().unwrap();
+
+    std::fs::write(dir.dir.path().join("courier.toml"), manifest("two")).unwrap();
+    directory.scan();
+    assert_eq!(directory.scan().reloaded, vec!["courier"]);
+    assert!(handle.verify_signature(&signed("two")).await.unwrap());
+    assert!(!handle.verify_signature(&signed("one")).await.unwrap());
+    // A caller still holding the old version finishes on it.
+    assert!(first.verify_signature(&signed("one")).await.unwrap());
+
+    // The same name becomes a hook: the provider handle stops serving.
+    std::fs::write(dir.dir.path().join("courier.toml"), "").unwrap();
+    std::fs::copy(test_hook_wasm(), dir.dir.path().join("courier.wasm")).unwrap();
+    directory.scan();
+    assert_eq!(directory.scan().reloaded, vec!["courier"]);
+    assert!(!handle.is_loaded());
+    assert_eq!(
+        handle
+            .verify_signature(&signed("two"))
+            .await
+            .unwrap_err()
+            .to_string(),
+        "plugin courier: verify-signature: not loaded"
+    );
+    assert_eq!(
+        directory.plugins().keys().collect::<Vec<_>>(),
+        vec!["courier"]
+    );
+}
