@@ -1,0 +1,3 @@
+module roomkit.example/sdk
+
+go 1.27
