@@ -1,0 +1,15 @@
+// A RoomKit hook in TypeScript. Build: node ../../sdk/js/build.mjs . (from this directory) —
+// the component and its manifest land in dist/.
+
+import type { HookTrigger, RoomEvent } from 'roomkit:plugin/types@0.1.0';
+import type { Context } from 'roomkit:plugin/room-context@0.1.0';
+import { HookResult, allow, block, config, log, textOf } from 'roomkit-sdk';
+
+export function handle(_trigger: HookTrigger, event: RoomEvent, _ctx: Context): HookResult {
+  const word = config.getOr('word', 'forbidden');
+  if (textOf(event)?.includes(word)) {
+    log.info(`blocked event ${event.id}`);
+    return block(`contains ${word}`);
+  }
+  return allow();
+}
