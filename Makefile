@@ -1,5 +1,5 @@
 # The project's commands. `.ci/run` uses `lint` and `test`.
-.PHONY: run test lint bench setup build-plugins
+.PHONY: run test lint bench setup build-plugins example-plugins
 
 CARGO ?= cargo
 
@@ -8,16 +8,28 @@ CARGO ?= cargo
 setup:
 	rustup target add wasm32-wasip2
 
-# Builds the host and runs a demo conversation through the orchestrator on the durable store
-# (the README's first command).
-run: setup
-	$(CARGO) run --release -p roomkit -- demo
-	$(CARGO) run --release -p roomkit -- store stats
+# The first-party plugins the example deployment runs.
+EXAMPLE := examples/support-desk
+EXAMPLE_PLUGINS := pii-redactor profanity-filter phone-identity webhook-provider echo-ai
 
-# The whole test suite (the README's second command; CI runs exactly this).
+# Builds the host and the first-party plugins and starts the host with the support-desk example
+# (the README's first command). Stop it with ctrl-c.
+run: setup example-plugins
+	$(CARGO) build --release -p roomkit
+	./target/release/roomkit serve --config $(EXAMPLE)/roomkit.toml
+
+# The first-party plugins, built for wasm32-wasip2 and copied into the example's plugin
+# directory beside their manifests (crate `pii-redactor` → `pii-redactor.wasm`).
+example-plugins: setup
+	cd plugins && $(CARGO) build --release --target wasm32-wasip2 $(addprefix -p ,$(EXAMPLE_PLUGINS))
+	for p in $(EXAMPLE_PLUGINS); do \
+		cp plugins/target/wasm32-wasip2/release/$$(echo $$p | tr - _).wasm $(EXAMPLE)/plugins/$$p.wasm; \
+	done
+
+# The whole test suite (the README's second command; CI runs exactly this): the host's tests,
+# then the plugins' own logic natively (the SDK serves config, kv, log and http from stand-ins).
 test: setup
 	$(CARGO) test --workspace
-	# The plugins' own logic, natively (the SDK serves config, kv, log and http from stand-ins).
 	$(CARGO) test --manifest-path plugins/Cargo.toml --workspace
 
 # Plugins and test fixtures (their own workspace, built for wasm32-wasip2). The plugin tests

@@ -322,7 +322,10 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("/etc/roomkit/state"));
         assert_eq!(config.plugin_dir, PathBuf::from("/srv/plugins"));
         assert_eq!(config.api.tokens, ["secret"]);
-        assert_eq!(config.channels[1].capabilities.as_ref().unwrap().max_length, Some(160));
+        assert_eq!(
+            config.channels[1].capabilities.as_ref().unwrap().max_length,
+            Some(160)
+        );
         let kit = config.kit_config().unwrap();
         assert_eq!(kit.max_chain_depth, 3);
         assert_eq!(kit.process_timeout, Duration::from_millis(500));
@@ -334,18 +337,29 @@ mod tests {
     #[test]
     fn unknown_keys_are_errors_that_name_the_key() {
         let err = HostConfig::parse("listen_addr = \"x\"", Path::new(".")).unwrap_err();
-        assert!(format!("{err:#}").contains("unknown field `listen_addr`"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("unknown field `listen_addr`"),
+            "{err:#}"
+        );
         let err = HostConfig::parse("[api]\ntoken = \"x\"", Path::new(".")).unwrap_err();
-        assert!(format!("{err:#}").contains("unknown field `token`"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("unknown field `token`"),
+            "{err:#}"
+        );
     }
 
     #[test]
     fn channel_mistakes_are_named() {
-        let twice = "[[channels]]\nid='a'\ntype='websocket'\n[[channels]]\nid='a'\ntype='websocket'";
+        let twice =
+            "[[channels]]\nid='a'\ntype='websocket'\n[[channels]]\nid='a'\ntype='websocket'";
         let err = HostConfig::parse(twice, Path::new(".")).unwrap_err();
         assert_eq!(err.to_string(), "channel `a` is declared twice");
-        let err = HostConfig::parse("[[channels]]\nid='s'\ntype='sms'", Path::new(".")).unwrap_err();
-        assert_eq!(err.to_string(), "channel `s` of type `sms` needs a `provider` plugin");
+        let err =
+            HostConfig::parse("[[channels]]\nid='s'\ntype='sms'", Path::new(".")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "channel `s` of type `sms` needs a `provider` plugin"
+        );
         let err = HostConfig::parse(
             "[[channels]]\nid='w'\ntype='websocket'\nprovider='x'",
             Path::new("."),

@@ -1,11 +1,15 @@
 //! `roomkit`: the RoomKit host binary.
 //!
-//! Today it runs a demo conversation through the orchestrator (`roomkit demo`) and inspects the
-//! durable store (`roomkit store …`). The plugin runtime and the HTTP server (`roomkit serve`)
-//! come in later steps.
+//! `roomkit serve` runs the host: the orchestrator on the durable store, the plugins of the
+//! plugin directory (hot reloaded) and the HTTP and WebSocket API. `roomkit demo` runs a sample
+//! conversation through the orchestrator; `roomkit store …` inspects the durable store.
 
+mod bridge;
 mod config;
 mod demo;
+mod plugin;
+mod serve;
+mod sink;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,20 +23,55 @@ use roomkit_store::{ConversationStore, EventQuery, RoomFilter, SledStore};
 #[derive(Debug, Parser)]
 #[command(name = "roomkit", version, about)]
 struct Cli {
-    /// Directory of the sled database.
-    #[arg(long, global = true, default_value = "data", env = "ROOMKIT_DATA_DIR")]
-    data_dir: PathBuf,
+    /// Directory of the sled database (default: `data`, or the configuration's `data_dir`).
+    #[arg(long, global = true, env = "ROOMKIT_DATA_DIR")]
+    data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the host: the HTTP and WebSocket API, the orchestrator and the plugins.
+    Serve {
+        /// The configuration file (every key has a default; none is needed).
+        #[arg(long, short, env = "ROOMKIT_CONFIG")]
+        config: Option<PathBuf>,
+        /// Listen on this address instead of the configuration's (`127.0.0.1:0` picks a port).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Load plugins from this directory instead of the configuration's.
+        #[arg(long)]
+        plugin_dir: Option<PathBuf>,
+    },
     /// Run a sample support conversation through the orchestrator (room `support-demo`).
     Demo,
     /// Inspect or exercise the conversation store.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Tools for trying a deployment out.
+    #[command(subcommand)]
+    Dev(DevCommand),
+    /// Scaffold, build, check and list WebAssembly plugins.
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DevCommand {
+    /// Receive webhook deliveries (what `webhook-provider` posts) and print each as a JSON line
+    /// with whether its signature checks out.
+    Sink {
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        listen: std::net::SocketAddr,
+        /// The HMAC-SHA256 secret shared with the provider (no check without it).
+        #[arg(long)]
+        secret: Option<String>,
+        /// The header carrying `sha256=<hex>`.
+        #[arg(long, default_value = "x-roomkit-signature")]
+        signature_header: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,11 +102,42 @@ enum StoreCommand {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Demo => demo::run(open_store(&cli.data_dir)?).await,
-        Command::Store(command) => store_command(open_store(&cli.data_dir)?, command).await,
+    let Cli { data_dir, command } = Cli::parse();
+    let store_dir = data_dir.clone().unwrap_or_else(|| PathBuf::from("data"));
+    match command {
+        Command::Serve {
+            config,
+            listen,
+            plugin_dir,
+        } => {
+            init_logging();
+            let file = config::HostConfig::load(config.as_deref())?;
+            let overrides = serve::Overrides {
+                listen,
+                data_dir,
+                plugin_dir,
+            };
+            serve::run(file, overrides).await
+        }
+        Command::Demo => demo::run(open_store(&store_dir)?).await,
+        Command::Store(command) => store_command(open_store(&store_dir)?, command).await,
+        Command::Dev(DevCommand::Sink {
+            listen,
+            secret,
+            signature_header,
+        }) => sink::run(listen, secret, signature_header).await,
+        Command::Plugin(command) => plugin::run(&command, data_dir.as_deref()),
     }
+}
+
+/// Logs to stderr; `RUST_LOG` picks what (default: info).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 /// The durable store in `DATA_DIR/store`.

@@ -1,0 +1,180 @@
+//! `roomkit plugin new --lang rust NAME [--kind KIND] [--dir DIR]`: writes a plugin crate of
+//! the kind, with a small real behaviour, its manifest, a README and unit tests, that builds
+//! with `roomkit plugin build` and loads as is.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use super::language::Language;
+use super::{Kind, Lang};
+
+/// The Rust SDK of the checkout this binary was built from: the SDK is used by path (it reads
+/// that checkout's `wit/`), so generated crates point here.
+const SDK_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/rust");
+
+const CARGO_TOML: &str = include_str!("templates/rust/Cargo.toml.tmpl");
+const README: &str = include_str!("templates/rust/README.md.tmpl");
+
+/// The files of one kind: `src/lib.rs`, the manifest, the README's summary and config table.
+struct Template {
+    lib: &'static str,
+    manifest: &'static str,
+    summary: &'static str,
+    config: &'static str,
+}
+
+macro_rules! template {
+    ($kind:literal) => {
+        Template {
+            lib: include_str!(concat!("templates/rust/", $kind, "/lib.rs.tmpl")),
+            manifest: include_str!(concat!("templates/rust/", $kind, "/manifest.toml.tmpl")),
+            summary: include_str!(concat!("templates/rust/", $kind, "/summary.md")),
+            config: include_str!(concat!("templates/rust/", $kind, "/config.md")),
+        }
+    };
+}
+
+fn template(kind: Kind) -> Template {
+    match kind {
+        Kind::Hook => template!("hook"),
+        Kind::IdentityResolver => template!("identity-resolver"),
+        Kind::InboundRouter => template!("inbound-router"),
+        Kind::Provider => template!("provider"),
+        Kind::AiProvider => template!("ai-provider"),
+    }
+}
+
+/// A name that is a valid crate name and plugin file stem.
+fn check_name(name: &str) -> Result<()> {
+    let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid {
+        bail!(
+            "invalid plugin name {name:?}: use lower-case letters, digits and `-`, starting \
+             with a letter (e.g. `shout-guard`)"
+        );
+    }
+    Ok(())
+}
+
+/// The SDK's absolute path, checked to be there.
+fn sdk_dir() -> Result<PathBuf> {
+    let dir = Path::new(SDK_DIR);
+    dir.join("Cargo.toml")
+        .is_file()
+        .then(|| dir.canonicalize())
+        .transpose()?
+        .with_context(|| {
+            format!(
+                "the Rust SDK is not at {SDK_DIR}: this roomkit binary uses the sdk/rust of the \
+             checkout it was built from, which has moved; build roomkit from your checkout"
+            )
+        })
+}
+
+pub fn run(name: &str, lang: Lang, kind: Kind, dir: Option<PathBuf>) -> Result<()> {
+    match lang {
+        Lang::Rust => {}
+        Lang::Js => bail!("{}", Language::JavaScript.not_yet()),
+        Lang::Go => bail!("{}", Language::Go.not_yet()),
+    }
+    check_name(name)?;
+    let dir = dir.unwrap_or_else(|| PathBuf::from(name));
+    if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
+        bail!("{} exists and is not empty", dir.display());
+    }
+    let sdk = sdk_dir()?;
+    let kind_name = kind.plugin_kind().as_str();
+    let t = template(kind);
+    let fill = |text: &str| {
+        text.replace("{{summary}}", t.summary.trim_end())
+            .replace("{{config_doc}}", t.config.trim_end())
+            .replace("{{sdk_path}}", &sdk.display().to_string())
+            .replace("{{kind}}", kind_name)
+            .replace("{{name}}", name)
+    };
+    let manifest = format!("{name}.toml");
+    let files = [
+        ("Cargo.toml", fill(CARGO_TOML)),
+        ("src/lib.rs", fill(t.lib)),
+        (manifest.as_str(), fill(t.manifest)),
+        ("README.md", fill(README)),
+        (".gitignore", "/target\n/dist\n".to_owned()),
+    ];
+    for (file, text) in &files {
+        let path = dir.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    println!(
+        "created the Rust {kind_name} plugin {name} in {}:",
+        dir.display()
+    );
+    let width = manifest.len().max("Cargo.toml".len());
+    let rows = [
+        ("Cargo.toml", format!("roomkit-sdk from {}", sdk.display())),
+        ("src/lib.rs", "the plugin, with a unit test".to_owned()),
+        (
+            manifest.as_str(),
+            format!("its manifest (kind = \"{kind_name}\")"),
+        ),
+        (
+            "README.md",
+            "what it does, its settings, how to build it".to_owned(),
+        ),
+    ];
+    for (file, what) in rows {
+        println!("  {file:<width$}  {what}");
+    }
+    println!(
+        "next: roomkit plugin build {0} && roomkit plugin check {0}/dist/{name}.wasm",
+        dir.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugin_names_must_be_crate_names() {
+        for good in ["shout-guard", "a", "hook2"] {
+            assert!(check_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", "Shout", "2fast", "a_b", "x-", "../x", "a b"] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_kind_fills_every_placeholder() {
+        for kind in [
+            Kind::Hook,
+            Kind::IdentityResolver,
+            Kind::InboundRouter,
+            Kind::Provider,
+            Kind::AiProvider,
+        ] {
+            let t = template(kind);
+            let manifest: toml::Table = toml::from_str(t.manifest).unwrap();
+            assert_eq!(manifest["kind"].as_str(), Some(kind.plugin_kind().as_str()));
+            for text in [t.lib, t.summary, t.config, CARGO_TOML, README] {
+                let filled = text
+                    .replace("{{summary}}", "")
+                    .replace("{{config_doc}}", "")
+                    .replace("{{sdk_path}}", "")
+                    .replace("{{kind}}", "")
+                    .replace("{{name}}", "");
+                assert!(!filled.contains("{{"), "{kind:?}: {filled}");
+            }
+        }
+    }
+}

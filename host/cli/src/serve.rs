@@ -1,0 +1,215 @@
+//! `roomkit serve`: the host. Opens the durable store, loads the plugin directory (and keeps
+//! watching it), builds the orchestrator with the configured identity resolver and inbound
+//! router plugins, registers the configured channels and serves the HTTP and WebSocket API
+//! until SIGTERM or ctrl-c. Shutting down stops accepting, lets requests in flight finish
+//! (each is acknowledged only once its event is durable), closes WebSocket clients and flushes
+//! the store.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use roomkit_api::{ApiConfig, ApiState, ChannelSpec, WebSocketConfig};
+use roomkit_kit::RoomKit;
+use roomkit_model::Metadata;
+use roomkit_plugins::{PluginDirectory, PluginEngine};
+use roomkit_store::{ConversationStore, SledStore};
+
+use crate::bridge::{DirectoryCatalog, PluginChannels};
+use crate::config::{AI, ChannelConfig, HostConfig};
+
+/// How often the plugin directory is looked at for added, replaced and removed plugins.
+const PLUGIN_SCAN_INTERVAL: Duration = Duration::from_millis(100);
+/// How often room timers (pause and close after inactivity) are checked.
+const TIMER_CHECK_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Command-line settings that override the file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--listen`.
+    pub listen: Option<SocketAddr>,
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+    /// `--plugin-dir`.
+    pub plugin_dir: Option<PathBuf>,
+}
+
+/// Runs the host until a shutdown signal.
+pub async fn run(config: HostConfig, overrides: Overrides) -> Result<()> {
+    let mut config = config;
+    if let Some(listen) = overrides.listen {
+        config.listen = listen;
+    }
+    if let Some(dir) = overrides.data_dir {
+        config.data_dir = dir;
+    }
+    if let Some(dir) = overrides.plugin_dir {
+        config.plugin_dir = dir;
+    }
+    let host = Host::start(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    // Scripts and tests wait for this line.
+    println!("roomkit listening on http://{address}");
+    let router = roomkit_api::router(host.api.clone());
+    roomkit_api::serve(listener, router, shutdown_signal())
+        .await
+        .context("serving the API")?;
+    println!("roomkit shutting down: requests in flight finished");
+    host.stop().await?;
+    println!("roomkit stopped");
+    Ok(())
+}
+
+/// The running parts of the host.
+struct Host {
+    api: ApiState,
+    kit: RoomKit,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Host {
+    async fn start(config: &HostConfig) -> Result<Host> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.plugin_dir)
+            .with_context(|| format!("creating {}", config.plugin_dir.display()))?;
+        let store: Arc<dyn ConversationStore> = Arc::new(
+            SledStore::open(config.data_dir.join("store"))
+                .with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
+        );
+        let engine = PluginEngine::new()?.with_cache(&config.data_dir.join("plugin-cache"))?;
+        let directory = Arc::new(PluginDirectory::detached(
+            &config.plugin_dir,
+            engine,
+            Some(Arc::clone(&store)),
+        ));
+
+        let mut builder = RoomKit::builder(Arc::clone(&store)).config(config.kit_config()?);
+        if let Some(name) = &config.identity_resolver {
+            builder = builder.identity_resolver(Arc::new(directory.identity_resolver(name)));
+        }
+        if let Some(name) = &config.inbound_router {
+            builder = builder.inbound_router(Arc::new(directory.inbound_router(name)));
+        }
+        let kit = builder.build();
+
+        let loading = Arc::clone(&directory);
+        let report = tokio::task::spawn_blocking(move || loading.load_all()).await?;
+        directory.attach_kit(kit.clone());
+        for plugin in directory.list() {
+            let kind = plugin.kind.map_or("unknown kind", |k| k.as_str());
+            match &plugin.error {
+                None => println!("plugin {} ({kind}) loaded", plugin.name),
+                Some(error) => println!("plugin {} ({kind}) failed: {error}", plugin.name),
+            }
+        }
+        if !report.failed.is_empty() {
+            tracing::warn!(failed = report.failed.len(), "some plugins did not load");
+        }
+
+        let channels = PluginChannels::new(Arc::clone(&directory));
+        let webhooks = Arc::new(channels.webhooks(kit.clone()));
+        let api_config = ApiConfig {
+            tokens: config.api.tokens.clone(),
+            body_limit: config.api.max_body_bytes,
+            websocket: WebSocketConfig::default(),
+        };
+        if api_config.is_open() {
+            tracing::warn!(
+                "no API token configured: the API is open to anyone who can reach {}",
+                config.listen
+            );
+        }
+        let api = ApiState::new(
+            kit.clone(),
+            Arc::new(DirectoryCatalog(Arc::clone(&directory))),
+            webhooks,
+            Arc::new(channels),
+            api_config,
+        );
+        for channel in &config.channels {
+            api.register_channel(channel_spec(channel))
+                .await
+                .map_err(|err| anyhow::anyhow!("channel `{}`: {err}", channel.id))?;
+        }
+
+        let watcher = directory.watch(PLUGIN_SCAN_INTERVAL);
+        let timers = tokio::spawn({
+            let kit = kit.clone();
+            async move {
+                let mut tick = tokio::time::interval(TIMER_CHECK_INTERVAL);
+                loop {
+                    tick.tick().await;
+                    if let Err(err) = kit.check_all_timers().await {
+                        tracing::warn!(%err, "checking room timers failed");
+                    }
+                }
+            }
+        });
+        Ok(Host {
+            api,
+            kit,
+            tasks: vec![watcher, timers],
+        })
+    }
+
+    async fn stop(self) -> Result<()> {
+        self.api.close_websockets();
+        for task in &self.tasks {
+            task.abort();
+        }
+        self.kit.close().await.context("closing the orchestrator")?;
+        Ok(())
+    }
+}
+
+/// The API's channel spec of a configured channel.
+fn channel_spec(channel: &ChannelConfig) -> ChannelSpec {
+    let mut config = Metadata::new();
+    if let Some(provider) = &channel.provider {
+        config.insert("provider".into(), provider.clone().into());
+    }
+    if channel.channel_type == AI {
+        if let Some(prompt) = &channel.system_prompt {
+            config.insert("system_prompt".into(), prompt.clone().into());
+        }
+        if let Some(limit) = channel.max_context_events {
+            config.insert("max_context_events".into(), limit.into());
+        }
+    }
+    ChannelSpec {
+        id: channel.id.clone(),
+        channel_type: channel.channel_type.clone(),
+        capabilities: channel.capabilities.clone(),
+        config,
+    }
+}
+
+/// Resolves on SIGTERM or ctrl-c.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
