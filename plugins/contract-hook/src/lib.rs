@@ -4,7 +4,9 @@
 //! `sdk/go/examples/contract-hook`) must behave exactly the same; the host's contract test runs
 //! the cases of `sdk/contract-cases.json` against all three.
 
-use roomkit_sdk::{Content, Hook, HookResult, HookTrigger, RoomContext, RoomEvent, config, kv, log};
+use roomkit_sdk::{
+    Content, Hook, HookResult, HookTrigger, RoomContext, RoomEvent, config, kv, log,
+};
 
 /// Counts this call in the key-value space and returns the new count.
 fn count_call() -> u64 {
@@ -17,7 +19,11 @@ fn count_call() -> u64 {
 }
 
 /// What the hook answers for `event` with the two words; the action's name for the log.
-pub fn decide(event: RoomEvent, block_word: &str, mask_word: &str) -> Result<(HookResult, &'static str), String> {
+pub fn decide(
+    event: RoomEvent,
+    block_word: &str,
+    mask_word: &str,
+) -> Result<(HookResult, &'static str), String> {
     let text = event.text().unwrap_or_default().to_owned();
     if text == "error" {
         return Err("contract-hook: asked to fail".to_owned());
@@ -64,7 +70,8 @@ mod tests {
     use roomkit_sdk::{EventSource, HookAction, RoomView, testing};
 
     fn handle(text: &str) -> Result<HookAction, String> {
-        let event = RoomEvent::message("r", EventSource::inbound("sms", "sms"), Content::text(text));
+        let event =
+            RoomEvent::message("r", EventSource::inbound("sms", "sms"), Content::text(text));
         let ctx = RoomContext::fixed(RoomView::new("r"), vec![], vec![]);
         ContractHook::handle(HookTrigger::BeforeBroadcast, event, &ctx).map(|r| r.action)
     }
@@ -73,7 +80,10 @@ mod tests {
     fn blocks_masks_allows_fails_counts_and_logs() {
         testing::set_config("block_word", "darn");
         testing::set_config("mask_word", "secret");
-        assert_eq!(handle("well darn it"), Ok(HookAction::Block("contains darn".into())));
+        assert_eq!(
+            handle("well darn it"),
+            Ok(HookAction::Block("contains darn".into()))
+        );
         let Ok(HookAction::Modify(event)) = handle("sécret secret ü") else {
             panic!("not modified");
         };
@@ -95,7 +105,10 @@ mod tests {
 
     #[test]
     fn defaults_apply_without_config() {
-        assert_eq!(handle("forbidden fruit"), Ok(HookAction::Block("contains forbidden".into())));
+        assert_eq!(
+            handle("forbidden fruit"),
+            Ok(HookAction::Block("contains forbidden".into()))
+        );
         assert!(matches!(handle("a secret"), Ok(HookAction::Modify(_))));
     }
 }

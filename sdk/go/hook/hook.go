@@ -17,6 +17,9 @@ var handler Handler
 func Handle(h Handler) { handler = h }
 
 func exportHandle(trigger roomkit.HookTrigger, event roomkit.RoomEvent, ctx *roomkit.Context) types.Result[roomkit.HookResult, string] {
+	// The component model requires an export to drop the borrowed context before it returns;
+	// the generated glue does not, so the SDK does it for every plugin.
+	defer ctx.Drop()
 	if handler == nil {
 		return types.Err[roomkit.HookResult]("no hook registered: call hook.Handle in an init function")
 	}

@@ -17,6 +17,9 @@ var resolver Resolver
 func Resolve(r Resolver) { resolver = r }
 
 func exportResolve(message roomkit.InboundMessage, channelType string, ctx *roomkit.Context) types.Result[roomkit.IdentityResult, string] {
+	// The component model requires an export to drop the borrowed context before it returns;
+	// the generated glue does not, so the SDK does it for every plugin.
+	defer ctx.Drop()
 	if resolver == nil {
 		return types.Err[roomkit.IdentityResult]("no resolver registered: call identity.Resolve in an init function")
 	}

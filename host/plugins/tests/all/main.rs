@@ -6,6 +6,7 @@
 mod ai;
 #[path = "../support/build_fixture.rs"]
 mod build_fixture;
+mod contract;
 mod fixtures;
 mod hooks;
 mod hostile;
