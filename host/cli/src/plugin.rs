@@ -63,9 +63,9 @@ pub enum PluginCommand {
 pub enum Lang {
     /// Rust, with the roomkit-sdk crate.
     Rust,
-    /// JavaScript (not yet: see sdk/js/README.md).
+    /// JavaScript (not scaffolded yet: see sdk/js/README.md).
     Js,
-    /// Go (not yet: see sdk/go/README.md).
+    /// Go (not scaffolded yet: see sdk/go/README.md).
     Go,
 }
 
@@ -126,7 +126,7 @@ fn limits(
     instance: InstancePolicy,
     fail_closed: bool,
 ) -> String {
-    let fuel = if fuel >= 1_000_000 && fuel % 1_000_000 == 0 {
+    let fuel = if fuel >= 1_000_000 && fuel.is_multiple_of(1_000_000) {
         format!("{}M", fuel / 1_000_000)
     } else {
         fuel.to_string()

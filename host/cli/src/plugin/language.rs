@@ -2,6 +2,7 @@
 //! the toolchain is there (installing nothing), and build the component.
 
 mod rust;
+mod script;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -69,7 +70,7 @@ impl Language {
     pub fn check_toolchain(self, dir: &Path) -> Result<()> {
         match self {
             Language::Rust => rust::check_toolchain(dir),
-            Language::JavaScript | Language::Go => bail!("{}", self.not_yet()),
+            Language::JavaScript | Language::Go => script::check_toolchain(self),
         }
     }
 
@@ -77,19 +78,21 @@ impl Language {
     pub fn build(self, dir: &Path) -> Result<Built> {
         match self {
             Language::Rust => rust::build(dir),
-            Language::JavaScript | Language::Go => bail!("{}", self.not_yet()),
+            Language::JavaScript | Language::Go => script::build(self, dir),
         }
     }
 
-    /// Why `roomkit plugin` cannot build or scaffold this language yet.
-    pub fn not_yet(self) -> String {
+    /// Why `roomkit plugin new` cannot scaffold this language yet.
+    pub fn no_scaffold(self) -> String {
         match self {
             Language::Rust => String::new(),
-            Language::JavaScript => "JavaScript plugins: see sdk/js/README.md \
-                 (`roomkit plugin` does not build or scaffold them yet)"
+            Language::JavaScript => "JavaScript plugins: `roomkit plugin new` does not write \
+                 them yet; start from sdk/js/template (see sdk/js/README.md), then build with \
+                 `roomkit plugin build DIR`"
                 .to_owned(),
-            Language::Go => "Go plugins: see sdk/go/README.md \
-                 (`roomkit plugin` does not build or scaffold them yet)"
+            Language::Go => "Go plugins: `roomkit plugin new` does not write them yet; start \
+                 from sdk/go/template (see sdk/go/README.md), then build with `roomkit plugin \
+                 build DIR`"
                 .to_owned(),
         }
     }

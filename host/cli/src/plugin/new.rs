@@ -79,8 +79,8 @@ fn sdk_dir() -> Result<PathBuf> {
 pub fn run(name: &str, lang: Lang, kind: Kind, dir: Option<PathBuf>) -> Result<()> {
     match lang {
         Lang::Rust => {}
-        Lang::Js => bail!("{}", Language::JavaScript.not_yet()),
-        Lang::Go => bail!("{}", Language::Go.not_yet()),
+        Lang::Js => bail!("{}", Language::JavaScript.no_scaffold()),
+        Lang::Go => bail!("{}", Language::Go.no_scaffold()),
     }
     check_name(name)?;
     let dir = dir.unwrap_or_else(|| PathBuf::from(name));

