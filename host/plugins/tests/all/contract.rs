@@ -304,3 +304,89 @@ async fn the_js_contract_hook_passes_the_contract() {
 async fn the_go_contract_hook_passes_the_contract() {
     passes_the_contract("contract_go", &go_component()).await;
 }
+
+/// The numbers of BENCHMARKS.md's "same hook in three languages" table (not a check; run with
+/// `cargo test --release -p roomkit-plugins --test all -- --ignored --nocapture contract::measure`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a test"]
+async fn measure_the_contract_hook_in_three_languages() {
+    use roomkit_kit::{Hook, HookTrigger, RoomContext};
+    use roomkit_model::{EventSource, Room, RoomEvent};
+    use roomkit_plugins::PluginEngine;
+    use std::time::Instant;
+
+    let store: Arc<dyn roomkit_store::ConversationStore> =
+        Arc::new(roomkit_store::MemoryStore::new());
+    let room = store.create_room(Room::with_id("r")).await.unwrap();
+    let ctx = RoomContext::from_parts(room, vec![], vec![], vec![]);
+    let text: String =
+        "Hello, I am writing about my order placed last week; the parcel has not arrived. "
+            .chars()
+            .cycle()
+            .take(200)
+            .collect();
+    let event = RoomEvent::new("r", EventSource::inbound("sms", "sms"), Content::text(text));
+    println!(
+        "| language | component | compile | cached load | warm call | first call (instantiate) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (lang, wasm) in [
+        ("Rust", rust_component()),
+        ("JS", js_component()),
+        ("Go", go_component()),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.wasm");
+        std::fs::copy(&wasm, &path).unwrap();
+        std::fs::write(
+            dir.path().join("h.toml"),
+            "[config]\nblock_word = \"darn\"\n",
+        )
+        .unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let engine = PluginEngine::new()
+            .unwrap()
+            .with_cache(cache.path())
+            .unwrap();
+        let t = Instant::now();
+        WasmPlugin::load(&engine, &path, Some(Arc::clone(&store))).unwrap();
+        let compile = t.elapsed();
+        let engine = PluginEngine::new()
+            .unwrap()
+            .with_cache(cache.path())
+            .unwrap();
+        let t = Instant::now();
+        let plugin = WasmPlugin::load(&engine, &path, Some(Arc::clone(&store))).unwrap();
+        let cached = t.elapsed();
+        assert_eq!(engine.compilations(), 0);
+        let t = Instant::now();
+        plugin
+            .handle(HookTrigger::BeforeBroadcast, &event, &ctx)
+            .await
+            .unwrap();
+        let first = t.elapsed();
+        for _ in 0..200 {
+            plugin
+                .handle(HookTrigger::BeforeBroadcast, &event, &ctx)
+                .await
+                .unwrap();
+        }
+        let n = 3000;
+        let t = Instant::now();
+        for _ in 0..n {
+            plugin
+                .handle(HookTrigger::BeforeBroadcast, &event, &ctx)
+                .await
+                .unwrap();
+        }
+        let warm = t.elapsed() / n;
+        println!(
+            "| {lang} | {} KiB | {:.0} ms | {:.2} ms | {:.1} µs | {:.2} ms |",
+            std::fs::metadata(&wasm).unwrap().len() / 1024,
+            compile.as_secs_f64() * 1e3,
+            cached.as_secs_f64() * 1e3,
+            warm.as_secs_f64() * 1e6,
+            first.as_secs_f64() * 1e3
+        );
+    }
+}
