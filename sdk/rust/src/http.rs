@@ -248,8 +248,8 @@ mod wasi_http {
     use super::{Error, Method, Request, Response, split_url};
     use wasi::http::outgoing_handler;
     use wasi::http::types::{
-        ErrorCode, Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest,
-        RequestOptions, Scheme,
+        ErrorCode, Fields, FutureIncomingResponse, IncomingBody, Method as WasiMethod,
+        OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
     };
     use wasi::io::streams::StreamError;
 
@@ -300,15 +300,29 @@ mod wasi_http {
 
         let body = outgoing.body().map_err(|()| other("request body"))?;
         let future = outgoing_handler::handle(outgoing, options).map_err(from_code)?;
+        // When the host refuses the request (a host not in `allowed_hosts`) or cannot connect,
+        // writing the body fails too; the reason is in the response future, so look there first.
+        let outcome_of = |future: &FutureIncomingResponse, fallback: Error| -> Error {
+            future.subscribe().block();
+            match future.get() {
+                Some(Ok(Err(code))) => from_code(code),
+                _ => fallback,
+            }
+        };
         {
             let stream = body.write().map_err(|()| other("request body stream"))?;
             for chunk in request.body.chunks(4096) {
-                stream
-                    .blocking_write_and_flush(chunk)
-                    .map_err(|e| stream_error(e, "writing the request body"))?;
+                if let Err(e) = stream.blocking_write_and_flush(chunk) {
+                    return Err(outcome_of(
+                        &future,
+                        stream_error(e, "writing the request body"),
+                    ));
+                }
             }
         }
-        OutgoingBody::finish(body, None).map_err(from_code)?;
+        if let Err(code) = OutgoingBody::finish(body, None) {
+            return Err(outcome_of(&future, from_code(code)));
+        }
 
         future.subscribe().block();
         let incoming = match future.get() {

@@ -541,9 +541,8 @@ async fn webhook_provider_without_the_sink_in_allowed_hosts_fails_permanently_an
         error.starts_with("plugin crm: deliver: returned an error: webhook delivery failed:"),
         "{error}"
     );
-    // The host refused the request by policy (its counter says so). The guest's message is
-    // about the body stream the refusal closed, not the denial: the SDK's http module writes
-    // the body before it reads the request's outcome (sdk/rust/src/http.rs).
+    // The guest learns that the host refused the request by policy.
+    assert!(error.contains("request denied: host not allowed"), "{error}");
     let stats = provider.snapshot();
     assert_eq!((stats.http_requests, stats.http_denied), (0, 1));
     assert_eq!(accepted.load(Ordering::SeqCst), 0, "no connection was made");
