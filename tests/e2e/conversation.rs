@@ -1,0 +1,246 @@
+//! A support conversation across the customer's webhook channel, the agents' WebSocket
+//! channel and the echo AI, with the example's hooks redacting and blocking.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{Deployment, Delivery, untimed};
+
+/// What the sink must have been sent for the AI's answer `answer` (a response event) to the
+/// customer `phone`: the event as JSON, signed, with its id in the headers.
+fn assert_answer_delivered(delivery: &Delivery, answer: &Value, phone: &str) {
+    assert!(delivery.signed(), "bad signature: {:?}", delivery.headers);
+    let id = answer["id"].as_str().unwrap();
+    assert_eq!(delivery.headers["x-roomkit-event-id"], id);
+    assert_eq!(delivery.headers["idempotency-key"], id);
+    assert_eq!(delivery.headers["content-type"], "application/json");
+    assert_eq!(
+        untimed(delivery.json()),
+        json!({
+            "id": id,
+            "room_id": answer["room_id"],
+            "type": "message",
+            "index": answer["index"],
+            "chain_depth": 1,
+            "visibility": "all",
+            "parent_event_id": null,
+            "responds_to": answer["responds_to"],
+            "correlation_id": null,
+            "source": {
+                "channel_id": "assistant",
+                "channel_type": "ai",
+                "direction": "outbound",
+                "participant_id": null,
+                "external_id": null,
+            },
+            "content": {"type": "text", "body": answer["content"]["body"], "language": null},
+            "metadata": {"deterministic": true, "model": "echo-ai"},
+            "recipient": {"channel_id": "customers", "channel_type": "webhook", "participant_id": phone},
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_webhook_message_is_redacted_answered_and_delivered_and_profanity_is_blocked() {
+    let d = Deployment::start().await;
+
+    // The customer's first message creates the conversation; the echo AI answers it back
+    // through the webhook provider.
+    let first = d
+        .webhook_ok(&json!({"sender": "+15550001", "text": "hello there", "id": "m-1"}))
+        .await;
+    let room = first["event"]["room_id"].as_str().unwrap().to_owned();
+    assert_eq!(d.room_ids().await, [room.clone()]);
+    assert_eq!(first["event"]["source"]["participant_id"], "alice");
+    assert_eq!(first["event"]["index"], 0);
+    assert_eq!(
+        first["response_events"][0]["content"],
+        json!({"type": "text", "body": "echo: hello there"})
+    );
+    let sink = d.sink.wait_for(1).await;
+    assert_answer_delivered(&sink[0], &first["response_events"][0], "+15550001");
+
+    // An agent joins the room it created.
+    let mut agent = d.ws().await;
+    agent.join(&room, "agent-1").await;
+
+    // The next message carries a card number and an e-mail address.
+    let result = d
+        .webhook_ok(&json!({
+            "sender": "+15550001",
+            "text": "My card 4111 1111 1111 1111 was charged twice, mail jane@example.com",
+            "id": "m-2",
+        }))
+        .await;
+    let redacted = "My card [card] was charged twice, mail [email]";
+    let id = result["event"]["id"].as_str().unwrap().to_owned();
+    let answer = result["response_events"][0].clone();
+    let stored_expected = json!({
+        "id": id,
+        "room_id": room,
+        "type": "message",
+        "source": {
+            "channel_id": "customers",
+            "channel_type": "webhook",
+            "direction": "inbound",
+            "participant_id": "alice",
+            "external_id": "+15550001",
+            "provider": "webhook",
+            "provider_message_id": "m-2",
+        },
+        "content": {"type": "text", "body": redacted},
+        "status": "delivered",
+        "visibility": "all",
+        "index": 2,
+        "chain_depth": 0,
+        "idempotency_key": "m-2",
+        "metadata": {},
+        "delivery_results": {
+            "agents": {"status": "delivered", "attempts": 1},
+            "assistant": {"status": "delivered", "attempts": 1},
+        },
+    });
+    assert_eq!(
+        untimed(result.clone()),
+        json!({
+            "event": stored_expected,
+            "blocked": false,
+            "reason": null,
+            "duplicate": false,
+            "delivery_results": stored_expected["delivery_results"],
+            "response_events": [{
+                "id": answer["id"],
+                "room_id": room,
+                "type": "message",
+                "source": {"channel_id": "assistant", "channel_type": "ai", "direction": "outbound"},
+                "content": {"type": "text", "body": format!("echo: {redacted}")},
+                "status": "delivered",
+                "visibility": "all",
+                "index": 3,
+                "chain_depth": 1,
+                "responds_to": id,
+                "metadata": {"deterministic": true, "model": "echo-ai"},
+                "delivery_results": {
+                    "agents": {"status": "delivered", "attempts": 1},
+                    "customers": {"status": "delivered", "attempts": 1, "provider_message_id": "sink-2"},
+                },
+            }],
+            "unavailable_targets": [],
+        })
+    );
+
+    // The agent gets the redacted message, then the AI's answer.
+    let mut as_delivered = stored_expected.clone();
+    as_delivered["status"] = json!("pending");
+    as_delivered.as_object_mut().unwrap().remove("delivery_results");
+    assert_eq!(
+        untimed(agent.recv().await),
+        json!({"type": "event", "room_id": room, "channel_id": "agents", "event": as_delivered})
+    );
+    let to_agent = agent.recv().await;
+    assert_eq!(to_agent["event"]["id"], answer["id"]);
+    assert_eq!(to_agent["event"]["index"], 3);
+    assert_eq!(
+        to_agent["event"]["content"]["body"],
+        format!("echo: {redacted}")
+    );
+
+    // The customer-side system gets the answer, signed, and never the raw numbers.
+    let sink = d.sink.wait_for(2).await;
+    assert_answer_delivered(&sink[1], &answer, "+15550001");
+
+    // Stored as redacted.
+    let stored = d.get_ok(&format!("/v1/rooms/{room}/events/{id}")).await;
+    assert_eq!(untimed(stored), stored_expected);
+
+    // A profane message is blocked with the category as the reason, stored as blocked, and
+    // goes nowhere.
+    let blocked = d
+        .webhook_ok(&json!({"sender": "+15550001", "text": "Well DARN it", "id": "m-3"}))
+        .await;
+    let blocked_id = blocked["event"]["id"].as_str().unwrap().to_owned();
+    let blocked_expected = json!({
+        "id": blocked_id,
+        "room_id": room,
+        "type": "message",
+        "source": {
+            "channel_id": "customers",
+            "channel_type": "webhook",
+            "direction": "inbound",
+            "participant_id": "alice",
+            "external_id": "+15550001",
+            "provider": "webhook",
+            "provider_message_id": "m-3",
+        },
+        "content": {"type": "text", "body": "Well DARN it"},
+        "status": "blocked",
+        "blocked_by": "profanity-filter",
+        "visibility": "all",
+        "index": 4,
+        "chain_depth": 0,
+        "idempotency_key": "m-3",
+        "metadata": {"blocked_reason": "profanity"},
+    });
+    assert_eq!(
+        untimed(blocked),
+        json!({
+            "event": blocked_expected,
+            "blocked": true,
+            "reason": "profanity",
+            "duplicate": false,
+            "delivery_results": {},
+            "response_events": [],
+            "unavailable_targets": [],
+        })
+    );
+    agent.assert_quiet().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(d.sink.deliveries().len(), 2);
+
+    // The whole timeline: five events, the blocked one only with include_blocked.
+    let timeline = d.timeline(&room).await;
+    let summary: Vec<(u64, &str, &str)> = timeline
+        .iter()
+        .map(|e| {
+            (
+                e["index"].as_u64().unwrap(),
+                e["status"].as_str().unwrap(),
+                e["content"]["body"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let echo = format!("echo: {redacted}");
+    assert_eq!(
+        summary,
+        [
+            (0, "delivered", "hello there"),
+            (1, "delivered", "echo: hello there"),
+            (2, "delivered", redacted),
+            (3, "delivered", echo.as_str()),
+            (4, "blocked", "Well DARN it"),
+        ]
+    );
+    assert_eq!(untimed(timeline[4].clone()), blocked_expected);
+    let visible = d.get_ok(&format!("/v1/rooms/{room}/events")).await;
+    let indexes: Vec<u64> = visible["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(indexes, [0, 1, 2, 3]);
+    let room_now = d.get_ok(&format!("/v1/rooms/{room}")).await;
+    assert_eq!(room_now["event_count"], 5);
+    assert_eq!(room_now["latest_index"], 4);
+
+    // A redelivered webhook (same id) is stored once and answered once.
+    let again = d
+        .webhook_ok(&json!({"sender": "+15550001", "text": "hello there", "id": "m-1"}))
+        .await;
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(again["event"]["id"], first["event"]["id"]);
+    assert_eq!(d.timeline(&room).await.len(), 5);
+    agent.assert_quiet().await;
+    assert_eq!(d.sink.deliveries().len(), 2);
+}

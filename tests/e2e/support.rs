@@ -1,0 +1,637 @@
+//! The harness: a temporary deployment made from `examples/support-desk` (its `roomkit.toml`
+//! and plugin manifests, the plugins built by `roomkit-plugin-builds`), the real `roomkit`
+//! binary serving it on a free port, an in-test webhook sink standing in for the customer-side
+//! system, and HTTP and WebSocket clients.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use futures_util::{SinkExt, StreamExt};
+use hmac::{Hmac, Mac};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The API token of the example.
+pub const TOKEN: &str = "dev-token";
+/// The webhook provider's HMAC secret in the example.
+pub const SECRET: &str = "change-me";
+/// The header carrying `sha256=<hex>`, both ways.
+pub const SIGNATURE_HEADER: &str = "x-roomkit-signature";
+/// The plugins of the example.
+pub const PLUGINS: [&str; 5] = [
+    "echo-ai",
+    "phone-identity",
+    "pii-redactor",
+    "profanity-filter",
+    "webhook-provider",
+];
+
+fn example_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/support-desk")
+}
+
+/// `sha256=<lower-case hex of HMAC-SHA256(SECRET, body)>`, computed here, independently of
+/// the product.
+pub fn sign(body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256={hex}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The webhook sink
+
+/// One POST the sink received.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Header names in lower case.
+    pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+impl Delivery {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a delivery is JSON")
+    }
+
+    /// The delivered event's text.
+    pub fn text(&self) -> String {
+        self.json()["content"]["body"]
+            .as_str()
+            .expect("a text delivery")
+            .to_owned()
+    }
+
+    /// Whether the signature header is exactly the HMAC of the body under the secret.
+    pub fn signed(&self) -> bool {
+        self.headers.get(SIGNATURE_HEADER) == Some(&sign(&self.body))
+    }
+}
+
+type Received = Arc<Mutex<Vec<Delivery>>>;
+
+/// The customer-side system: records every POST and answers `{"id":"sink-N"}`.
+#[derive(Debug)]
+pub struct Sink {
+    pub addr: SocketAddr,
+    received: Received,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn receive(State(received): State<Received>, headers: HeaderMap, body: Bytes) -> String {
+    let headers = headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let mut received = received.lock().unwrap();
+    received.push(Delivery {
+        headers,
+        body: body.to_vec(),
+    });
+    json!({ "id": format!("sink-{}", received.len()) }).to_string()
+}
+
+impl Sink {
+    pub async fn start() -> Sink {
+        let received = Received::default();
+        let app = axum::Router::new()
+            .fallback(axum::routing::post(receive))
+            .with_state(Arc::clone(&received));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Sink {
+            addr,
+            received,
+            task,
+        }
+    }
+
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits (5 s at most) until `n` deliveries arrived; returns them all.
+    pub async fn wait_for(&self, n: usize) -> Vec<Delivery> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let got = self.deliveries();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the sink got {} deliveries, expected {n}: {:?}",
+                got.len(),
+                got.iter()
+                    .map(|d| String::from_utf8_lossy(&d.body).into_owned())
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The deployment and the binary
+
+/// Compiled plugin code shared by every deployment (the host's cache is keyed by the wasm's
+/// hash), so only the first start of a run compiles; it lives in the target directory so a
+/// rerun compiles nothing.
+fn shared_cache() -> &'static Path {
+    static CACHE: OnceLock<PathBuf> = OnceLock::new();
+    CACHE.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-plugin-cache");
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    })
+}
+
+fn copy_dir_files(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    for entry in entries {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_file() && !target.exists() {
+            // Written under a temporary name and renamed, so a concurrent reader never sees
+            // half a file.
+            let partial = to.join(format!(
+                ".{}.{}.partial",
+                entry.file_name().to_string_lossy(),
+                std::process::id()
+            ));
+            std::fs::copy(entry.path(), &partial).unwrap();
+            std::fs::rename(&partial, &target).unwrap();
+        }
+    }
+}
+
+/// Serializes the first start, which fills the shared cache (the others copy it).
+static WARM: tokio::sync::Mutex<bool> = tokio::sync::Mutex::const_new(false);
+
+/// The running binary.
+#[derive(Debug)]
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    /// Every line it printed on stdout so far.
+    stdout: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn stdout(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// `kill -TERM PID`.
+    pub fn sigterm(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits for the process to exit (`timeout` at most).
+    pub async fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "roomkit did not exit within {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A deployment of the support-desk example in a temporary directory, its sink and (while
+/// running) its server.
+#[derive(Debug)]
+pub struct Deployment {
+    pub dir: tempfile::TempDir,
+    pub sink: Sink,
+    server: Option<Server>,
+    starts: usize,
+    http: reqwest::Client,
+}
+
+impl Deployment {
+    /// Makes the deployment and starts the binary.
+    pub async fn start() -> Deployment {
+        let sink = Sink::start().await;
+        let dir = tempfile::Builder::new()
+            .prefix("roomkit-e2e-")
+            .tempdir()
+            .unwrap();
+        let example = example_dir();
+        let config = std::fs::read_to_string(example.join("roomkit.toml")).unwrap();
+        let config = replace_line(&config, "data_dir = ", "data_dir = \"data\"");
+        std::fs::write(dir.path().join("roomkit.toml"), config).unwrap();
+        let plugins = dir.path().join("plugins");
+        std::fs::create_dir_all(&plugins).unwrap();
+        for name in PLUGINS {
+            let manifest = format!("{name}.toml");
+            let mut text = std::fs::read_to_string(example.join("plugins").join(&manifest))
+                .unwrap_or_else(|err| panic!("the example's {manifest}: {err}"));
+            if name == "webhook-provider" {
+                let addr = sink.addr;
+                text = replace_line(
+                    &text,
+                    "allowed_hosts = ",
+                    &format!("allowed_hosts = [\"{addr}\"]"),
+                );
+                text = replace_line(&text, "url = ", &format!("url = \"http://{addr}/roomkit\""));
+            }
+            std::fs::write(plugins.join(&manifest), text).unwrap();
+            std::fs::copy(
+                roomkit_plugin_builds::component(name),
+                plugins.join(format!("{name}.wasm")),
+            )
+            .unwrap();
+        }
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let mut deployment = Deployment {
+            dir,
+            sink,
+            server: None,
+            starts: 0,
+            http,
+        };
+        deployment.restart().await;
+        deployment
+    }
+
+    pub fn plugin_dir(&self) -> PathBuf {
+        self.dir.path().join("plugins")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn server(&mut self) -> &mut Server {
+        self.server.as_mut().expect("the server runs")
+    }
+
+    /// Takes the server out (to stop it by hand).
+    pub fn take_server(&mut self) -> Server {
+        self.server.take().expect("the server runs")
+    }
+
+    /// Starts the binary on this deployment (again), on a new free port.
+    pub async fn restart(&mut self) {
+        assert!(self.server.is_none(), "the server already runs");
+        // The first start of the run fills the shared cache; the others wait for it, then go
+        // in parallel.
+        let mut first = Some(WARM.lock().await);
+        if first.as_deref() == Some(&true) {
+            first = None;
+        }
+        copy_dir_files(shared_cache(), &self.data_dir().join("plugin-cache"));
+        self.starts += 1;
+        let stderr_path = self.dir.path().join(format!("stderr-{}.log", self.starts));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_roomkit"))
+            .args(["serve", "--config"])
+            .arg(self.dir.path().join("roomkit.toml"))
+            .args(["--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn({
+            let lines = Arc::clone(&lines);
+            move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(addr) = line.strip_prefix("roomkit listening on http://") {
+                        let _ = tx.send(addr.parse::<SocketAddr>().unwrap());
+                    }
+                    lines.lock().unwrap().push(line);
+                }
+            }
+        });
+        let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
+            .await
+            .unwrap();
+        let mut server = Server {
+            child,
+            addr: addr.unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0))),
+            stdout: lines,
+        };
+        if addr.is_err() {
+            let _ = server.child.kill();
+            panic!(
+                "roomkit did not start\nstdout:\n{}\nstderr:\n{}",
+                server.stdout().join("\n"),
+                std::fs::read_to_string(&stderr_path).unwrap_or_default()
+            );
+        }
+        let loaded: Vec<String> = PLUGINS
+            .iter()
+            .map(|name| {
+                let kind = match *name {
+                    "echo-ai" => "ai-provider",
+                    "phone-identity" => "identity-resolver",
+                    "webhook-provider" => "provider",
+                    _ => "hook",
+                };
+                format!("plugin {name} ({kind}) loaded")
+            })
+            .chain([format!("roomkit listening on http://{}", server.addr)])
+            .collect();
+        assert_eq!(server.stdout(), loaded);
+        if let Some(mut warm) = first {
+            copy_dir_files(&self.data_dir().join("plugin-cache"), shared_cache());
+            *warm = true;
+        }
+        self.server = Some(server);
+    }
+
+    /// Stops the server with SIGTERM and checks it exits cleanly and says so.
+    pub async fn stop(&mut self) {
+        let mut server = self.take_server();
+        server.sigterm();
+        let status = server.wait_exit(Duration::from_secs(10)).await;
+        assert_eq!(status.code(), Some(0), "stdout: {:?}", server.stdout());
+        let stdout = server.stdout();
+        assert_eq!(stdout.last().map(String::as_str), Some("roomkit stopped"));
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.server.as_ref().expect("the server runs").addr
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr())
+    }
+
+    /// A request with the token, answered as (status, JSON or the text as a string).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(TOKEN);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        answer(request).await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// GET that must succeed; the JSON.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    /// A raw POST with these headers and no token unless given.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.post(self.url(path)).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        answer(request).await
+    }
+
+    /// A webhook of the `customers` channel, signed with the secret.
+    pub async fn webhook(&self, payload: &Value) -> (StatusCode, Value) {
+        let body = payload.to_string();
+        let signature = sign(body.as_bytes());
+        self.post_raw(
+            "/v1/webhooks/customers",
+            &[(SIGNATURE_HEADER, &signature)],
+            body,
+        )
+        .await
+    }
+
+    /// A signed webhook that must be accepted; its one result.
+    pub async fn webhook_ok(&self, payload: &Value) -> Value {
+        let (status, body) = self.webhook(payload).await;
+        assert_eq!(status, StatusCode::OK, "webhook {payload}: {body}");
+        let results = body["results"].as_array().expect("results");
+        assert_eq!(results.len(), 1, "{body}");
+        results[0].clone()
+    }
+
+    /// The room's timeline, blocked events included (up to 500).
+    pub async fn timeline(&self, room: &str) -> Vec<Value> {
+        let body = self
+            .get_ok(&format!(
+                "/v1/rooms/{room}/events?include_blocked=true&limit=500"
+            ))
+            .await;
+        assert_eq!(body["has_more"], json!(false));
+        body["events"].as_array().unwrap().clone()
+    }
+
+    /// The ids of every room.
+    pub async fn room_ids(&self) -> Vec<String> {
+        let body = self.get_ok("/v1/rooms?limit=1000").await;
+        let mut ids: Vec<String> = body["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|room| room["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// A WebSocket client, authenticated.
+    pub async fn ws(&self) -> WsClient {
+        let url = format!("ws://{}/v1/ws?token={TOKEN}", self.addr());
+        let (socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let mut client = WsClient { socket };
+        assert_eq!(client.recv().await, json!({"type": "authenticated"}));
+        client
+    }
+
+    /// The stderr of the latest start (for failure messages).
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("stderr-{}.log", self.starts)))
+            .unwrap_or_default()
+    }
+}
+
+async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+/// `text` with the line starting with `prefix` replaced by `line` (which must exist).
+fn replace_line(text: &str, prefix: &str, line: &str) -> String {
+    let mut found = false;
+    let out: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with(prefix) {
+                found = true;
+                line
+            } else {
+                l
+            }
+        })
+        .collect();
+    assert!(found, "no line starting with {prefix:?} in:\n{text}");
+    out.join("\n") + "\n"
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket
+
+#[derive(Debug)]
+pub struct WsClient {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl WsClient {
+    pub async fn send(&mut self, value: Value) {
+        self.socket
+            .send(Message::text(value.to_string()))
+            .await
+            .unwrap();
+    }
+
+    /// The next JSON message (5 s at most).
+    pub async fn recv(&mut self) -> Value {
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
+                .await
+                .expect("a WebSocket message within 5 s")
+                .expect("the socket is open")
+                .unwrap();
+            match next {
+                Message::Text(text) => return serde_json::from_str(&text).unwrap(),
+                Message::Close(frame) => {
+                    return json!({"closed": frame.map(|f| u16::from(f.code))});
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Asserts nothing arrives for 300 ms.
+    pub async fn assert_quiet(&mut self) {
+        if let Ok(next) =
+            tokio::time::timeout(Duration::from_millis(300), self.socket.next()).await
+        {
+            panic!("expected nothing, got {next:?}");
+        }
+    }
+
+    pub async fn join(&mut self, room: &str, user: &str) {
+        self.send(json!({"type": "join", "room_id": room, "channel_id": "agents", "user_id": user}))
+            .await;
+        assert_eq!(
+            self.recv().await,
+            json!({"type": "joined", "room_id": room, "channel_id": "agents", "user_id": user})
+        );
+    }
+}
+
+/// Polls `check` every 20 ms until it holds (`timeout` at most).
+pub async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    while !check().await {
+        assert!(Instant::now() < deadline, "{what} within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// `value` with every timestamp field (`created_at`, `updated_at`, `attached_at`,
+/// `timestamp`, `last_activity_at`) removed, for exact comparisons.
+pub fn untimed(mut value: Value) -> Value {
+    fn walk(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                for key in [
+                    "created_at",
+                    "updated_at",
+                    "attached_at",
+                    "timestamp",
+                    "last_activity_at",
+                ] {
+                    map.remove(key);
+                }
+                map.values_mut().for_each(walk);
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut value);
+    value
+}
