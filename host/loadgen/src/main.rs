@@ -1,0 +1,156 @@
+//! `roomkit-loadgen`: drives an HTTP endpoint from a process of its own, as the benchmarks ask.
+//! Each of `--connections` keep-alive HTTP/1.1 connections sends the same request again as soon
+//! as the previous answer arrived (closed loop) for `--seconds`, after `--warmup-seconds` whose
+//! requests are not counted. Prints one JSON object: requests, errors, requests per second and
+//! latency percentiles in milliseconds.
+//!
+//! `{conn}` in the path is replaced by the connection's number modulo `--spread`, so that the
+//! load can go to several rooms (`/v1/rooms/bench-{conn}/messages`).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1;
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
+
+/// Load generator.
+#[derive(Debug, Parser, Clone)]
+struct Args {
+    /// Host and port, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    addr: String,
+    /// The request path; `{conn}` becomes the connection's number modulo --spread.
+    #[arg(long)]
+    path: String,
+    /// GET or POST.
+    #[arg(long, default_value = "GET")]
+    method: String,
+    /// The body of every request (POST).
+    #[arg(long, default_value = "")]
+    body: String,
+    /// Extra headers, `name: value`.
+    #[arg(long = "header")]
+    headers: Vec<String>,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// How many distinct values `{conn}` takes.
+    #[arg(long, default_value_t = 1)]
+    spread: usize,
+    /// Measured time.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Time before measuring.
+    #[arg(long, default_value_t = 2.0)]
+    warmup_seconds: f64,
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    latencies_us: Vec<u32>,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+async fn connection(n: usize, args: Args, warmup_end: Instant, end: Instant) -> Result<Tally> {
+    let stream = tokio::net::TcpStream::connect(&args.addr)
+        .await
+        .with_context(|| format!("connecting to {}", args.addr))?;
+    stream.set_nodelay(true)?;
+    let (mut sender, conn) = http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let path = args.path.replace("{conn}", &(n % args.spread.max(1)).to_string());
+    let method: Method = args.method.parse().context("--method")?;
+    let body = Bytes::from(args.body.clone());
+    let mut tally = Tally::default();
+    loop {
+        let started = Instant::now();
+        if started >= end {
+            break;
+        }
+        let mut request = Request::builder()
+            .method(method.clone())
+            .uri(&path)
+            .header("host", &args.addr)
+            .header("content-type", "application/json");
+        for header in &args.headers {
+            let Some((name, value)) = header.split_once(':') else {
+                bail!("--header {header:?} is not `name: value`");
+            };
+            request = request.header(name.trim(), value.trim());
+        }
+        let request = request.body(Full::new(body.clone()))?;
+        sender.ready().await?;
+        let outcome = match sender.send_request(request).await {
+            Ok(response) => {
+                let status = response.status();
+                let bytes = response.into_body().collect().await?.to_bytes();
+                if status.is_success() {
+                    Ok(())
+                } else {
+                    Err(format!("{status}: {}", String::from_utf8_lossy(&bytes)))
+                }
+            }
+            Err(err) => Err(err.to_string()),
+        };
+        if started < warmup_end {
+            continue;
+        }
+        match outcome {
+            Ok(()) => {
+                let micros = started.elapsed().as_micros();
+                tally.latencies_us.push(u32::try_from(micros).unwrap_or(u32::MAX));
+            }
+            Err(err) => {
+                tally.errors += 1;
+                tally.first_error.get_or_insert(err);
+            }
+        }
+    }
+    Ok(tally)
+}
+
+fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[rank.min(sorted.len() - 1)]) / 1000.0
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let start = Instant::now();
+    let warmup_end = start + Duration::from_secs_f64(args.warmup_seconds);
+    let end = warmup_end + Duration::from_secs_f64(args.seconds);
+    let tasks: Vec<_> = (0..args.connections)
+        .map(|n| tokio::spawn(connection(n, args.clone(), warmup_end, end)))
+        .collect();
+    let mut all = Tally::default();
+    for task in tasks {
+        let tally = task.await??;
+        all.latencies_us.extend(tally.latencies_us);
+        all.errors += tally.errors;
+        if all.first_error.is_none() {
+            all.first_error = tally.first_error;
+        }
+    }
+    all.latencies_us.sort_unstable();
+    let requests = all.latencies_us.len();
+    let report = serde_json::json!({
+        "requests": requests,
+        "errors": all.errors,
+        "first_error": all.first_error,
+        "rps": (requests as f64 / args.seconds).round(),
+        "p50_ms": percentile_ms(&all.latencies_us, 0.50),
+        "p99_ms": percentile_ms(&all.latencies_us, 0.99),
+        "max_ms": percentile_ms(&all.latencies_us, 1.0),
+    });
+    println!("{report}");
+    Ok(())
+}
