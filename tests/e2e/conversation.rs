@@ -244,3 +244,181 @@ async fn a_webhook_message_is_redacted_answered_and_delivered_and_profanity_is_b
     agent.assert_quiet().await;
     assert_eq!(d.sink.deliveries().len(), 2);
 }
+
+#[tokio::test]
+async fn an_agent_answers_over_websocket_and_typing_and_read_receipts_are_not_stored() {
+    let d = Deployment::start().await;
+    // A webhook may name its room: the conversation `desk-2` with Bob.
+    let first = d
+        .webhook_ok(&json!({"sender": "+15550002", "text": "is anyone there?", "room": "desk-2"}))
+        .await;
+    assert_eq!(first["event"]["room_id"], "desk-2");
+    assert_eq!(first["event"]["source"]["participant_id"], "bob");
+    d.sink.wait_for(1).await;
+
+    let mut alice = d.ws().await;
+    alice.join("desk-2", "agent-1").await;
+    let mut bob_agent = d.ws().await;
+    bob_agent.join("desk-2", "agent-2").await;
+
+    // An agent's message goes to the customer through the webhook provider, signed. (The
+    // example's assistant answers it too, as it answers every message of the room.)
+    alice
+        .send(json!({"type": "message", "room_id": "desk-2", "text": "Hi Bob, agent here", "request_id": "q1"}))
+        .await;
+    // Alice gets her ack and the AI's answer (delivered to the agents' channel), in no
+    // particular order; the other agent gets her message and the answer.
+    let mut to_alice = [alice.recv().await, alice.recv().await];
+    to_alice.sort_by_key(|m| m["type"].as_str().unwrap().to_owned());
+    let ack = to_alice[0].clone();
+    assert_eq!(ack["type"], "ack");
+    assert_eq!(ack["request_id"], "q1");
+    let message = ack["result"]["event"].clone();
+    let id = message["id"].as_str().unwrap().to_owned();
+    let stored_expected = json!({
+        "id": id,
+        "room_id": "desk-2",
+        "type": "message",
+        "source": {
+            "channel_id": "agents",
+            "channel_type": "websocket",
+            "direction": "inbound",
+            "participant_id": "agent-1",
+            "external_id": "agent-1",
+        },
+        "content": {"type": "text", "body": "Hi Bob, agent here"},
+        "status": "delivered",
+        "visibility": "all",
+        "index": 2,
+        "chain_depth": 0,
+        "metadata": {},
+        "delivery_results": {
+            "customers": {"status": "delivered", "attempts": 1, "provider_message_id": "sink-2"},
+            "assistant": {"status": "delivered", "attempts": 1},
+        },
+    });
+    assert_eq!(untimed(message), stored_expected);
+    assert_eq!(ack["result"]["blocked"], false);
+    let answer = ack["result"]["response_events"][0].clone();
+    assert_eq!(answer["content"]["body"], "echo: Hi Bob, agent here");
+    assert_eq!(answer["index"], 3);
+    assert_eq!(to_alice[1]["type"], "event");
+    assert_eq!(to_alice[1]["event"]["id"], answer["id"]);
+
+    let mut to_bob = [bob_agent.recv().await, bob_agent.recv().await];
+    to_bob.sort_by_key(|m| m["event"]["index"].as_u64().unwrap());
+    // (The hub echoes a client's message to the others once it is processed: as stored.)
+    assert_eq!(
+        untimed(to_bob[0].clone()),
+        json!({"type": "event", "room_id": "desk-2", "channel_id": "agents", "event": stored_expected})
+    );
+    assert_eq!(to_bob[1]["event"]["id"], answer["id"]);
+
+    // The customer-side system gets the agent's message (and the answer), signed.
+    let sink = d.sink.wait_for(3).await;
+    let delivered = sink
+        .iter()
+        .find(|d| d.json()["id"] == id.as_str())
+        .expect("the agent's message reached the sink");
+    assert!(delivered.signed(), "{:?}", delivered.headers);
+    assert_eq!(delivered.headers["x-roomkit-event-id"], id);
+    assert_eq!(
+        untimed(delivered.json()),
+        json!({
+            "id": id,
+            "room_id": "desk-2",
+            "type": "message",
+            "index": 2,
+            "chain_depth": 0,
+            "visibility": "all",
+            "parent_event_id": null,
+            "responds_to": null,
+            "correlation_id": null,
+            "source": {
+                "channel_id": "agents",
+                "channel_type": "websocket",
+                "direction": "inbound",
+                "participant_id": "agent-1",
+                "external_id": "agent-1",
+            },
+            "content": {"type": "text", "body": "Hi Bob, agent here", "language": null},
+            "metadata": {},
+            "recipient": {"channel_id": "customers", "channel_type": "webhook", "participant_id": "+15550002"},
+        })
+    );
+    assert!(sink.iter().all(Delivery::signed));
+    assert_eq!(
+        sink.iter().map(Delivery::text).collect::<Vec<_>>().len(),
+        3
+    );
+
+    let before = d.timeline("desk-2").await;
+    assert_eq!(before.len(), 4);
+
+    // Typing: the other client sees it, the typist does not.
+    alice
+        .send(json!({"type": "typing", "room_id": "desk-2", "typing": true}))
+        .await;
+    assert_eq!(
+        untimed(bob_agent.recv().await),
+        json!({"type": "ephemeral", "event": {
+            "room_id": "desk-2", "type": "typing_start", "user_id": "agent-1",
+            "channel_id": "agents", "data": {},
+        }})
+    );
+    alice
+        .send(json!({"type": "typing", "room_id": "desk-2", "typing": false}))
+        .await;
+    assert_eq!(
+        untimed(bob_agent.recv().await),
+        json!({"type": "ephemeral", "event": {
+            "room_id": "desk-2", "type": "typing_stop", "user_id": "agent-1",
+            "channel_id": "agents", "data": {},
+        }})
+    );
+    alice.assert_quiet().await;
+
+    // A read receipt from the other agent reaches Alice.
+    bob_agent
+        .send(json!({"type": "read", "room_id": "desk-2", "event_id": answer["id"]}))
+        .await;
+    assert_eq!(
+        untimed(alice.recv().await),
+        json!({"type": "ephemeral", "event": {
+            "room_id": "desk-2", "type": "read_receipt", "user_id": "agent-2",
+            "channel_id": "agents", "data": {"event_id": answer["id"], "index": 3},
+        }})
+    );
+    bob_agent.assert_quiet().await;
+
+    // Typing over HTTP reaches both clients.
+    let (status, _) = d
+        .post(
+            "/v1/rooms/desk-2/typing",
+            json!({"user_id": "+15550002", "channel_id": "customers"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::ACCEPTED);
+    for client in [&mut alice, &mut bob_agent] {
+        assert_eq!(
+            untimed(client.recv().await),
+            json!({"type": "ephemeral", "event": {
+                "room_id": "desk-2", "type": "typing_start", "user_id": "+15550002",
+                "channel_id": "customers", "data": {},
+            }})
+        );
+    }
+
+    // Nothing of it was stored or delivered to the customer.
+    assert_eq!(d.timeline("desk-2").await, before);
+    let room = d.get_ok("/v1/rooms/desk-2").await;
+    assert_eq!(room["event_count"], 4);
+    assert_eq!(room["latest_index"], 3);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(d.sink.deliveries().len(), 3);
+    // The read marker moved (it is the binding's state, not an event).
+    assert_eq!(
+        d.get_ok("/v1/rooms/desk-2/bindings/agents/read").await,
+        json!({"room_id": "desk-2", "channel_id": "agents", "last_read_index": 3, "unread_count": 0})
+    );
+}
