@@ -353,10 +353,13 @@ impl Deployment {
             move || {
                 for line in BufReader::new(stdout).lines() {
                     let Ok(line) = line else { break };
-                    if let Some(addr) = line.strip_prefix("roomkit listening on http://") {
-                        let _ = tx.send(addr.parse::<SocketAddr>().unwrap());
-                    }
+                    let addr = line
+                        .strip_prefix("roomkit listening on http://")
+                        .map(|addr| addr.parse::<SocketAddr>().unwrap());
                     lines.lock().unwrap().push(line);
+                    if let Some(addr) = addr {
+                        let _ = tx.send(addr);
+                    }
                 }
             }
         });
