@@ -74,7 +74,8 @@ pub async fn run(listen: SocketAddr, secret: Option<String>, header: String) -> 
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
-    println!(
+    // On stderr: stdout carries only the deliveries, one JSON line each (pipe it into jq).
+    eprintln!(
         "roomkit sink listening on http://{}",
         listener.local_addr()?
     );
