@@ -18,6 +18,8 @@ type TestHost struct {
 	Values map[string]string
 	KV     map[string][]byte
 	Logs   []LogLine
+
+	httpHandler func(Request) (*Response, error)
 }
 
 // LogLine is a line a plugin logged.
@@ -36,11 +38,11 @@ func (s *TestHost) SetConfig(key, value string) {
 	s.Values[key] = value
 }
 
-// Reset forgets config, key-value data and logs.
+// Reset forgets config, key-value data, logs and the HTTP handler.
 func (s *TestHost) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.Values, s.KV, s.Logs = nil, nil, nil
+	s.Values, s.KV, s.Logs, s.httpHandler = nil, nil, nil, nil
 }
 
 func (s *TestHost) config(key string) (string, bool) {

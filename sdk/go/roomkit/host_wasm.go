@@ -25,6 +25,6 @@ func (wasmHost) kvGet(key string) ([]byte, bool) {
 	return nil, false
 }
 
-func (wasmHost) kvSet(key string, value []byte) { h.KvSet(key, value) }
-func (wasmHost) kvDelete(key string) bool       { return h.KvDelete(key) }
+func (wasmHost) kvSet(key string, value []byte)  { h.KvSet(key, value) }
+func (wasmHost) kvDelete(key string) bool        { return h.KvDelete(key) }
 func (wasmHost) log(level Level, message string) { h.Log(h.Level(level), message) }
