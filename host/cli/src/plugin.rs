@@ -18,7 +18,8 @@ use roomkit_plugins::{InstancePolicy, PluginKind};
 /// `roomkit plugin …`.
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
-    /// Create a plugin crate that builds and loads as is.
+    /// Create a plugin (Rust crate, JavaScript/TypeScript or Go module) that builds and loads
+    /// as is.
     New {
         /// The plugin's name: lower-case letters, digits and `-`, starting with a letter.
         name: String,
@@ -63,9 +64,9 @@ pub enum PluginCommand {
 pub enum Lang {
     /// Rust, with the roomkit-sdk crate.
     Rust,
-    /// JavaScript (not scaffolded yet: see sdk/js/README.md).
+    /// TypeScript, with the JS SDK (sdk/js).
     Js,
-    /// Go (not scaffolded yet: see sdk/go/README.md).
+    /// Go, with the Go SDK (sdk/go).
     Go,
 }
 

@@ -1,5 +1,6 @@
-// A RoomKit hook in Go. Build: ../../sdk/go/build.sh . (from this directory) — the component
-// and its manifest land in dist/.
+// A RoomKit hook in Go: blocks messages containing the `word` of its config.
+// Build: roomkit plugin build DIR (or sdk/go/build.sh DIR); the component and its manifest
+// land in DIR/dist.
 package main
 
 import (

@@ -81,19 +81,4 @@ impl Language {
             Language::JavaScript | Language::Go => script::build(self, dir),
         }
     }
-
-    /// Why `roomkit plugin new` cannot scaffold this language yet.
-    pub fn no_scaffold(self) -> String {
-        match self {
-            Language::Rust => String::new(),
-            Language::JavaScript => "JavaScript plugins: `roomkit plugin new` does not write \
-                 them yet; start from sdk/js/template (see sdk/js/README.md), then build with \
-                 `roomkit plugin build DIR`"
-                .to_owned(),
-            Language::Go => "Go plugins: `roomkit plugin new` does not write them yet; start \
-                 from sdk/go/template (see sdk/go/README.md), then build with `roomkit plugin \
-                 build DIR`"
-                .to_owned(),
-        }
-    }
 }

@@ -1,6 +1,9 @@
-//! `roomkit plugin new --lang rust NAME [--kind KIND] [--dir DIR]`: writes a plugin crate of
-//! the kind, with a small real behaviour, its manifest, a README and unit tests, that builds
-//! with `roomkit plugin build` and loads as is.
+//! `roomkit plugin new --lang rust|js|go NAME [--kind KIND] [--dir DIR]`: writes a plugin of
+//! the kind with a small real behaviour and its manifest, that builds with `roomkit plugin
+//! build` and loads as is. Rust plugins are crates (with a README and unit tests); JavaScript
+//! and Go plugins start from the SDKs' templates (`sdk/js/template`, `sdk/go/template`) for
+//! hooks and from this module's templates for the other kinds, with the SDK paths pointing at
+//! this checkout.
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +11,8 @@ use anyhow::{Context, Result, bail};
 
 use super::language::Language;
 use super::{Kind, Lang};
+
+mod sdk;
 
 /// The Rust SDK of the checkout this binary was built from: the SDK is used by path (it reads
 /// that checkout's `wit/`), so generated crates point here.
@@ -76,17 +81,60 @@ fn sdk_dir() -> Result<PathBuf> {
         })
 }
 
+/// What `plugin new` writes: the files (path in the plugin directory, text) and one line per
+/// file for the summary it prints.
+pub(super) struct Scaffold {
+    files: Vec<(String, String)>,
+    rows: Vec<(String, String)>,
+}
+
 pub fn run(name: &str, lang: Lang, kind: Kind, dir: Option<PathBuf>) -> Result<()> {
-    match lang {
-        Lang::Rust => {}
-        Lang::Js => bail!("{}", Language::JavaScript.no_scaffold()),
-        Lang::Go => bail!("{}", Language::Go.no_scaffold()),
-    }
     check_name(name)?;
     let dir = dir.unwrap_or_else(|| PathBuf::from(name));
     if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
         bail!("{} exists and is not empty", dir.display());
     }
+    let scaffold = match lang {
+        Lang::Rust => rust(name, kind)?,
+        Lang::Js => sdk::javascript(name, kind)?,
+        Lang::Go => sdk::go(name, kind)?,
+    };
+    for (file, text) in &scaffold.files {
+        let path = dir.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let language = match lang {
+        Lang::Rust => Language::Rust,
+        Lang::Js => Language::JavaScript,
+        Lang::Go => Language::Go,
+    };
+    println!(
+        "created the {language} {} plugin {name} in {}:",
+        kind.plugin_kind().as_str(),
+        dir.display()
+    );
+    let width = scaffold
+        .rows
+        .iter()
+        .map(|(f, _)| f.len())
+        .max()
+        .unwrap_or(0);
+    for (file, what) in &scaffold.rows {
+        println!("  {file:<width$}  {what}");
+    }
+    println!(
+        "next: roomkit plugin build {0} && roomkit plugin check {0}/dist/{name}.wasm",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// A Rust plugin crate.
+fn rust(name: &str, kind: Kind) -> Result<Scaffold> {
     let sdk = sdk_dir()?;
     let kind_name = kind.plugin_kind().as_str();
     let t = template(kind);
@@ -98,46 +146,29 @@ pub fn run(name: &str, lang: Lang, kind: Kind, dir: Option<PathBuf>) -> Result<(
             .replace("{{name}}", name)
     };
     let manifest = format!("{name}.toml");
-    let files = [
-        ("Cargo.toml", fill(CARGO_TOML)),
-        ("src/lib.rs", fill(t.lib)),
-        (manifest.as_str(), fill(t.manifest)),
-        ("README.md", fill(README)),
-        (".gitignore", "/target\n/dist\n".to_owned()),
+    let files = vec![
+        ("Cargo.toml".to_owned(), fill(CARGO_TOML)),
+        ("src/lib.rs".to_owned(), fill(t.lib)),
+        (manifest.clone(), fill(t.manifest)),
+        ("README.md".to_owned(), fill(README)),
+        (".gitignore".to_owned(), "/target\n/dist\n".to_owned()),
     ];
-    for (file, text) in &files {
-        let path = dir.join(file);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-        }
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-    }
-    println!(
-        "created the Rust {kind_name} plugin {name} in {}:",
-        dir.display()
-    );
-    let width = manifest.len().max("Cargo.toml".len());
-    let rows = [
-        ("Cargo.toml", format!("roomkit-sdk from {}", sdk.display())),
-        ("src/lib.rs", "the plugin, with a unit test".to_owned()),
+    let rows = vec![
         (
-            manifest.as_str(),
-            format!("its manifest (kind = \"{kind_name}\")"),
+            "Cargo.toml".to_owned(),
+            format!("roomkit-sdk from {}", sdk.display()),
         ),
         (
-            "README.md",
+            "src/lib.rs".to_owned(),
+            "the plugin, with a unit test".to_owned(),
+        ),
+        (manifest, format!("its manifest (kind = \"{kind_name}\")")),
+        (
+            "README.md".to_owned(),
             "what it does, its settings, how to build it".to_owned(),
         ),
     ];
-    for (file, what) in rows {
-        println!("  {file:<width$}  {what}");
-    }
-    println!(
-        "next: roomkit plugin build {0} && roomkit plugin check {0}/dist/{name}.wasm",
-        dir.display()
-    );
-    Ok(())
+    Ok(Scaffold { files, rows })
 }
 
 #[cfg(test)]
