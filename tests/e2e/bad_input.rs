@@ -37,7 +37,9 @@ fn assert_error(what: &str, got: &(StatusCode, Value), status: StatusCode, code:
     assert_eq!(got.0, status, "{what}: {}", got.1);
     assert_eq!(got.1["error"]["code"], code, "{what}: {}", got.1);
     assert!(
-        got.1["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        got.1["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
         "{what}: {}",
         got.1
     );
@@ -61,8 +63,8 @@ async fn bad_requests_get_their_status_and_change_nothing() {
     assert_eq!(before.timeline.len(), 2);
     assert_eq!(before.deliveries, 1);
 
-    let message = json!({"sender": "+15550001", "text": "sneaky", "id": "w-2", "room": "other"})
-        .to_string();
+    let message =
+        json!({"sender": "+15550001", "text": "sneaky", "id": "w-2", "room": "other"}).to_string();
     let inbound = json!({"channel_id": "agents", "sender_id": "agent-1",
                          "content": {"type": "text", "body": "sneaky"}})
     .to_string();
@@ -115,7 +117,9 @@ async fn bad_requests_get_their_status_and_change_nothing() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Tokens.
-    let got = d.post_raw("/v1/rooms/desk/messages", &[], inbound.clone()).await;
+    let got = d
+        .post_raw("/v1/rooms/desk/messages", &[], inbound.clone())
+        .await;
     assert_error("no token", &got, StatusCode::UNAUTHORIZED, "missing_token");
     let got = d
         .post_raw(
@@ -124,7 +128,12 @@ async fn bad_requests_get_their_status_and_change_nothing() {
             inbound.clone(),
         )
         .await;
-    assert_error("wrong token", &got, StatusCode::UNAUTHORIZED, "invalid_token");
+    assert_error(
+        "wrong token",
+        &got,
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+    );
     let got = d
         .post_raw(
             "/v1/rooms",
@@ -133,11 +142,16 @@ async fn bad_requests_get_their_status_and_change_nothing() {
         )
         .await;
     assert_eq!(got.0, StatusCode::UNAUTHORIZED, "{}", got.1);
-    let got = d.post_raw("/v1/rooms", &[], json!({"id": "sneaky"}).to_string()).await;
+    let got = d
+        .post_raw("/v1/rooms", &[], json!({"id": "sneaky"}).to_string())
+        .await;
     assert_error("no token", &got, StatusCode::UNAUTHORIZED, "missing_token");
     assert_eq!(world(&d).await, before);
     // The WebSocket refuses a wrong token before the upgrade.
-    let url = format!("ws://{}/v1/ws?token=nope", d.url("").trim_start_matches("http://"));
+    let url = format!(
+        "ws://{}/v1/ws?token=nope",
+        d.url("").trim_start_matches("http://")
+    );
     match tokio_tungstenite::connect_async(url).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -165,7 +179,12 @@ async fn bad_requests_get_their_status_and_change_nothing() {
                 payload,
             )
             .await;
-        assert_error(payload, &got, StatusCode::BAD_REQUEST, "invalid_webhook_payload");
+        assert_error(
+            payload,
+            &got,
+            StatusCode::BAD_REQUEST,
+            "invalid_webhook_payload",
+        );
         assert_eq!(world(&d).await, before, "{payload}");
     }
     // Valid JSON of the wrong shape.
@@ -176,21 +195,43 @@ async fn bad_requests_get_their_status_and_change_nothing() {
             json!({"channel_id": "agents", "sender_id": "agent-1"}).to_string(),
         )
         .await;
-    assert_error("no content", &got, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+    assert_error(
+        "no content",
+        &got,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    );
     assert_eq!(world(&d).await, before);
 
     // Unknown room and channel.
-    let got = d.post_raw("/v1/rooms/nope/messages", auth, inbound.clone()).await;
-    assert_error("unknown room", &got, StatusCode::NOT_FOUND, "room_not_found");
+    let got = d
+        .post_raw("/v1/rooms/nope/messages", auth, inbound.clone())
+        .await;
+    assert_error(
+        "unknown room",
+        &got,
+        StatusCode::NOT_FOUND,
+        "room_not_found",
+    );
     let got = d.get("/v1/rooms/nope/events").await;
-    assert_error("unknown room", &got, StatusCode::NOT_FOUND, "room_not_found");
+    assert_error(
+        "unknown room",
+        &got,
+        StatusCode::NOT_FOUND,
+        "room_not_found",
+    );
     let got = d
         .post(
             "/v1/rooms/nope/typing",
             json!({"user_id": "agent-1", "channel_id": "agents"}),
         )
         .await;
-    assert_error("unknown room", &got, StatusCode::NOT_FOUND, "room_not_found");
+    assert_error(
+        "unknown room",
+        &got,
+        StatusCode::NOT_FOUND,
+        "room_not_found",
+    );
     let got = d
         .post_raw(
             "/v1/rooms/desk/messages",
@@ -198,7 +239,12 @@ async fn bad_requests_get_their_status_and_change_nothing() {
             inbound.replace("\"agents\"", "\"pager\""),
         )
         .await;
-    assert_error("unknown channel", &got, StatusCode::NOT_FOUND, "channel_not_found");
+    assert_error(
+        "unknown channel",
+        &got,
+        StatusCode::NOT_FOUND,
+        "channel_not_found",
+    );
     let got = d
         .post_raw(
             "/v1/webhooks/pager",
@@ -206,9 +252,19 @@ async fn bad_requests_get_their_status_and_change_nothing() {
             message.clone(),
         )
         .await;
-    assert_error("unknown webhook channel", &got, StatusCode::NOT_FOUND, "channel_not_found");
+    assert_error(
+        "unknown webhook channel",
+        &got,
+        StatusCode::NOT_FOUND,
+        "channel_not_found",
+    );
     let got = d.get("/v1/rooms/desk/events/nope").await;
-    assert_error("unknown event", &got, StatusCode::NOT_FOUND, "event_not_found");
+    assert_error(
+        "unknown event",
+        &got,
+        StatusCode::NOT_FOUND,
+        "event_not_found",
+    );
     assert_eq!(world(&d).await, before);
 
     // Oversized bodies (the default limit is 1 MiB), also correctly signed webhooks.
@@ -216,10 +272,16 @@ async fn bad_requests_get_their_status_and_change_nothing() {
     let big_inbound = json!({"channel_id": "agents", "sender_id": "agent-1",
                              "content": {"type": "text", "body": big_text}})
     .to_string();
-    let got = d.post_raw("/v1/rooms/desk/messages", auth, big_inbound).await;
-    assert_error("oversized", &got, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
-    let big_webhook =
-        json!({"sender": "+15550001", "text": big_text, "room": "desk"}).to_string();
+    let got = d
+        .post_raw("/v1/rooms/desk/messages", auth, big_inbound)
+        .await;
+    assert_error(
+        "oversized",
+        &got,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+    let big_webhook = json!({"sender": "+15550001", "text": big_text, "room": "desk"}).to_string();
     let got = d
         .post_raw(
             "/v1/webhooks/customers",
@@ -227,7 +289,12 @@ async fn bad_requests_get_their_status_and_change_nothing() {
             big_webhook,
         )
         .await;
-    assert_error("oversized webhook", &got, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    assert_error(
+        "oversized webhook",
+        &got,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
     assert_eq!(world(&d).await, before);
 
     // And the host still works: one good message is processed and answered.

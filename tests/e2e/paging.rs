@@ -15,7 +15,10 @@ async fn page(d: &Deployment, room: &str, query: &str) -> (Vec<u64>, bool) {
         assert_eq!(event["content"]["body"], format!("message {index}"));
     }
     (
-        events.iter().map(|e| e["index"].as_u64().unwrap()).collect(),
+        events
+            .iter()
+            .map(|e| e["index"].as_u64().unwrap())
+            .collect(),
         body["has_more"].as_bool().unwrap(),
     )
 }

@@ -314,10 +314,6 @@ impl Deployment {
         self.dir.path().join("data")
     }
 
-    pub fn server(&mut self) -> &mut Server {
-        self.server.as_mut().expect("the server runs")
-    }
-
     /// Takes the server out (to stop it by hand).
     pub fn take_server(&mut self) -> Server {
         self.server.take().expect("the server runs")
@@ -582,18 +578,33 @@ impl WsClient {
         }
     }
 
+    /// The next JSON message, or `None` once the socket is closed (5 s at most).
+    pub async fn try_recv(&mut self) -> Option<Value> {
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
+                .await
+                .expect("a WebSocket message or the close within 5 s");
+            match next {
+                Some(Ok(Message::Text(text))) => return Some(serde_json::from_str(&text).unwrap()),
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return None,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
     /// Asserts nothing arrives for 300 ms.
     pub async fn assert_quiet(&mut self) {
-        if let Ok(next) =
-            tokio::time::timeout(Duration::from_millis(300), self.socket.next()).await
+        if let Ok(next) = tokio::time::timeout(Duration::from_millis(300), self.socket.next()).await
         {
             panic!("expected nothing, got {next:?}");
         }
     }
 
     pub async fn join(&mut self, room: &str, user: &str) {
-        self.send(json!({"type": "join", "room_id": room, "channel_id": "agents", "user_id": user}))
-            .await;
+        self.send(
+            json!({"type": "join", "room_id": room, "channel_id": "agents", "user_id": user}),
+        )
+        .await;
         assert_eq!(
             self.recv().await,
             json!({"type": "joined", "room_id": room, "channel_id": "agents", "user_id": user})
