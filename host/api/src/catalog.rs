@@ -21,12 +21,13 @@ pub struct PluginInfo {
     /// The version serving (the manifest's version or the component's hash), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// Why it failed to load, when `status` is `failed`.
+    /// Why it failed to load (`failed`), or why its latest replacement was refused while the
+    /// loaded version keeps serving (`loaded`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The limits of one call.
     pub limits: PluginLimits,
-    /// Counters since the host started.
+    /// Counters of the loaded version (they start over when a new version is loaded).
     pub stats: PluginCallStats,
 }
 
@@ -36,7 +37,8 @@ pub struct PluginInfo {
 pub enum PluginStatus {
     /// Loaded and serving.
     Loaded,
-    /// The last version failed to load; if an older version was loaded it keeps serving.
+    /// No version serves: its file failed to load. (A refused replacement of a loaded plugin
+    /// leaves it `loaded`, with the refusal in `error`.)
     Failed,
 }
 
