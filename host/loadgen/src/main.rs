@@ -63,7 +63,9 @@ async fn connection(n: usize, args: Args, warmup_end: Instant, end: Instant) -> 
     stream.set_nodelay(true)?;
     let (mut sender, conn) = http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(conn);
-    let path = args.path.replace("{conn}", &(n % args.spread.max(1)).to_string());
+    let path = args
+        .path
+        .replace("{conn}", &(n % args.spread.max(1)).to_string());
     let method: Method = args.method.parse().context("--method")?;
     let body = Bytes::from(args.body.clone());
     let mut tally = Tally::default();
@@ -103,7 +105,9 @@ async fn connection(n: usize, args: Args, warmup_end: Instant, end: Instant) -> 
         match outcome {
             Ok(()) => {
                 let micros = started.elapsed().as_micros();
-                tally.latencies_us.push(u32::try_from(micros).unwrap_or(u32::MAX));
+                tally
+                    .latencies_us
+                    .push(u32::try_from(micros).unwrap_or(u32::MAX));
             }
             Err(err) => {
                 tally.errors += 1;

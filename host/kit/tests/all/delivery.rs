@@ -431,7 +431,10 @@ async fn a_caller_that_stops_waiting_does_not_cut_the_pass_short() {
             .process_inbound(InboundMessage::text("web", "u", "still delivered").in_room("r")),
     )
     .await;
-    assert!(gave_up.is_err(), "the delivery should have outlasted the caller");
+    assert!(
+        gave_up.is_err(),
+        "the delivery should have outlasted the caller"
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(sms.bodies(), ["still delivered"]);
     let events = s

@@ -542,7 +542,10 @@ async fn webhook_provider_without_the_sink_in_allowed_hosts_fails_permanently_an
         "{error}"
     );
     // The guest learns that the host refused the request by policy.
-    assert!(error.contains("request denied: host not allowed"), "{error}");
+    assert!(
+        error.contains("request denied: host not allowed"),
+        "{error}"
+    );
     let stats = provider.snapshot();
     assert_eq!((stats.http_requests, stats.http_denied), (0, 1));
     assert_eq!(accepted.load(Ordering::SeqCst), 0, "no connection was made");
