@@ -390,3 +390,103 @@ async fn measure_the_contract_hook_in_three_languages() {
         );
     }
 }
+
+/// Resident memory of this process, in KiB: (anonymous + shared memory, file-backed).
+/// Instances' linear memories are anonymous or shared (copy-on-write images) mappings; compiled
+/// code mapped from the cache is file-backed.
+fn resident_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("RssAnon:") + field("RssShmem:"), field("RssFile:"))
+}
+
+/// The instance-memory column of BENCHMARKS.md's "same hook in three languages" table (not a
+/// check; Linux only; run with `cargo test --release -p roomkit-plugins --test all -- --ignored
+/// --nocapture contract::measure_instance`). Loads the hook N times from the compiled cache,
+/// then makes one call on each, so that each load holds one warm instance: the growth of the
+/// process's anonymous + shared resident memory over those calls, divided by N, is what one
+/// warm instance costs (its linear memory, stacks and the host's per-instance state). Several
+/// rounds; the median is printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a test"]
+async fn measure_instance_memory_of_the_contract_hook_in_three_languages() {
+    use roomkit_kit::{Hook, HookTrigger, RoomContext};
+    use roomkit_model::{EventSource, Room, RoomEvent};
+    use roomkit_plugins::PluginEngine;
+
+    const N: usize = 16;
+    const ROUNDS: usize = 5;
+    let store: Arc<dyn roomkit_store::ConversationStore> =
+        Arc::new(roomkit_store::MemoryStore::new());
+    let room = store.create_room(Room::with_id("r")).await.unwrap();
+    let ctx = RoomContext::from_parts(room, vec![], vec![], vec![]);
+    let event = RoomEvent::new(
+        "r",
+        EventSource::inbound("sms", "sms"),
+        Content::text("Hello, I am writing about my order placed last week."),
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let engine = PluginEngine::new()
+        .unwrap()
+        .with_cache(cache.path())
+        .unwrap();
+    println!("| language | resident per warm instance (median of {ROUNDS} rounds of {N}) | rounds (KiB) | file-backed (code) touched per load |");
+    println!("|---|---|---|---|");
+    for (lang, wasm) in [
+        ("Rust", rust_component()),
+        ("JS", js_component()),
+        ("Go", go_component()),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rounds = Vec::new();
+        let mut code = Vec::new();
+        for round in 0..=ROUNDS {
+            let mut plugins = Vec::new();
+            for i in 0..N {
+                let path = dir.path().join(format!("h{i}.wasm"));
+                std::fs::copy(&wasm, &path).unwrap();
+                std::fs::write(
+                    dir.path().join(format!("h{i}.toml")),
+                    "[config]\nblock_word = \"darn\"\n",
+                )
+                .unwrap();
+                plugins.push(WasmPlugin::load(&engine, &path, Some(Arc::clone(&store))).unwrap());
+            }
+            let (anon_before, file_before) = resident_kib();
+            for plugin in &plugins {
+                plugin
+                    .handle(HookTrigger::BeforeBroadcast, &event, &ctx)
+                    .await
+                    .unwrap();
+            }
+            let (anon_after, file_after) = resident_kib();
+            drop(plugins);
+            // Round 0 warms the cache and the allocator; it is not counted.
+            if round > 0 {
+                rounds.push(anon_after.saturating_sub(anon_before) / N as u64);
+                code.push(file_after.saturating_sub(file_before) / N as u64);
+            }
+        }
+        let median = |v: &mut Vec<u64>| {
+            v.sort_unstable();
+            v[v.len() / 2]
+        };
+        let listed = rounds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!(
+            "| {lang} | {} KiB | {listed} | {} KiB |",
+            median(&mut rounds),
+            median(&mut code)
+        );
+    }
+}
