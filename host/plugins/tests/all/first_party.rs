@@ -2,9 +2,8 @@
 //! manifest as the host loads them, exercised through a RoomKit pipeline with exact results.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use roomkit_kit::ai::AiProvider;
 use roomkit_kit::{AiChannel, AttachOptions, InboundMessage, RoomContext, TransportChannel};
@@ -30,36 +29,13 @@ const FIRST_PARTY: &[&str] = &[
     "echo-ai",
 ];
 
-/// The component of a first-party plugin; the six are built with one `cargo build` the first
-/// time (into plugins/target, as `roomkit-plugin-builds` does; up to date, it costs a second).
+/// The component of a first-party plugin (built by `roomkit-plugin-builds`).
 fn component(package: &str) -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
     assert!(
         FIRST_PARTY.contains(&package),
         "{package} is not first-party"
     );
-    let out = BUILT.get_or_init(|| {
-        let plugins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
-        let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cargo.args(["build", "--release", "--target", "wasm32-wasip2"]);
-        for package in FIRST_PARTY {
-            cargo.args(["-p", package]);
-        }
-        let status = cargo
-            .arg("--manifest-path")
-            .arg(plugins.join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(plugins.join("target"))
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .env_remove("CARGO_BUILD_TARGET")
-            .env_remove("CARGO_TARGET_DIR")
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building {FIRST_PARTY:?} failed");
-        plugins.join("target/wasm32-wasip2/release")
-    });
-    out.join(format!("{}.wasm", package.replace('-', "_")))
+    crate::build_fixture::component(package)
 }
 
 /// A plugin directory holding `NAME.wasm` (the component of `package`) and `NAME.toml`.
