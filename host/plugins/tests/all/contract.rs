@@ -437,7 +437,9 @@ async fn measure_instance_memory_of_the_contract_hook_in_three_languages() {
         .unwrap()
         .with_cache(cache.path())
         .unwrap();
-    println!("| language | resident per warm instance (median of {ROUNDS} rounds of {N}) | rounds (KiB) | file-backed (code) touched per load |");
+    println!(
+        "| language | resident per warm instance (median of {ROUNDS} rounds of {N}) | rounds (KiB) | file-backed (code) touched per load |"
+    );
     println!("|---|---|---|---|");
     for (lang, wasm) in [
         ("Rust", rust_component()),
