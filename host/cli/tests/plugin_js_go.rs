@@ -269,7 +269,10 @@ async fn js_and_go_plugins_from_plugin_new_serve_the_pipeline_and_hot_reload() {
     );
     let repo = repo();
     let tmp = tempfile::tempdir().unwrap();
-    let work = tmp.path().join("src");
+    // The sources sit at the same path on every run: esbuild writes source paths into the
+    // bundle, so the same sources make the same component, which the cache below then knows.
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-js-go-src");
+    let _ = std::fs::remove_dir_all(&work);
     let plugins = tmp.path().join("plugins");
     let data = tmp.path().join("data");
     std::fs::create_dir_all(&work).unwrap();
