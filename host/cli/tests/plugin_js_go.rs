@@ -3,13 +3,15 @@
 //! directory. Messages posted over HTTP are blocked or allowed by the JS and the Go hook; the Go
 //! provider example (`sdk/go/examples/notify-provider`, `roomkit.Send` over wasi:http) POSTs
 //! deliveries to a local server, and a copy of it whose `allowed_hosts` leaves that server out
-//! fails with the host's refusal. Hot reload: a Go hook rebuilt with another behaviour into the
-//! running host's plugin directory, and the JS hook's manifest replaced with another blocked
-//! word, each serve the next messages.
+//! fails with the host's refusal. Hot reload, each while the host runs: the Go hook rebuilt with
+//! another block reason into its plugin directory, the JS hook's manifest replaced with another
+//! blocked word, then the JS hook rebuilt with another block reason; the old version answers
+//! until the new one serves (timings printed).
 //!
-//! The JS hook is built once per run (componentize-js takes 6–80 s) and shared by every
-//! assertion. The toolchains are the SDKs' own (`sdk/js/node_modules`, `sdk/go/.toolchain`);
-//! when one is missing its setup script runs first, and says so.
+//! The JS hook is built twice per run, once per version (componentize-js takes 6–80 s); the
+//! first build is shared by every assertion. The toolchains are the SDKs' own
+//! (`sdk/js/node_modules`, `sdk/go/.toolchain`); when one is missing its setup script runs
+//! first, and says so.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -239,21 +241,85 @@ fn expect(result: &Value, blocked: Option<&str>) {
     }
 }
 
-/// Posts `body` until the result is `want` (the watcher has swapped the plugin in); returns
-/// how long that took.
-async fn until(host: &Host, room: &str, body: &str, want: Option<&str>) -> Duration {
-    let started = Instant::now();
+/// The pipeline's verdict: the block reason, or `None` when allowed.
+fn verdict(result: &Value) -> Option<String> {
+    if result["blocked"] == true {
+        Some(
+            result["reason"]
+                .as_str()
+                .expect("a block reason")
+                .to_owned(),
+        )
+    } else {
+        assert_eq!(result["blocked"], false, "{result:#}");
+        assert_eq!(result["reason"], Value::Null, "{result:#}");
+        None
+    }
+}
+
+/// Posts `body` until the verdict is `new` (the watcher has swapped the new version in), every
+/// answer before being `old` (the old version keeps serving while the new one compiles: never
+/// an error, never a gap); returns how many answers the old version gave.
+async fn until(host: &Host, room: &str, body: &str, old: Option<&str>, new: Option<&str>) -> usize {
+    // Generous: a rebuilt JS component takes the host 15–30 s to compile on a busy 2-core box.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut old_answers = 0;
     loop {
         let result = host.say(room, body).await;
-        let blocked = result["blocked"] == true;
-        if blocked == want.is_some() && (want.is_none() || result["reason"] == want.unwrap()) {
-            return started.elapsed();
+        let got = verdict(&result);
+        if got.as_deref() == new {
+            return old_answers;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{body:?} never got {want:?}: {result:#}"
+        assert_eq!(
+            got.as_deref(),
+            old,
+            "{body:?} got neither the old nor the new verdict: {result:#}"
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        old_answers += 1;
+        assert!(
+            Instant::now() < deadline,
+            "{body:?} never got {new:?}: {result:#}"
+        );
+        // Not faster: the host compiles on the same two cores.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// How long ago `path` was written (a file placed by `plugin build` is renamed into place, so
+/// its modification time is when its bytes were complete).
+fn since_written(path: &Path) -> Duration {
+    let written = std::fs::metadata(path).unwrap().modified().unwrap();
+    std::time::SystemTime::now()
+        .duration_since(written)
+        .unwrap_or_default()
+}
+
+/// The loaded version (SHA-256 of the wasm) of plugin `name`.
+async fn version(host: &Host, name: &str) -> String {
+    let list = host.get("/v1/plugins").await;
+    let plugin = list["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is listed: {list:#}"));
+    assert_eq!(plugin["status"], "loaded", "{plugin:#}");
+    plugin["version"].as_str().unwrap().to_owned()
+}
+
+/// Drops from the compiled cache every entry (`SHA256-ENGINE.cwasm`) but those of `keep`: the
+/// versions loaded at the start stay (fast starts, fast manifest-only reloads), while the rebuilt
+/// versions of the previous run go, so they are compiled in every run (the old version must
+/// answer meanwhile) and the cache does not grow from run to run.
+fn prune_cache(cache: &Path, keep: &[String]) {
+    for entry in std::fs::read_dir(cache).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !keep
+            .iter()
+            .any(|version| name.starts_with(version.as_str()))
+        {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
     }
 }
 
@@ -360,6 +426,13 @@ provider = "fenced_provider"
         started.elapsed().as_secs_f64()
     );
     assert_eq!(list["plugins"].as_array().unwrap().len(), 4, "{list:#}");
+    let loaded: Vec<String> = list["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["version"].as_str().unwrap().to_owned())
+        .collect();
+    prune_cache(&cache, &loaded);
 
     for (room, out) in [("r", "out"), ("fenced-room", "fenced")] {
         let (status, body) = host.post("/v1/rooms", json!({"id": room})).await;
@@ -446,10 +519,18 @@ provider = "fenced_provider"
             plugins.to_str().unwrap(),
         ],
     );
-    let took = until(&host, "r", "goword again", Some("go v2 blocks goword")).await;
+    let old = until(
+        &host,
+        "r",
+        "goword again",
+        Some("contains goword"),
+        Some("go v2 blocks goword"),
+    )
+    .await;
     eprintln!(
-        "plugin_js_go: the rebuilt Go hook served {:.2} s after its build",
-        took.as_secs_f64()
+        "plugin_js_go: the rebuilt Go hook served {:.2} s after its wasm was written \
+         ({old} answers from the old version meanwhile)",
+        since_written(&plugins.join("go-guard.wasm")).as_secs_f64()
     );
     expect(
         &host.say("r", "jsword still").await,
@@ -463,13 +544,70 @@ provider = "fenced_provider"
     let tmp_manifest = plugins.join(".js-guard.toml.tmp");
     std::fs::write(&tmp_manifest, text.replace("\"jsword\"", "\"jsnew\"")).unwrap();
     std::fs::rename(&tmp_manifest, &manifest).unwrap();
-    let took = until(&host, "r", "now jsnew here", Some("contains jsnew")).await;
+    until(&host, "r", "now jsnew here", None, Some("contains jsnew")).await;
     eprintln!(
-        "plugin_js_go: the JS hook with its new manifest served {:.2} s after the copy",
-        took.as_secs_f64()
+        "plugin_js_go: the JS hook with its new manifest served {:.2} s after the manifest was \
+         written",
+        since_written(&manifest).as_secs_f64()
     );
     expect(&host.say("r", "jsword is fine now").await, None);
-    assert!(js.join("src/plugin.ts").is_file());
+
+    // Hot reload, JS rebuilt: the source changes its block reason; the new ~13 MB component
+    // goes into the running host's plugin directory like the Go one. Compiling it takes the
+    // host seconds (it is not in the cache, see prune_cache): meanwhile the old version serves.
+    let plugin_ts = js.join("src/plugin.ts");
+    let source = std::fs::read_to_string(&plugin_ts).unwrap();
+    assert!(source.contains("`contains ${word}`"), "{source}");
+    std::fs::write(
+        &plugin_ts,
+        source.replace("`contains ${word}`", "`js v2 blocks ${word}`"),
+    )
+    .unwrap();
+    std::fs::copy(&manifest, js.join("js-guard.toml")).unwrap();
+    let old_version = version(&host, "js-guard").await;
+    let started = Instant::now();
+    roomkit(
+        &work,
+        &[
+            "plugin",
+            "build",
+            "js-guard",
+            "--out",
+            plugins.to_str().unwrap(),
+        ],
+    );
+    eprintln!(
+        "plugin_js_go: rebuilt the js hook in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let wasm = plugins.join("js-guard.wasm");
+    // Right after the write: the old version answers, and is the one listed.
+    expect(
+        &host.say("r", "jsnew at once").await,
+        Some("contains jsnew"),
+    );
+    assert_eq!(version(&host, "js-guard").await, old_version);
+    let old = until(
+        &host,
+        "r",
+        "jsnew again",
+        Some("contains jsnew"),
+        Some("js v2 blocks jsnew"),
+    )
+    .await;
+    eprintln!(
+        "plugin_js_go: the rebuilt JS hook served {:.2} s after its wasm was written \
+         ({} answers from the old version meanwhile)",
+        since_written(&wasm).as_secs_f64(),
+        old + 1
+    );
+    assert_ne!(version(&host, "js-guard").await, old_version);
+    // The new version keeps the manifest's word, and the Go hook its rebuilt reason.
+    expect(&host.say("r", "jsword is still fine").await, None);
+    expect(
+        &host.say("r", "goword last").await,
+        Some("go v2 blocks goword"),
+    );
 
     let list = host.get("/v1/plugins").await;
     for p in list["plugins"].as_array().unwrap() {
