@@ -1,10 +1,14 @@
 //! Builds the plugins workspace once per test run and lays out plugin files for a test.
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use roomkit_kit::{AttachOptions, KitBuilder, RoomKit, RoomOptions, TransportChannel};
-use roomkit_model::ChannelCapabilities;
+use async_trait::async_trait;
+use roomkit_kit::{
+    AttachOptions, DeliveryError, KitBuilder, Provider, ProviderResult, RoomKit, RoomOptions,
+    TransportChannel,
+};
+use roomkit_model::{ChannelBinding, ChannelCapabilities, Content, RoomEvent};
 use roomkit_plugins::{PluginEngine, WasmPlugin};
 use roomkit_store::{ConversationStore, MemoryStore};
 
@@ -55,24 +59,24 @@ pub struct Host {
     pub kit: RoomKit,
     pub store: Arc<dyn ConversationStore>,
     pub plugin: Arc<WasmPlugin>,
-    pub sink: Arc<crate::hooks::Sink>,
+    pub sink: Arc<Sink>,
     _dir: PluginDir,
 }
 
 /// A kit over a memory store with room `r`, a source channel `sms` and a recording `sink`.
-pub async fn kit_with_sink() -> (RoomKit, Arc<dyn ConversationStore>, Arc<crate::hooks::Sink>) {
+pub async fn kit_with_sink() -> (RoomKit, Arc<dyn ConversationStore>, Arc<Sink>) {
     kit_with_sink_built(|builder| builder).await
 }
 
 /// [`kit_with_sink`] with a kit built by `build` (to set a resolver or router).
 pub async fn kit_with_sink_built(
     build: impl FnOnce(KitBuilder) -> KitBuilder,
-) -> (RoomKit, Arc<dyn ConversationStore>, Arc<crate::hooks::Sink>) {
+) -> (RoomKit, Arc<dyn ConversationStore>, Arc<Sink>) {
     let store: Arc<dyn ConversationStore> = Arc::new(MemoryStore::new());
     let kit = build(RoomKit::builder(Arc::clone(&store))).build();
-    let sink = Arc::new(crate::hooks::Sink::default());
+    let sink = Arc::new(Sink::default());
     for (id, provider) in [
-        ("sms", Arc::new(crate::hooks::Sink::default())),
+        ("sms", Arc::new(Sink::default())),
         ("sink", Arc::clone(&sink)),
     ] {
         kit.register_channel(Arc::new(TransportChannel::new(
@@ -110,5 +114,26 @@ pub async fn host_with(name: &str, manifest: &str) -> Host {
         plugin,
         sink,
         _dir: dir,
+    }
+}
+
+/// A provider that keeps the bodies it was sent.
+#[derive(Default)]
+pub struct Sink(pub Mutex<Vec<String>>);
+
+#[async_trait]
+impl Provider for Sink {
+    fn name(&self) -> &str {
+        "sink"
+    }
+    async fn send(
+        &self,
+        event: &RoomEvent,
+        _: &ChannelBinding,
+    ) -> Result<ProviderResult, DeliveryError> {
+        if let Content::Text { body, .. } = &event.content {
+            self.0.lock().unwrap().push(body.clone());
+        }
+        Ok(ProviderResult::default())
     }
 }

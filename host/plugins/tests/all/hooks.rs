@@ -1,33 +1,9 @@
 //! The test hook behaving well: block, modify, allow, config, key-value, log, room context.
 
-use std::sync::Mutex;
-
-use async_trait::async_trait;
-use roomkit_kit::{DeliveryError, InboundMessage, Provider, ProviderResult};
-use roomkit_model::{ChannelBinding, Content, FrameworkEventType, RoomEvent};
+use roomkit_kit::InboundMessage;
+use roomkit_model::{Content, FrameworkEventType};
 
 use crate::fixtures::host_with;
-
-/// A provider that keeps the bodies it was sent.
-#[derive(Default)]
-pub struct Sink(pub Mutex<Vec<String>>);
-
-#[async_trait]
-impl Provider for Sink {
-    fn name(&self) -> &str {
-        "sink"
-    }
-    async fn send(
-        &self,
-        event: &RoomEvent,
-        _: &ChannelBinding,
-    ) -> Result<ProviderResult, DeliveryError> {
-        if let Content::Text { body, .. } = &event.content {
-            self.0.lock().unwrap().push(body.clone());
-        }
-        Ok(ProviderResult::default())
-    }
-}
 
 async fn say(host: &crate::fixtures::Host, body: &str) -> roomkit_kit::InboundResult {
     host.kit

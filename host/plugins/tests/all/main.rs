@@ -6,7 +6,6 @@
 mod ai;
 #[path = "../support/build_fixture.rs"]
 mod build_fixture;
-mod contract;
 mod first_party;
 mod fixtures;
 mod hooks;
