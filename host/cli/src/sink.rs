@@ -3,8 +3,10 @@
 //! and prints one JSON line per delivery (`{"verified":true,"event":{…}}`), so a walkthrough or
 //! a test can see exactly what a customer-side system would receive.
 
+use std::io::{BufWriter, Stdout, Write};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::Router;
@@ -15,11 +17,31 @@ use axum::routing::post;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// What the sink checks.
-#[derive(Debug, Clone)]
+/// How long a delivery's line may wait in the output buffer.
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
+/// What the sink checks, and where it prints.
+#[derive(Debug)]
 struct Sink {
     secret: Option<String>,
     header: String,
+    /// Lines go out in batches: a write (and a flush) per delivery cost more than the rest of
+    /// receiving it under load.
+    out: Mutex<BufWriter<Stdout>>,
+}
+
+impl Sink {
+    fn print(&self, line: &serde_json::Value) {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        // A closed stdout only loses the printout; the delivery's answer stands.
+        let _ = serde_json::to_writer(&mut *out, line);
+        let _ = out.write_all(b"\n");
+    }
+
+    fn flush(&self) {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = out.flush();
+    }
 }
 
 /// Whether `signature` (`sha256=<hex>`) is the HMAC-SHA256 of `body` under `secret`.
@@ -56,8 +78,7 @@ async fn receive(State(sink): State<Arc<Sink>>, headers: HeaderMap, body: Bytes)
     });
     let event = serde_json::from_slice::<serde_json::Value>(&body)
         .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&body).into()));
-    let line = serde_json::json!({ "verified": verified, "event": event });
-    println!("{line}");
+    sink.print(&serde_json::json!({ "verified": verified, "event": event }));
     match verified {
         Some(false) => StatusCode::UNAUTHORIZED,
         _ => StatusCode::OK,
@@ -69,8 +90,11 @@ pub async fn run(listen: SocketAddr, secret: Option<String>, header: String) -> 
     let sink = Arc::new(Sink {
         secret,
         header: header.to_ascii_lowercase(),
+        out: Mutex::new(BufWriter::with_capacity(64 * 1024, std::io::stdout())),
     });
-    let app = Router::new().fallback(post(receive)).with_state(sink);
+    let app = Router::new()
+        .fallback(post(receive))
+        .with_state(Arc::clone(&sink));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -79,9 +103,22 @@ pub async fn run(listen: SocketAddr, secret: Option<String>, header: String) -> 
         "roomkit sink listening on http://{}",
         listener.local_addr()?
     );
-    axum::serve(listener, app)
+    let flusher = {
+        let sink = Arc::clone(&sink);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(FLUSH_EVERY);
+            loop {
+                tick.tick().await;
+                sink.flush();
+            }
+        })
+    };
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(crate::serve::shutdown_signal())
-        .await?;
+        .await;
+    flusher.abort();
+    sink.flush();
+    served?;
     Ok(())
 }
 

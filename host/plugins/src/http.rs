@@ -1,6 +1,9 @@
 //! Outbound HTTP for plugins (`wasi:http/outgoing-handler`), only to the hosts of the
 //! manifest's `allowed_hosts`. A request to any other host never leaves the machine: the guest
 //! gets `error-code::HTTP-request-denied` and the host logs the plugin and the host it tried.
+//! Allowed requests go out over kept-alive connections ([`pool`]).
+
+mod pool;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,16 +11,9 @@ use std::sync::atomic::Ordering;
 
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
+use self::pool::Sent;
 use crate::runtime::PluginStats;
 use crate::state::PluginInfo;
-
-type Sent = Result<
-    (
-        http::Response<WasiBody>,
-        Box<dyn Future<Output = Result<(), HttpError>> + Send>,
-    ),
-    HttpError,
->;
 
 /// The send hook of one plugin's `wasi:http`.
 pub(crate) struct HttpPolicy {
@@ -92,7 +88,10 @@ impl WasiHttpHooks for HttpPolicy {
         ] {
             *timeout = Some(timeout.map_or(limit, |t| t.min(limit)));
         }
-        wasmtime_wasi_http::default_hooks().send_request(request, Some(options), fut)
+        // The completion future the default send ignores too: errors reach the guest through
+        // the response and its body.
+        drop(fut);
+        Box::new(pool::send(request, Some(options)))
     }
 }
 

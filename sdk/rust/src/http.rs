@@ -263,6 +263,20 @@ mod wasi_http {
                 .append(name, value.as_bytes())
                 .map_err(|e| Error::Other(format!("header {name}: {e:?}")))?;
         }
+        // The whole body is known: say how long it is, so that it goes out as it is rather
+        // than in chunked encoding (a chunk header and a last chunk more on the wire).
+        let sized = !request.body.is_empty()
+            || matches!(request.method, Method::Post | Method::Put | Method::Patch);
+        if sized
+            && !request
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        {
+            headers
+                .append("content-length", request.body.len().to_string().as_bytes())
+                .map_err(|e| Error::Other(format!("header content-length: {e:?}")))?;
+        }
         let outgoing = OutgoingRequest::new(headers);
         let method = match request.method {
             Method::Get => WasiMethod::Get,
@@ -299,6 +313,34 @@ mod wasi_http {
         });
 
         let body = outgoing.body().map_err(|()| other("request body"))?;
+        let stream = body.write().map_err(|()| other("request body stream"))?;
+        // What the host takes without waiting goes in before the request is handed over, so
+        // that a small body leaves together with the headers; a write here never blocks, since
+        // nothing reads the body until `handle`.
+        let mut rest = request.body.as_slice();
+        while !rest.is_empty() {
+            let room = match stream.check_write() {
+                Ok(n) => usize::try_from(n).unwrap_or(usize::MAX),
+                Err(_) => 0,
+            };
+            if room == 0 {
+                break;
+            }
+            let (now, later) = rest.split_at(room.min(rest.len()).min(4096));
+            if stream.write(now).is_err() {
+                break;
+            }
+            rest = later;
+        }
+        let mut body = Some(body);
+        let mut stream = Some(stream);
+        if rest.is_empty() {
+            // All in: the host sees the whole request at once.
+            drop(stream.take());
+            if let Some(body) = body.take() {
+                OutgoingBody::finish(body, None).map_err(from_code)?;
+            }
+        }
         let future = outgoing_handler::handle(outgoing, options).map_err(from_code)?;
         // When the host refuses the request (a host not in `allowed_hosts`) or cannot connect,
         // writing the body fails too; the reason is in the response future, so look there first.
@@ -309,9 +351,8 @@ mod wasi_http {
                 _ => fallback,
             }
         };
-        {
-            let stream = body.write().map_err(|()| other("request body stream"))?;
-            for chunk in request.body.chunks(4096) {
+        if let Some(stream) = stream {
+            for chunk in rest.chunks(4096) {
                 if let Err(e) = stream.blocking_write_and_flush(chunk) {
                     return Err(outcome_of(
                         &future,
@@ -320,7 +361,9 @@ mod wasi_http {
                 }
             }
         }
-        if let Err(code) = OutgoingBody::finish(body, None) {
+        if let Some(body) = body
+            && let Err(code) = OutgoingBody::finish(body, None)
+        {
             return Err(outcome_of(&future, from_code(code)));
         }
 

@@ -10,8 +10,24 @@ use tokio::net::TcpListener;
 
 use crate::fixtures::{PluginDir, engine, kit_with_sink};
 
-/// A one-route HTTP server on 127.0.0.1 that counts the connections it accepted.
+/// A one-route HTTP server on 127.0.0.1 that counts the connections it accepted and closes
+/// each after one answer.
 async fn server() -> (u16, Arc<AtomicU64>) {
+    serve(Reuse::Close).await
+}
+
+/// What the test server does with a connection after an answer.
+#[derive(Clone, Copy, PartialEq)]
+enum Reuse {
+    /// Says `connection: close` and closes it.
+    Close,
+    /// Keeps it open for the next request.
+    KeepAlive,
+    /// Closes it without saying so, as a server whose keep-alive timeout ran out.
+    Hangup,
+}
+
+async fn serve(reuse: Reuse) -> (u16, Arc<AtomicU64>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let accepted = Arc::new(AtomicU64::new(0));
@@ -22,18 +38,34 @@ async fn server() -> (u16, Arc<AtomicU64>) {
             tokio::spawn(async move {
                 let mut request = Vec::new();
                 let mut buf = [0u8; 1024];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                loop {
+                    // Requests here have no body: each ends with its header section.
+                    let end = loop {
+                        if let Some(i) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => request.extend_from_slice(&buf[..n]),
+                        }
+                    };
+                    request.drain(..end);
+                    let body = "hello from the test server";
+                    let close = if reuse == Reuse::Close {
+                        "connection: close\r\n"
+                    } else {
+                        ""
+                    };
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n{close}\r\n{body}",
+                        body.len()
+                    );
+                    if socket.write_all(response.as_bytes()).await.is_err()
+                        || reuse != Reuse::KeepAlive
+                    {
+                        return;
                     }
                 }
-                let body = "hello from the test server";
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
             });
         }
     });
@@ -106,4 +138,32 @@ async fn a_forbidden_host_is_refused_and_the_server_receives_nothing() {
         assert!(!ok.blocked);
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 0, "no connection was made");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_to_one_host_reuse_a_kept_alive_connection() {
+    let (port, accepted) = serve(Reuse::KeepAlive).await;
+    let (kit, plugin, _dir) = probe(format!("allowed_hosts = [\"127.0.0.1:{port}\"]\n")).await;
+    for _ in 0..5 {
+        let reason = fetch(&kit, &format!("http://127.0.0.1:{port}/ping")).await;
+        assert_eq!(reason.as_deref(), Some("200 hello from the test server"));
+    }
+    assert_eq!(plugin.snapshot().http_requests, 5);
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "one connection for all five"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_alive_connection_the_server_closed_is_replaced() {
+    let (port, accepted) = serve(Reuse::Hangup).await;
+    let (kit, _plugin, _dir) = probe(format!("allowed_hosts = [\"127.0.0.1:{port}\"]\n")).await;
+    for _ in 0..3 {
+        let reason = fetch(&kit, &format!("http://127.0.0.1:{port}/ping")).await;
+        assert_eq!(reason.as_deref(), Some("200 hello from the test server"));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 3);
 }
