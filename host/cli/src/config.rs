@@ -5,11 +5,13 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use roomkit_kit::{AttachOptions, KitConfig, NewRoomChannel};
 use roomkit_model::{Access, ChannelCapabilities, RateLimit, Visibility};
+use roomkit_store::SledStore;
 use serde::Deserialize;
 
 /// The whole configuration.
@@ -272,6 +274,20 @@ impl HostConfig {
             ..KitConfig::default()
         })
     }
+}
+
+/// The durable store of a data directory: `DATA_DIR/store`.
+pub fn open_store(data_dir: &Path) -> Result<Arc<SledStore>> {
+    Ok(Arc::new(
+        SledStore::open(data_dir.join("store"))
+            .with_context(|| format!("opening the store in {}", data_dir.display()))?,
+    ))
+}
+
+/// Where compiled plugin code is cached: `DATA_DIR/plugin-cache` (shared by `roomkit serve`
+/// and `roomkit plugin list`, so either one's compilations serve the other).
+pub fn plugin_cache_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("plugin-cache")
 }
 
 #[cfg(test)]

@@ -119,8 +119,8 @@ async fn main() -> Result<()> {
             };
             serve::run(file, overrides).await
         }
-        Command::Demo => demo::run(open_store(&store_dir)?).await,
-        Command::Store(command) => store_command(open_store(&store_dir)?, command).await,
+        Command::Demo => demo::run(config::open_store(&store_dir)?).await,
+        Command::Store(command) => store_command(config::open_store(&store_dir)?, command).await,
         Command::Dev(DevCommand::Sink {
             listen,
             secret,
@@ -138,14 +138,6 @@ fn init_logging() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-}
-
-/// The durable store in `DATA_DIR/store`.
-fn open_store(data_dir: &std::path::Path) -> Result<Arc<SledStore>> {
-    Ok(Arc::new(
-        SledStore::open(data_dir.join("store"))
-            .with_context(|| format!("opening the store in {}", data_dir.display()))?,
-    ))
 }
 
 async fn store_command(store: Arc<SledStore>, command: StoreCommand) -> Result<()> {

@@ -15,10 +15,10 @@ use roomkit_api::{ApiConfig, ApiState, ChannelSpec, WebSocketConfig};
 use roomkit_kit::RoomKit;
 use roomkit_model::Metadata;
 use roomkit_plugins::{PluginDirectory, PluginEngine};
-use roomkit_store::{ConversationStore, SledStore};
+use roomkit_store::ConversationStore;
 
 use crate::bridge::{DirectoryCatalog, PluginChannels};
-use crate::config::{AI, ChannelConfig, HostConfig};
+use crate::config::{AI, ChannelConfig, HostConfig, open_store, plugin_cache_dir};
 
 /// How often the plugin directory is looked at for added, replaced and removed plugins.
 const PLUGIN_SCAN_INTERVAL: Duration = Duration::from_millis(100);
@@ -78,11 +78,8 @@ impl Host {
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
         std::fs::create_dir_all(&config.plugin_dir)
             .with_context(|| format!("creating {}", config.plugin_dir.display()))?;
-        let store: Arc<dyn ConversationStore> = Arc::new(
-            SledStore::open(config.data_dir.join("store"))
-                .with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
-        );
-        let engine = PluginEngine::new()?.with_cache(&config.data_dir.join("plugin-cache"))?;
+        let store: Arc<dyn ConversationStore> = open_store(&config.data_dir)?;
+        let engine = PluginEngine::new()?.with_cache(&plugin_cache_dir(&config.data_dir))?;
         let directory = Arc::new(PluginDirectory::detached(
             &config.plugin_dir,
             engine,

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use roomkit_plugins::{LoadStatus, PluginDirectory, PluginEngine, PluginStatus};
 
 use super::{limits, short_hash};
-use crate::config::HostConfig;
+use crate::config::{HostConfig, plugin_cache_dir};
 
 /// The plugin directory and the data directory of the listing: `--dir` with `--data-dir`
 /// (default `data`), or the configuration's, with `--data-dir` taking precedence as for
@@ -62,7 +62,7 @@ pub fn run(config: Option<&Path>, dir: Option<&Path>, data_dir: Option<&Path>) -
     if !plugin_dir.is_dir() {
         bail!("plugin directory {} does not exist", plugin_dir.display());
     }
-    let cache = data_dir.join("plugin-cache");
+    let cache = plugin_cache_dir(&data_dir);
     let engine = PluginEngine::new()?
         .with_cache(&cache)
         .with_context(|| format!("opening the compiled cache {}", cache.display()))?;
