@@ -31,6 +31,7 @@ pub mod ai;
 pub mod channel;
 mod config;
 mod context;
+mod detach;
 mod error;
 pub mod framework;
 pub mod hooks;

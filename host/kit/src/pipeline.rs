@@ -17,6 +17,7 @@ use roomkit_model::{
 
 use crate::channel::{Channel, Response};
 use crate::context::RoomContext;
+use crate::detach::RunToEnd;
 use crate::framework::FrameworkEvent;
 use crate::hooks::{HookTrigger, InjectedEvent};
 use crate::kit::bindings::{KIT_NAMESPACE, detached_key};
@@ -112,8 +113,8 @@ impl RoomKit {
     /// unknown channel is [`Error::ChannelNotRegistered`].
     ///
     /// The pass runs to its end even when the caller stops waiting (an HTTP client that hangs
-    /// up): it runs in a task of its own, so a message is never half processed — committed but
-    /// not delivered. A call from inside a pass (a hook sending into its own room) runs in
+    /// up): if the caller drops it unfinished, the rest moves to a task of its own, so a message
+    /// is never half processed — committed but not delivered. A call from inside a pass (a hook sending into its own room) runs in
     /// place, where it re-enters the room lock it already holds.
     pub async fn process_inbound(&self, message: InboundMessage) -> Result<InboundResult> {
         let pass = lock_scope(Arc::clone(&self.inner).process_inbound(message));
@@ -140,20 +141,15 @@ impl RoomKit {
     }
 }
 
-/// Awaits `pass` in a task of its own, so that dropping the caller does not cut it short;
-/// inside a lock scope (a nested call) it runs in place, keeping the scope's reentrancy.
+/// Awaits `pass` so that dropping the caller does not cut it short (see [`RunToEnd`]); inside
+/// a lock scope (a nested call) it runs plainly in place, keeping the scope's reentrancy.
 async fn run_to_completion<T: Send + 'static>(
     pass: impl Future<Output = Result<T>> + Send + 'static,
 ) -> Result<T> {
     if crate::locks::in_lock_scope() {
         return pass.await;
     }
-    match tokio::spawn(pass).await {
-        Ok(output) => output,
-        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-        // Only a runtime that is shutting down cancels the task.
-        Err(_) => Err(Error::Closed),
-    }
+    RunToEnd::new(pass).await
 }
 
 impl Inner {
