@@ -54,6 +54,7 @@ cat > "$WORK/plugins/webhook-provider.toml" <<EOF
 kind = "provider"
 allowed_hosts = ["127.0.0.1:$SINK_PORT"]
 timeout_ms = 6000
+warm_instances = 64
 [config]
 url = "http://127.0.0.1:$SINK_PORT/roomkit"
 secret = "bench-secret"

@@ -19,6 +19,9 @@ use clap::{Parser, Subcommand};
 use roomkit_model::RoomStatus;
 use roomkit_store::{ConversationStore, EventQuery, RoomFilter, SledStore};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// RoomKit host.
 #[derive(Debug, Parser)]
 #[command(name = "roomkit", version, about)]

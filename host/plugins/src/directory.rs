@@ -146,6 +146,8 @@ pub struct PluginLimits {
     pub memory_mb: u64,
     /// Warm instances or fresh ones.
     pub instance: InstancePolicy,
+    /// How many idle instances it keeps warm.
+    pub warm_instances: usize,
     /// Hosts it may call over HTTP.
     pub allowed_hosts: Vec<String>,
     /// A failing hook call blocks the event.
@@ -159,6 +161,7 @@ impl PluginLimits {
             fuel: manifest.fuel,
             memory_mb: manifest.memory_mb,
             instance: manifest.instance,
+            warm_instances: manifest.warm_instances,
             allowed_hosts: manifest.allowed_hosts.clone(),
             fail_closed: manifest.fail_closed,
         }

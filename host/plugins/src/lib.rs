@@ -33,7 +33,7 @@ pub use error::{CallFailure, Error, Result};
 pub use handle::{
     AiProviderHandle, IdentityResolverHandle, InboundRouterHandle, PluginHandle, ProviderHandle,
 };
-pub use manifest::{InstancePolicy, Manifest, PluginKind};
+pub use manifest::{InstancePolicy, MAX_WARM_INSTANCES, Manifest, PluginKind};
 pub use plugin::WasmPlugin;
 pub use provider::{WasmProvider, WebhookRequest};
 pub use resolver::WasmIdentityResolver;

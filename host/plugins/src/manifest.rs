@@ -106,6 +106,10 @@ pub struct Manifest {
     /// Reuse warm instances or start fresh per call.
     #[serde(default)]
     pub instance: InstancePolicy,
+    /// How many idle instances to keep warm (policy `reuse`); calls beyond them at the same
+    /// time instantiate, and the extra instances are dropped afterwards.
+    #[serde(default = "default_warm_instances")]
+    pub warm_instances: usize,
     /// Settings and secrets, read by the plugin through the `config` import.
     #[serde(default)]
     pub config: BTreeMap<String, String>,
@@ -127,6 +131,14 @@ fn default_memory_mb() -> u64 {
     64
 }
 
+fn default_warm_instances() -> usize {
+    8
+}
+
+/// The most warm instances a plugin may keep: the engine's instance pool (256 components)
+/// is shared by every plugin and every call in flight.
+pub const MAX_WARM_INSTANCES: usize = 64;
+
 impl Default for Manifest {
     fn default() -> Self {
         Manifest {
@@ -143,6 +155,7 @@ impl Default for Manifest {
             allowed_hosts: Vec::new(),
             fail_closed: false,
             instance: InstancePolicy::Reuse,
+            warm_instances: default_warm_instances(),
             config: BTreeMap::new(),
         }
     }
@@ -166,6 +179,11 @@ impl Manifest {
         }
         if manifest.timeout_ms == 0 || manifest.fuel == 0 || manifest.memory_mb == 0 {
             return Err(invalid("timeout_ms, fuel and memory_mb must be positive"));
+        }
+        if manifest.warm_instances > MAX_WARM_INSTANCES {
+            return Err(invalid(&format!(
+                "warm_instances must be at most {MAX_WARM_INSTANCES}"
+            )));
         }
         Ok(manifest)
     }
@@ -224,16 +242,30 @@ mod tests {
             memory_mb = 8
             fail_closed = true
             instance = "fresh"
+            warm_instances = 32
             [config]
             words = "darn,heck"
         "#;
         let m = Manifest::parse(text, "p", Path::new("p.toml")).unwrap();
         assert_eq!(m.priority, -3);
+        assert_eq!(m.warm_instances, 32);
         assert_eq!(m.triggers.len(), 2);
         assert_eq!(m.instance, InstancePolicy::Fresh);
         assert_eq!(m.config["words"], "darn,heck");
         assert_eq!(m.filter().directions.len(), 1);
         assert_eq!(m.allowed_hosts, vec!["api.example.com", "127.0.0.1:8080"]);
+    }
+
+    #[test]
+    fn warm_instances_defaults_to_8_and_is_capped_by_the_engine_pool() {
+        assert_eq!(Manifest::default().warm_instances, 8);
+        let at_cap = Manifest::parse("warm_instances = 64", "p", Path::new("p.toml")).unwrap();
+        assert_eq!(at_cap.warm_instances, MAX_WARM_INSTANCES);
+        let err = Manifest::parse("warm_instances = 65", "p", Path::new("p.toml")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "plugin p: manifest p.toml: warm_instances must be at most 64"
+        );
     }
 
     #[test]

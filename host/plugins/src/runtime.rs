@@ -21,9 +21,6 @@ use crate::engine::PluginEngine;
 use crate::state::{PluginInfo, PluginState, RoomCtx};
 use crate::{CallFailure, Error, InstancePolicy, Manifest, PluginKind, Result};
 
-/// How many warm instances a plugin keeps.
-const POOL_SIZE: usize = 8;
-
 /// A WIT world the host can instantiate: its pre-instance and its typed exports.
 pub(crate) trait World: Sized + Send + 'static {
     /// The checked, ready-to-instantiate component.
@@ -338,7 +335,7 @@ impl<W: World> Lease<'_, W> {
             && let Some(warm) = self.warm.take()
         {
             let mut pool = runtime.lock_pool();
-            if pool.len() < POOL_SIZE {
+            if pool.len() < runtime.info.manifest.warm_instances {
                 pool.push(warm);
             }
         }

@@ -25,6 +25,8 @@ enum Reuse {
     KeepAlive,
     /// Closes it without saying so, as a server whose keep-alive timeout ran out.
     Hangup,
+    /// Answers only after 200 ms, then closes like `Close`: calls overlap.
+    SlowClose,
 }
 
 async fn serve(reuse: Reuse) -> (u16, Arc<AtomicU64>) {
@@ -51,7 +53,10 @@ async fn serve(reuse: Reuse) -> (u16, Arc<AtomicU64>) {
                     };
                     request.drain(..end);
                     let body = "hello from the test server";
-                    let close = if reuse == Reuse::Close {
+                    if reuse == Reuse::SlowClose {
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                    let close = if matches!(reuse, Reuse::Close | Reuse::SlowClose) {
                         "connection: close\r\n"
                     } else {
                         ""
@@ -138,6 +143,41 @@ async fn a_forbidden_host_is_refused_and_the_server_receives_nothing() {
         assert!(!ok.blocked);
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 0, "no connection was made");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_beyond_the_warm_instances_instantiate_and_only_the_warm_ones_are_kept() {
+    let (port, _) = serve(Reuse::SlowClose).await;
+    let (kit, plugin, _dir) = probe(format!(
+        "allowed_hosts = [\"127.0.0.1:{port}\"]\nwarm_instances = 2\n"
+    ))
+    .await;
+    let url = format!("http://127.0.0.1:{port}/ping");
+    // Six calls at once (six rooms: one lock each), each holding its instance while it waits
+    // 200 ms for the server.
+    let wave = || {
+        futures_util::future::join_all((0..6).map(|n| {
+            kit.process_inbound(
+                InboundMessage::text("sms", "+1", format!("fetch {url}")).in_room(format!("p{n}")),
+            )
+        }))
+    };
+    for outcome in wave().await {
+        assert_eq!(
+            outcome.unwrap().reason.as_deref(),
+            Some("200 hello from the test server")
+        );
+    }
+    let stats = plugin.snapshot();
+    assert_eq!((stats.calls, stats.instantiations), (6, 6));
+    assert_eq!(stats.warm_instances, 2, "only two stay warm");
+    // The next wave reuses the two warm instances and instantiates four.
+    for outcome in wave().await {
+        assert!(outcome.is_ok());
+    }
+    let stats = plugin.snapshot();
+    assert_eq!((stats.calls, stats.instantiations), (12, 10));
+    assert_eq!(stats.warm_instances, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
