@@ -51,6 +51,8 @@ pub struct PluginLimits {
     pub fuel: u64,
     /// Memory limit of an instance.
     pub memory_mb: u64,
+    /// How many idle instances it keeps warm.
+    pub warm_instances: u64,
 }
 
 /// Counters of a plugin's calls.

@@ -33,6 +33,7 @@ impl PluginCatalog for DirectoryCatalog {
                         timeout_ms: l.timeout_ms,
                         fuel: l.fuel,
                         memory_mb: l.memory_mb,
+                        warm_instances: l.warm_instances as u64,
                     });
                 let stats =
                     plugin

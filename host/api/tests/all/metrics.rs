@@ -55,7 +55,7 @@ async fn plugins_are_listed_with_status_version_limits_and_statistics() {
     assert_eq!(status, StatusCode::OK);
     let plugin = json!({
         "name": "pii-redactor", "kind": "hook", "status": "loaded", "version": "1.2.0",
-        "limits": {"timeout_ms": 1000, "fuel": 100_000_000, "memory_mb": 64},
+        "limits": {"timeout_ms": 1000, "fuel": 100_000_000, "memory_mb": 64, "warm_instances": 8},
         "stats": {"calls": 10, "failures": 1, "call_time_us": 2500}
     });
     assert_eq!(body, json!({"plugins": [plugin.clone()]}));

@@ -154,6 +154,7 @@ impl PluginCatalog for TestCatalog {
                 timeout_ms: 1000,
                 fuel: 100_000_000,
                 memory_mb: 64,
+                warm_instances: 8,
             },
             stats: PluginCallStats {
                 calls,
