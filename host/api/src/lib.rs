@@ -31,6 +31,7 @@ mod extract;
 mod handlers;
 mod metrics;
 mod routes;
+pub mod sources;
 mod state;
 mod webhooks;
 mod ws;
@@ -49,6 +50,7 @@ pub use error::{ApiError, Result};
 pub use extract::{JsonBody, QueryParams};
 pub use handlers::system::OPENAPI_JSON;
 pub use routes::{ROUTES, Route, router};
+pub use sources::{SOURCE_TYPES, SourceInfo, SourceSpec, SseSource};
 pub use state::ApiState;
 pub use webhooks::{NoWebhooks, WebhookError, WebhookHandler, WebhookRequest};
 

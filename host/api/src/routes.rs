@@ -6,7 +6,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 
 use crate::handlers::{bindings, ephemeral, events, room_data, rooms, system};
-use crate::{ApiState, auth, channels, webhooks, ws};
+use crate::{ApiState, auth, channels, sources, webhooks, ws};
 
 /// A route of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +80,11 @@ route_table! {
     post   "/v1/channels" token => channels::register;
     get    "/v1/channels/{channel_id}" token => channels::get;
     delete "/v1/channels/{channel_id}" token => channels::unregister;
+
+    get    "/v1/sources" token => sources::list;
+    post   "/v1/sources" token => sources::attach;
+    get    "/v1/sources/{channel_id}" token => sources::get;
+    delete "/v1/sources/{channel_id}" token => sources::detach;
 
     post   "/v1/inbound" token => events::inbound;
     post   "/v1/rooms/{room_id}/messages" token => events::room_message;

@@ -43,6 +43,9 @@ pub struct HostConfig {
     /// The channels the host registers at start.
     #[serde(default)]
     pub channels: Vec<ChannelConfig>,
+    /// Event-driven sources attached at start (`[[sources]]`, the body of `POST /v1/sources`).
+    #[serde(default)]
+    pub sources: Vec<roomkit_api::SourceSpec>,
 }
 
 /// `[api]`.
@@ -193,6 +196,7 @@ impl Default for HostConfig {
             identity_resolver: None,
             inbound_router: None,
             channels: Vec::new(),
+            sources: Vec::new(),
         }
     }
 }
@@ -241,6 +245,22 @@ impl HostConfig {
                 (_, Some(_)) => {}
             }
             channel.binding_visibility()?;
+        }
+        let mut fed = BTreeSet::new();
+        for source in &self.sources {
+            if !ids.contains(source.channel_id.as_str()) {
+                bail!(
+                    "source `{}`: no channel `{}` is declared in [[channels]]",
+                    source.url,
+                    source.channel_id
+                );
+            }
+            if !fed.insert(source.channel_id.as_str()) {
+                bail!("channel `{}` has two sources", source.channel_id);
+            }
+            source.build().map_err(|err| {
+                anyhow::anyhow!("source of channel `{}`: {err}", source.channel_id)
+            })?;
         }
         if self.api.tokens.iter().any(String::is_empty) {
             bail!("[api] tokens must not be empty strings");
@@ -391,5 +411,49 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().starts_with("channel `w`:"), "{err}");
+    }
+
+    #[test]
+    fn sources_are_read_and_their_mistakes_named() {
+        let feed = "[[channels]]\nid='feed'\ntype='websocket'\n";
+        let config = HostConfig::parse(
+            &format!(
+                "{feed}[[sources]]\nchannel_id='feed'\ntype='sse'\nurl='https://example.com/events'\n\
+                 headers={{ Authorization = 'Bearer t' }}\nmax_restart_attempts=3\n"
+            ),
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(config.sources.len(), 1);
+        let source = &config.sources[0];
+        assert_eq!(source.headers["Authorization"], "Bearer t");
+        assert_eq!(source.options().max_restart_attempts, Some(3));
+        assert_eq!(source.restart_delay_ms, 5_000);
+
+        let cases = [
+            (
+                "[[sources]]\nchannel_id='ghost'\ntype='sse'\nurl='http://x/e'".to_owned(),
+                "source `http://x/e`: no channel `ghost` is declared in [[channels]]",
+            ),
+            (
+                format!(
+                    "{feed}[[sources]]\nchannel_id='feed'\ntype='sse'\nurl='http://x/a'\n\
+                     [[sources]]\nchannel_id='feed'\ntype='sse'\nurl='http://x/b'"
+                ),
+                "channel `feed` has two sources",
+            ),
+            (
+                format!("{feed}[[sources]]\nchannel_id='feed'\ntype='sse'\nurl='ws://x/e'"),
+                "source of channel `feed`: url \"ws://x/e\": the scheme must be http or https",
+            ),
+            (
+                format!("{feed}[[sources]]\nchannel_id='feed'\ntype='kafka'\nurl='http://x/e'"),
+                "source of channel `feed`: unknown source type \"kafka\" (known: sse)",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = HostConfig::parse(&text, Path::new(".")).unwrap_err();
+            assert_eq!(err.to_string(), expected);
+        }
     }
 }

@@ -134,6 +134,11 @@ impl Host {
                 .await
                 .map_err(|err| anyhow::anyhow!("channel `{}`: {err}", channel.id))?;
         }
+        for source in &config.sources {
+            source.attach(&kit).await.map_err(|err| {
+                anyhow::anyhow!("source of channel `{}`: {err}", source.channel_id)
+            })?;
+        }
 
         let watcher = directory.watch(PLUGIN_SCAN_INTERVAL);
         let timers = tokio::spawn({

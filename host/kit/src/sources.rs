@@ -293,6 +293,14 @@ impl RoomKit {
             .map(|s| s.health.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 
+    /// The name of a channel's source (what it connects to) with its health.
+    pub fn source_info(&self, channel_id: &str) -> Option<(String, SourceHealth)> {
+        self.inner.sources.lock().get(channel_id).map(|s| {
+            let health = s.health.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            (s.name.clone(), health)
+        })
+    }
+
     /// Every attached source's status, by channel id.
     pub fn list_sources(&self) -> BTreeMap<String, SourceStatus> {
         self.inner

@@ -9,6 +9,7 @@ mod events;
 mod metrics;
 mod openapi;
 mod rooms;
+mod sources;
 mod support;
 mod webhooks;
 mod websocket;

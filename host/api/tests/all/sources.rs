@@ -1,0 +1,212 @@
+//! Event-driven sources over REST: an SSE stream's events become messages, the source resumes
+//! with `Last-Event-ID` after the stream breaks, and bad specs are refused.
+
+use std::sync::{Arc, Mutex};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::support::{eventually, start};
+
+/// An SSE server on 127.0.0.1: connection `n` gets `streams[n]` (the last one repeats) and is
+/// closed after it unless it is the last; it records each request's `Last-Event-ID`.
+async fn sse_server(streams: Vec<&'static str>) -> (String, Arc<Mutex<Vec<Option<String>>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/events", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    tokio::spawn(async move {
+        let mut n = 0;
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match socket.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(k) => request.extend_from_slice(&buf[..k]),
+                }
+            }
+            let text = String::from_utf8_lossy(&request).to_lowercase();
+            let last_id = text
+                .lines()
+                .find_map(|l| l.strip_prefix("last-event-id: "))
+                .map(|v| v.trim().to_owned());
+            record.lock().unwrap().push(last_id);
+            let last = n + 1 >= streams.len();
+            let body = streams[n.min(streams.len() - 1)];
+            n += 1;
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\n";
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(body.as_bytes()).await;
+            if last {
+                // Keep the stream open for the rest of the test.
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                    drop(socket);
+                });
+            }
+        }
+    });
+    (url, seen)
+}
+
+const FIRST: &str = ": hello\n\n\
+id: 1\ndata: {\"sender_id\":\"u1\",\"text\":\"first\",\"room_id\":\"feed\"}\n\n\
+id: 2\nevent: ping\ndata: {}\n\n\
+id: 3\ndata: not json\n\n\
+id: 4\nevent: chat\ndata: {\"sender_id\":\"u2\",\"text\":\"fourth\",\"room_id\":\"feed\"}\n\n";
+const SECOND: &str = "id: 4\nevent: chat\ndata: {\"sender_id\":\"u2\",\"text\":\"fourth\",\"room_id\":\"feed\"}\n\n\
+id: 5\ndata: {\"sender_id\":\"u1\",\"text\":\"fifth\",\"room_id\":\"feed\",\"external_id\":\"m-5\"}\n\n";
+
+fn bodies(timeline: &Value) -> Vec<String> {
+    timeline["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["content"]["body"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sse_stream_becomes_messages_and_resumes_after_its_last_event_id() {
+    let server = start().await;
+    let (url, seen) = sse_server(vec![FIRST, SECOND]).await;
+    let (status, body) = server
+        .post(
+            "/v1/sources",
+            json!({"channel_id": "sms", "type": "sse", "url": url, "restart_delay_ms": 50}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["channel_id"], "sms");
+    assert_eq!(body["name"], format!("sse:{url}"));
+
+    eventually("three messages in the room", || async {
+        server
+            .kit
+            .get_room("feed")
+            .await
+            .is_ok_and(|r| r.event_count == 3)
+    })
+    .await;
+    let (_, timeline) = server.get("/v1/rooms/feed/events?limit=10").await;
+    // The ping carried nothing, the bad event was skipped, and event 4, sent again after the
+    // reconnect, was stored once.
+    assert_eq!(bodies(&timeline), ["first", "fourth", "fifth"]);
+    assert_eq!(*seen.lock().unwrap(), [None, Some("4".to_owned())]);
+
+    let (status, body) = server.get("/v1/sources/sms").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "connected");
+    assert_eq!(
+        body["messages_received"], 4,
+        "first, fourth, fourth again, fifth"
+    );
+    assert_eq!(body["error"], Value::Null);
+    let (status, list) = server.get("/v1/sources").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["sources"].as_array().unwrap().len(), 1);
+    assert_eq!(list["sources"][0]["channel_id"], "sms");
+
+    let (status, _) = server.delete("/v1/sources/sms").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = server.get("/v1/sources/sms").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        body,
+        json!({"error": {"code": "source_not_found",
+            "message": "channel \"sms\" has no source attached"}})
+    );
+    let (status, _) = server.delete("/v1/sources/sms").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, list) = server.get("/v1/sources").await;
+    assert_eq!(list, json!({"sources": []}));
+}
+
+#[tokio::test]
+async fn a_source_whose_server_refuses_gives_up_after_its_attempts_with_the_reason() {
+    let server = start().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/events", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 1024];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let (status, _) = server
+        .post(
+            "/v1/sources",
+            json!({"channel_id": "sms", "type": "sse", "url": url, "max_restart_attempts": 2,
+                   "restart_delay_ms": 10}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    eventually("the source to give up", || async {
+        server.get("/v1/sources/sms").await.1["status"] == "error"
+    })
+    .await;
+    let (_, body) = server.get("/v1/sources/sms").await;
+    assert_eq!(
+        body["error"],
+        format!("{url}: status 503 Service Unavailable")
+    );
+    assert_eq!(body["messages_received"], 0);
+}
+
+#[tokio::test]
+async fn bad_source_specs_are_refused_and_attach_nothing() {
+    let server = start().await;
+    let cases = [
+        (
+            json!({"channel_id": "nope", "type": "sse", "url": "http://127.0.0.1:9/e"}),
+            StatusCode::NOT_FOUND,
+            "channel_not_found",
+        ),
+        (
+            json!({"channel_id": "sms", "type": "mqtt", "url": "http://127.0.0.1:9/e"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_source",
+        ),
+        (
+            json!({"channel_id": "sms", "type": "sse", "url": "ftp://127.0.0.1/e"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_source",
+        ),
+        (
+            json!({"channel_id": "sms", "type": "sse", "url": "http://x/e", "headers": {"bad header": "v"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_source",
+        ),
+        (
+            json!({"channel_id": "sms", "type": "sse", "url": "http://x/e", "colour": "red"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+    ];
+    for (spec, expected_status, code) in cases {
+        let (status, body) = server.post("/v1/sources", spec.clone()).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (expected_status, Some(code)),
+            "{spec}: {body}"
+        );
+    }
+    let (_, list) = server.get("/v1/sources").await;
+    assert_eq!(list, json!({"sources": []}));
+
+    // One source per channel.
+    let spec = json!({"channel_id": "sms", "type": "sse", "url": "http://127.0.0.1:9/e"});
+    assert_eq!(
+        server.post("/v1/sources", spec.clone()).await.0,
+        StatusCode::CREATED
+    );
+    let (status, body) = server.post("/v1/sources", spec).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "source_exists");
+}
