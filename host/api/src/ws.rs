@@ -360,9 +360,9 @@ impl Session {
             .await
     }
 
-    /// Sends a message through `process_inbound` on the joined channel, acknowledges it, and
-    /// shows it to the other clients joined on the same channel (the kit never delivers an
-    /// event to its source channel).
+    /// Sends a message through the pipeline on the joined channel and acknowledges it. The other
+    /// clients joined on the same channel see it as soon as it is committed (the kit never
+    /// delivers an event to its source channel), before any reply it provokes.
     async fn message(
         &self,
         room_id: &str,
@@ -374,7 +374,31 @@ impl Session {
         let mut inbound =
             InboundMessage::new(m.channel_id.clone(), m.user_id.clone(), content).in_room(room_id);
         fill(&mut inbound);
-        let result = self.state.kit().process_inbound(inbound).await?;
+        let echo = {
+            let hub = Arc::clone(self.state.hub());
+            let (room_id, channel_id) = (room_id.to_owned(), m.channel_id.clone());
+            let sender = self.client.id;
+            Box::new(move |event: &roomkit_model::RoomEvent| {
+                let viewer = Viewer {
+                    channel_id: &channel_id,
+                    category: roomkit_model::ChannelCategory::Transport,
+                };
+                if event.visibility.admits(viewer) {
+                    let frame = ServerMessage::Event {
+                        room_id: &room_id,
+                        channel_id: &channel_id,
+                        event,
+                    }
+                    .frame();
+                    hub.broadcast(&room_id, &channel_id, &frame, Some(sender));
+                }
+            })
+        };
+        let result = self
+            .state
+            .kit()
+            .process_inbound_observed(inbound, Some(echo))
+            .await?;
         self.send(
             ServerMessage::Ack {
                 request_id: request_id.as_deref(),
@@ -382,27 +406,6 @@ impl Session {
             }
             .frame(),
         );
-        if let Some(event) = result
-            .event
-            .as_ref()
-            .filter(|e| !e.is_blocked() && !result.duplicate)
-        {
-            let viewer = Viewer {
-                channel_id: &m.channel_id,
-                category: roomkit_model::ChannelCategory::Transport,
-            };
-            if event.visibility.admits(viewer) {
-                let frame = ServerMessage::Event {
-                    room_id,
-                    channel_id: &m.channel_id,
-                    event,
-                }
-                .frame();
-                self.state
-                    .hub()
-                    .broadcast(room_id, &m.channel_id, &frame, Some(self.client.id));
-            }
-        }
         Ok(())
     }
 }

@@ -62,6 +62,6 @@ pub use hooks::{
 pub use identity::{IdentityResolver, IdentityResult, StoreIdentityResolver};
 pub use kit::{AttachOptions, KitBuilder, RoomKit, RoomOptions};
 pub use message::{InboundMessage, InboundResult};
-pub use pipeline::{BLOCKED_REASON, SendOptions, blocked_reason};
+pub use pipeline::{BLOCKED_REASON, OnCommit, SendOptions, blocked_reason};
 pub use routing::{DefaultInboundRouter, InboundRouter};
 pub use sources::{Emitter, SourceHealth, SourceOptions, SourceProvider, SourceStatus};

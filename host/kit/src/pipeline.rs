@@ -41,7 +41,11 @@ struct Ready {
     ctx: Arc<RoomContext>,
     event: RoomEvent,
     effects: Effects,
+    on_commit: Option<OnCommit>,
 }
+
+/// Called with the committed event of a pass, under the room lock, before it is delivered.
+pub type OnCommit = Box<dyn FnOnce(&RoomEvent) + Send>;
 
 enum Gate {
     /// Nothing stored (closed room, identity block, duplicate).
@@ -117,7 +121,19 @@ impl RoomKit {
     /// is never half processed — committed but not delivered. A call from inside a pass (a hook sending into its own room) runs in
     /// place, where it re-enters the room lock it already holds.
     pub async fn process_inbound(&self, message: InboundMessage) -> Result<InboundResult> {
-        let pass = lock_scope(Arc::clone(&self.inner).process_inbound(message));
+        self.process_inbound_observed(message, None).await
+    }
+
+    /// [`process_inbound`](Self::process_inbound), calling `on_commit` with the event once it
+    /// is committed (not when blocked or refused), under the room lock and before anything is
+    /// delivered — so what it shows (e.g. the WebSocket hub echoing a message to the other
+    /// clients of its channel) comes before any reply the event provokes.
+    pub async fn process_inbound_observed(
+        &self,
+        message: InboundMessage,
+        on_commit: Option<OnCommit>,
+    ) -> Result<InboundResult> {
+        let pass = lock_scope(Arc::clone(&self.inner).process_inbound(message, on_commit));
         run_to_completion(pass).await
     }
 
@@ -153,7 +169,11 @@ async fn run_to_completion<T: Send + 'static>(
 }
 
 impl Inner {
-    async fn process_inbound(self: Arc<Self>, message: InboundMessage) -> Result<InboundResult> {
+    async fn process_inbound(
+        self: Arc<Self>,
+        message: InboundMessage,
+        on_commit: Option<OnCommit>,
+    ) -> Result<InboundResult> {
         self.check_open()?;
         message.content.validate()?;
         if let Some(visibility) = &message.visibility {
@@ -192,6 +212,7 @@ impl Inner {
                 Gate::Ready(ready) => ready,
             },
         };
+        let ready = Ready { on_commit, ..ready };
         self.run_to_end(ready).await
     }
 
@@ -404,6 +425,7 @@ impl Inner {
             ctx,
             event,
             effects,
+            on_commit: None,
         }))
     }
 
@@ -434,8 +456,12 @@ impl Inner {
             ctx,
             event,
             effects,
+            on_commit,
         } = ready;
         let event = self.store.commit_event_unsynced(event).await?.event;
+        if let Some(on_commit) = on_commit.filter(|_| !event.is_blocked()) {
+            on_commit(&event);
+        }
         let mut lane = Vec::new();
         if event.is_blocked() {
             self.emit(|| {

@@ -143,6 +143,54 @@ async fn a_message_from_one_client_reaches_the_other() {
 }
 
 #[tokio::test]
+async fn clients_of_the_senders_channel_see_the_message_before_the_reply_it_provokes() {
+    let server = start().await;
+    support_room(&server).await;
+    let ai = std::sync::Arc::new(roomkit_kit::MockAiProvider::new(["happy to help"]));
+    server
+        .kit
+        .register_channel(std::sync::Arc::new(roomkit_kit::AiChannel::new(
+            "assistant",
+            ai,
+        )))
+        .unwrap();
+    let (status, _) = server
+        .post("/v1/rooms/r/bindings", json!({"channel_id": "assistant"}))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED);
+    let mut agent = Client::connect(&server).await;
+    let mut agent2 = Client::connect(&server).await;
+    agent.join("r", "agent-ws", "agent-1").await;
+    agent2.join("r", "agent-ws", "agent-2").await;
+
+    agent
+        .send(json!({"type": "message", "room_id": "r", "text": "hello team"}))
+        .await;
+    let bodies_seen = [agent2.recv().await, agent2.recv().await].map(|frame| {
+        frame["event"]["content"]["body"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    });
+    assert_eq!(bodies_seen, ["hello team", "happy to help"]);
+    // The sender gets its acknowledgement and the reply, not its own message.
+    let mut sender_saw = Vec::new();
+    for _ in 0..2 {
+        let frame = agent.recv().await;
+        sender_saw.push(match frame["type"].as_str().unwrap() {
+            "ack" => "ack".to_owned(),
+            _ => frame["event"]["content"]["body"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        });
+    }
+    sender_saw.sort();
+    assert_eq!(sender_saw, ["ack", "happy to help"]);
+    assert!(agent.is_quiet().await);
+}
+
+#[tokio::test]
 async fn a_webhook_message_reaches_the_websocket_agent_through_delivery() {
     let server = start().await;
     support_room(&server).await;

@@ -372,3 +372,49 @@ async fn lifecycle_triggers_fire_at_their_points() {
     .await;
     let _ = InboundMessage::text("sms", "+1", "");
 }
+
+#[tokio::test]
+async fn an_observed_pass_reports_its_commit_before_delivering_and_not_when_blocked() {
+    let s = setup();
+    s.transport("web", "websocket", text_caps());
+    let sms = s.transport("sms", "sms", text_caps());
+    s.room("r", &["web", "sms"]).await;
+    s.kit.add_hook(
+        HookSpec::new("no-spam", HookTrigger::BeforeBroadcast),
+        Arc::new(FnHook(|e: &RoomEvent| {
+            Ok(if body(e).contains("spam") {
+                HookResult::block("spam")
+            } else {
+                HookResult::allow()
+            })
+        })),
+    );
+    let log = Arc::new(Mutex::new(Vec::new()));
+    for text in ["hello", "spam", "again"] {
+        let (log, sms) = (Arc::clone(&log), Arc::clone(&sms));
+        let observer: roomkit_kit::OnCommit = Box::new(move |event: &RoomEvent| {
+            // Nothing of this event has reached the other channel yet.
+            log.lock().unwrap().push(format!(
+                "{} committed at {} with {} delivered",
+                body(event),
+                event.index,
+                sms.bodies().len()
+            ));
+        });
+        s.kit
+            .process_inbound_observed(
+                InboundMessage::text("web", "u", text).in_room("r"),
+                Some(observer),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "hello committed at 0 with 0 delivered",
+            "again committed at 2 with 1 delivered"
+        ]
+    );
+    assert_eq!(sms.bodies(), ["hello", "again"]);
+}
