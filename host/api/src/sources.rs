@@ -124,13 +124,17 @@ pub struct SourceInfo {
     pub health: SourceHealth,
 }
 
+fn no_source(channel_id: &str) -> ApiError {
+    ApiError::not_found(
+        "source_not_found",
+        format!("channel {channel_id:?} has no source attached"),
+    )
+}
+
 fn info(kit: &RoomKit, channel_id: &str) -> Result<SourceInfo> {
-    let (name, health) = kit.source_info(channel_id).ok_or_else(|| {
-        ApiError::not_found(
-            "source_not_found",
-            format!("channel {channel_id:?} has no source attached"),
-        )
-    })?;
+    let (name, health) = kit
+        .source_info(channel_id)
+        .ok_or_else(|| no_source(channel_id))?;
     Ok(SourceInfo {
         channel_id: channel_id.to_owned(),
         name,
@@ -182,9 +186,6 @@ pub(crate) async fn detach(
     if state.kit().detach_source(&channel_id).await {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::not_found(
-            "source_not_found",
-            format!("channel {channel_id:?} has no source attached"),
-        ))
+        Err(no_source(&channel_id))
     }
 }
