@@ -1,8 +1,9 @@
 //! Event-driven sources (seed 002): list, inspect, attach at runtime and detach. The built-in
-//! type is `sse` ([`SseSource`]); the host's configuration attaches its `[[sources]]` through
-//! the same [`SourceSpec`].
+//! types are `sse` ([`SseSource`]) and `websocket` ([`WebSocketSource`]); the host's
+//! configuration attaches its `[[sources]]` through the same [`SourceSpec`].
 
 pub mod sse;
+pub mod websocket;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,15 +12,54 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use roomkit_kit::{RoomKit, SourceHealth, SourceOptions, SourceProvider};
+use roomkit_kit::{InboundMessage, RoomKit, SourceHealth, SourceOptions, SourceProvider};
+use roomkit_model::{Content, Metadata};
 use serde::{Deserialize, Serialize};
 
 use crate::extract::JsonBody;
 use crate::{ApiError, ApiState, Result};
 pub use sse::SseSource;
+pub use websocket::WebSocketSource;
 
 /// The source types the host implements.
-pub const SOURCE_TYPES: &[&str] = &["sse"];
+pub const SOURCE_TYPES: &[&str] = &["sse", "websocket"];
+
+/// The largest message a source accepts; a server sending more is cut off (the source fails
+/// and the kit restarts it).
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// The default payload of both source types (seed 002): `{"sender_id", "text", "external_id"?,
+/// "metadata"?}`, plus an optional `room_id` to send into a room instead of asking the inbound
+/// router.
+#[derive(Debug, Deserialize)]
+struct Payload {
+    sender_id: String,
+    text: String,
+    #[serde(default)]
+    external_id: Option<String>,
+    #[serde(default)]
+    room_id: Option<String>,
+    #[serde(default)]
+    metadata: Metadata,
+}
+
+/// The inbound message of a default payload on `channel_id`. Its idempotency key is the
+/// payload's `external_id`, else `fallback_key` (an SSE event id), so a message a server sends
+/// twice is stored once.
+pub fn default_message(
+    channel_id: &str,
+    data: &str,
+    fallback_key: Option<String>,
+) -> std::result::Result<InboundMessage, String> {
+    let payload: Payload = serde_json::from_str(data).map_err(|e| format!("not a message: {e}"))?;
+    let mut message =
+        InboundMessage::new(channel_id, payload.sender_id, Content::text(payload.text));
+    message.metadata = payload.metadata;
+    message.room_id = payload.room_id;
+    message.idempotency_key = payload.external_id.clone().or(fallback_key);
+    message.provider_message_id = payload.external_id;
+    Ok(message)
+}
 
 /// A source to attach to a registered channel, with how the kit supervises it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,15 +67,15 @@ pub const SOURCE_TYPES: &[&str] = &["sse"];
 pub struct SourceSpec {
     /// The channel its messages arrive on (registered already).
     pub channel_id: String,
-    /// Its type: `sse`.
+    /// Its type: `sse` or `websocket`.
     #[serde(rename = "type")]
     pub source_type: String,
-    /// What it connects to (`http://` or `https://`).
+    /// What it connects to (`http(s)://` for `sse`, `ws(s)://` for `websocket`).
     pub url: String,
     /// Extra request headers (e.g. `Authorization`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
-    /// Resume after this event id (sent as `Last-Event-ID`).
+    /// Resume after this event id (sent as `Last-Event-ID`; `sse` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_event_id: Option<String>,
     /// Restart after a failure (default true).
@@ -93,6 +133,14 @@ impl SourceSpec {
                 &self.url,
                 self.headers.clone(),
                 self.last_event_id.clone(),
+            )?)),
+            "websocket" if self.last_event_id.is_some() => {
+                Err("last_event_id applies to sse sources only".to_owned())
+            }
+            "websocket" => Ok(Arc::new(WebSocketSource::new(
+                &self.channel_id,
+                &self.url,
+                self.headers.clone(),
             )?)),
             other => Err(format!(
                 "unknown source type {other:?} (known: {})",

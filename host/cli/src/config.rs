@@ -448,7 +448,7 @@ mod tests {
             ),
             (
                 format!("{feed}[[sources]]\nchannel_id='feed'\ntype='kafka'\nurl='http://x/e'"),
-                "source of channel `feed`: unknown source type \"kafka\" (known: sse)",
+                "source of channel `feed`: unknown source type \"kafka\" (known: sse, websocket)",
             ),
         ];
         for (text, expected) in cases {

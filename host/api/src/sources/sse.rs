@@ -9,16 +9,12 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use roomkit_kit::{Emitter, InboundMessage, SourceProvider};
-use roomkit_model::{Content, Metadata};
-use serde::Deserialize;
 use tokio::sync::watch;
+
+use super::{MAX_MESSAGE_BYTES, default_message};
 
 /// How long to wait for the server's response headers.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// The largest event the source accepts; a server sending more is cut off (the source fails and
-/// the kit restarts it).
-pub const MAX_EVENT_BYTES: usize = 1 << 20;
 
 /// A Server-Sent Events source.
 pub struct SseSource {
@@ -212,8 +208,8 @@ impl EventParser {
                 }
                 _ => {
                     self.pending_bytes += 1;
-                    if self.pending_bytes > MAX_EVENT_BYTES {
-                        return Err(format!("an event exceeds {MAX_EVENT_BYTES} bytes"));
+                    if self.pending_bytes > MAX_MESSAGE_BYTES {
+                        return Err(format!("an event exceeds {MAX_MESSAGE_BYTES} bytes"));
                     }
                     self.line.push(byte);
                 }
@@ -257,41 +253,22 @@ impl EventParser {
     }
 }
 
-/// The default payload (seed 002): `{"sender_id", "text", "external_id"?, "metadata"?}`, plus an
-/// optional `room_id` to send into a room instead of asking the inbound router.
-#[derive(Debug, Deserialize)]
-struct Payload {
-    sender_id: String,
-    text: String,
-    #[serde(default)]
-    external_id: Option<String>,
-    #[serde(default)]
-    room_id: Option<String>,
-    #[serde(default)]
-    metadata: Metadata,
-}
-
 /// The message an event carries: `Ok(None)` for event types that carry none (`ping`,
-/// `heartbeat`, …), an error for a message event whose data is not the expected JSON.
+/// `heartbeat`, …), an error for a message event whose data is not the default payload
+/// ([`default_message`]). The event's SSE id stands in for a missing `external_id`.
 pub fn to_message(channel_id: &str, event: &SseEvent) -> Result<Option<InboundMessage>, String> {
     if !matches!(event.event.as_str(), "" | "message" | "msg" | "chat") {
         return Ok(None);
     }
-    let payload: Payload = serde_json::from_str(&event.data)
-        .map_err(|e| format!("event data is not a message: {e}"))?;
-    let mut message =
-        InboundMessage::new(channel_id, payload.sender_id, Content::text(payload.text));
-    message.metadata = payload.metadata;
-    message.room_id = payload.room_id;
-    message.idempotency_key = payload.external_id.clone().or_else(|| event.id.clone());
+    let mut message = default_message(channel_id, &event.data, event.id.clone())?;
     message.provider = Some("sse".to_owned());
-    message.provider_message_id = payload.external_id;
     Ok(Some(message))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use roomkit_model::Content;
 
     fn events(chunks: &[&str]) -> Vec<SseEvent> {
         let mut parser = EventParser::default();
@@ -340,9 +317,9 @@ mod tests {
     #[test]
     fn an_oversized_event_is_refused() {
         let mut parser = EventParser::default();
-        let huge = format!("data: {}", "x".repeat(MAX_EVENT_BYTES));
+        let huge = format!("data: {}", "x".repeat(MAX_MESSAGE_BYTES));
         let err = parser.feed(huge.as_bytes()).unwrap_err();
-        assert_eq!(err, format!("an event exceeds {MAX_EVENT_BYTES} bytes"));
+        assert_eq!(err, format!("an event exceeds {MAX_MESSAGE_BYTES} bytes"));
     }
 
     #[test]
@@ -378,7 +355,7 @@ mod tests {
         assert!(
             to_message("c", &bad)
                 .unwrap_err()
-                .starts_with("event data is not a message: ")
+                .starts_with("not a message: ")
         );
     }
 }

@@ -1,5 +1,6 @@
-//! Event-driven sources over REST: an SSE stream's events become messages, the source resumes
-//! with `Last-Event-ID` after the stream breaks, and bad specs are refused.
+//! Event-driven sources over REST: an SSE stream's events and a WebSocket server's messages
+//! become messages, sources reconnect (SSE resuming with `Last-Event-ID`), replays are stored
+//! once, and bad specs are refused.
 
 use std::sync::{Arc, Mutex};
 
@@ -125,6 +126,84 @@ async fn an_sse_stream_becomes_messages_and_resumes_after_its_last_event_id() {
     assert_eq!(list, json!({"sources": []}));
 }
 
+/// A WebSocket server on 127.0.0.1: connection `n` gets `scripts[n]` (the last repeats) and is
+/// closed after it unless it is the last.
+async fn websocket_server(scripts: Vec<Vec<tokio_tungstenite::tungstenite::Message>>) -> String {
+    use futures_util::SinkExt;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/feed", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut n = 0;
+        while let Ok((stream, _)) = listener.accept().await {
+            let Ok(mut socket) = tokio_tungstenite::accept_async(stream).await else {
+                continue;
+            };
+            let last = n + 1 >= scripts.len();
+            for message in scripts[n.min(scripts.len() - 1)].clone() {
+                socket.send(message).await.unwrap();
+            }
+            n += 1;
+            if last {
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                    drop(socket);
+                });
+            } else {
+                let _ = socket.close(None).await;
+            }
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_source_turns_messages_into_events_and_reconnects() {
+    use tokio_tungstenite::tungstenite::Message;
+    let server = start().await;
+    let say = |text: &str, id: &str| {
+        Message::text(
+            json!({"sender_id": "u1", "text": text, "room_id": "wsfeed", "external_id": id})
+                .to_string(),
+        )
+    };
+    let first = vec![
+        say("one", "w-1"),
+        Message::text("not json"),
+        Message::binary(
+            json!({"sender_id": "u2", "text": "two", "room_id": "wsfeed"})
+                .to_string()
+                .into_bytes(),
+        ),
+    ];
+    // After the reconnect the server repeats w-1 (stored once) and sends three.
+    let second = vec![say("one", "w-1"), say("three", "w-3")];
+    let url = websocket_server(vec![first, second]).await;
+    let (status, body) = server
+        .post(
+            "/v1/sources",
+            json!({"channel_id": "sms", "type": "websocket", "url": url,
+                   "restart_delay_ms": 50, "headers": {"Authorization": "Bearer t"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["name"], format!("websocket:{url}"));
+    eventually("three messages in the room", || async {
+        server
+            .kit
+            .get_room("wsfeed")
+            .await
+            .is_ok_and(|r| r.event_count == 3)
+    })
+    .await;
+    let (_, timeline) = server.get("/v1/rooms/wsfeed/events?limit=10").await;
+    assert_eq!(bodies(&timeline), ["one", "two", "three"]);
+    let (_, body) = server.get("/v1/sources/sms").await;
+    assert_eq!(body["status"], "connected");
+    assert_eq!(body["messages_received"], 4, "one, two, one again, three");
+    let (status, _) = server.delete("/v1/sources/sms").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
 #[tokio::test]
 async fn a_source_whose_server_refuses_gives_up_after_its_attempts_with_the_reason() {
     let server = start().await;
@@ -180,6 +259,16 @@ async fn bad_source_specs_are_refused_and_attach_nothing() {
         ),
         (
             json!({"channel_id": "sms", "type": "sse", "url": "http://x/e", "headers": {"bad header": "v"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_source",
+        ),
+        (
+            json!({"channel_id": "sms", "type": "websocket", "url": "http://127.0.0.1/e"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_source",
+        ),
+        (
+            json!({"channel_id": "sms", "type": "websocket", "url": "ws://x/e", "last_event_id": "4"}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_source",
         ),
