@@ -9,6 +9,15 @@ use crate::support::{Delivery, Deployment, untimed};
 
 /// What the sink must have been sent for the AI's answer `answer` (a response event) to the
 /// customer `phone`: the event as JSON, signed, with its id in the headers.
+/// A stored event as WebSocket clients get it while it is in flight: pending, no delivery
+/// results yet.
+fn in_flight(stored: &Value) -> Value {
+    let mut event = stored.clone();
+    event["status"] = json!("pending");
+    event.as_object_mut().unwrap().remove("delivery_results");
+    event
+}
+
 fn assert_answer_delivered(delivery: &Delivery, answer: &Value, phone: &str) {
     assert!(delivery.signed(), "bad signature: {:?}", delivery.headers);
     let id = answer["id"].as_str().unwrap();
@@ -131,12 +140,7 @@ async fn a_webhook_message_is_redacted_answered_and_delivered_and_profanity_is_b
     );
 
     // The agent gets the redacted message, then the AI's answer.
-    let mut as_delivered = stored_expected.clone();
-    as_delivered["status"] = json!("pending");
-    as_delivered
-        .as_object_mut()
-        .unwrap()
-        .remove("delivery_results");
+    let as_delivered = in_flight(&stored_expected);
     assert_eq!(
         untimed(agent.recv().await),
         json!({"type": "event", "room_id": room, "channel_id": "agents", "event": as_delivered})
@@ -310,12 +314,7 @@ async fn an_agent_answers_over_websocket_and_typing_and_read_receipts_are_not_st
 
     // The other agent gets it as committed (the hub echoes a client's message to the others
     // before it is delivered anywhere): pending, no delivery results yet.
-    let mut as_committed = stored_expected.clone();
-    as_committed["status"] = json!("pending");
-    as_committed
-        .as_object_mut()
-        .unwrap()
-        .remove("delivery_results");
+    let as_committed = in_flight(&stored_expected);
     assert_eq!(
         untimed(bob_agent.recv().await),
         json!({"type": "event", "room_id": "desk-2", "channel_id": "agents", "event": as_committed})
