@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::fixtures::{engine, kit_with_sink, kit_with_sink_built};
+use crate::fixtures::{engine, kit_routed_by, kit_with_sink, kit_with_sink_built, room_of};
 
 /// The first-party plugins (packages of the plugins workspace).
 const FIRST_PARTY: &[&str] = &[
@@ -246,39 +246,28 @@ async fn keyword_router_routes_by_keyword_and_sender_prefix_into_the_configured_
                     keywords = \"billing = room-billing; refund = room-billing; card stolen = room-fraud\"\n\
                     senders = \"+44 = room-uk; +4420 = room-london\"\n";
     let (dir, _) = plugin_dir(&[("desk", "keyword-router", manifest)]);
-    let directory = PluginDirectory::detached(dir.path(), engine(), None);
-    let handle = directory.inbound_router("desk");
-    let (kit, store, _) = kit_with_sink_built(|b| b.inbound_router(Arc::new(handle))).await;
-    assert_eq!(directory.load_all().loaded, vec!["desk"]);
-    let room_of = |sender: &'static str, body: &'static str| {
-        let kit = kit.clone();
-        async move {
-            kit.process_inbound(InboundMessage::text("sms", sender, body))
-                .await
-                .unwrap()
-                .event
-                .unwrap()
-                .room_id
-        }
-    };
+    let (kit, store, _directory) = kit_routed_by(dir.path(), "desk").await;
     assert_eq!(
-        room_of("+15550001", "A BILLING question").await,
+        room_of(&kit, "+15550001", "A BILLING question").await,
         "room-billing"
     );
     assert_eq!(
-        room_of("+15550002", "I want a refund").await,
+        room_of(&kit, "+15550002", "I want a refund").await,
         "room-billing"
     );
     assert_eq!(
-        room_of("+15550003", "my card stolen today").await,
+        room_of(&kit, "+15550003", "my card stolen today").await,
         "room-fraud"
     );
-    assert_eq!(room_of("+442071234567", "hello").await, "room-london");
-    assert_eq!(room_of("+441611234567", "hello").await, "room-uk");
+    assert_eq!(room_of(&kit, "+442071234567", "hello").await, "room-london");
+    assert_eq!(room_of(&kit, "+441611234567", "hello").await, "room-uk");
     // Keywords win over the sender prefix (`prefer` defaults to keywords).
-    assert_eq!(room_of("+442071234567", "billing").await, "room-billing");
+    assert_eq!(
+        room_of(&kit, "+442071234567", "billing").await,
+        "room-billing"
+    );
     // Nothing matches: the host's default routing (the only room bound to `sms`).
-    assert_eq!(room_of("+15550004", "hello").await, "r");
+    assert_eq!(room_of(&kit, "+15550004", "hello").await, "r");
     assert_eq!(kit.get_room("room-billing").await.unwrap().event_count, 3);
     let timeline = store
         .list_events("room-billing", &EventQuery::oldest(10))

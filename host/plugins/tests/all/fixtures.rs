@@ -1,15 +1,16 @@
 //! Builds the plugins workspace once per test run and lays out plugin files for a test.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
+use roomkit_kit::InboundMessage;
 use roomkit_kit::{
     AttachOptions, DeliveryError, KitBuilder, Provider, ProviderResult, RoomKit, RoomOptions,
     TransportChannel,
 };
 use roomkit_model::{ChannelBinding, ChannelCapabilities, Content, RoomEvent};
-use roomkit_plugins::{PluginEngine, WasmPlugin};
+use roomkit_plugins::{PluginDirectory, PluginEngine, WasmPlugin};
 use roomkit_store::{ConversationStore, MemoryStore};
 
 /// `test_hook.wasm`, built once (the build is shared by every test of this run).
@@ -99,6 +100,29 @@ pub async fn kit_with_sink_built(
             .unwrap();
     }
     (kit, store, sink)
+}
+
+/// [`kit_with_sink`] routed by the inbound-router plugin `name` of the plugin directory `dir`
+/// (loaded; the directory is returned so that it stays alive).
+pub async fn kit_routed_by(
+    dir: &Path,
+    name: &str,
+) -> (RoomKit, Arc<dyn ConversationStore>, PluginDirectory) {
+    let directory = PluginDirectory::detached(dir, engine(), None);
+    let handle = directory.inbound_router(name);
+    let (kit, store, _) = kit_with_sink_built(|b| b.inbound_router(Arc::new(handle))).await;
+    assert_eq!(directory.load_all().loaded, vec![name]);
+    (kit, store, directory)
+}
+
+/// The room an SMS from `sender` saying `body` lands in, with no room named by the caller.
+pub async fn room_of(kit: &RoomKit, sender: &str, body: &str) -> String {
+    kit.process_inbound(InboundMessage::text("sms", sender, body))
+        .await
+        .unwrap()
+        .event
+        .unwrap()
+        .room_id
 }
 
 /// [`kit_with_sink`] with the test hook loaded as `name` with `manifest`.

@@ -1,11 +1,9 @@
 //! A wasm inbound router: directly, and routing messages of the pipeline into rooms.
 
-use std::sync::Arc;
-
 use roomkit_kit::InboundMessage;
-use roomkit_plugins::{PluginDirectory, Route, WasmInboundRouter};
+use roomkit_plugins::{Route, WasmInboundRouter};
 
-use crate::fixtures::{PluginDir, engine, kit_with_sink_built};
+use crate::fixtures::{PluginDir, engine, kit_routed_by, room_of};
 
 const ROUTER: &str = "kind = \"inbound-router\"\n[config]\n\"sender.+44700\" = \"uk\"\n";
 
@@ -53,34 +51,20 @@ async fn a_wasm_router_answers_each_kind_of_route_and_names_itself_in_errors() {
 async fn a_wasm_router_routes_messages_into_rooms_of_the_pipeline() {
     let dir = PluginDir::new();
     dir.add_component("desk", "test-router", ROUTER);
-    let directory = PluginDirectory::detached(dir.dir.path(), engine(), None);
-    let handle = directory.inbound_router("desk");
-    let (kit, store, _) = kit_with_sink_built(|b| b.inbound_router(Arc::new(handle))).await;
-    assert_eq!(directory.load_all().loaded, vec!["desk"]);
-    let room_of = |sender: &'static str, body: &'static str| {
-        let kit = kit.clone();
-        async move {
-            kit.process_inbound(InboundMessage::text("sms", sender, body))
-                .await
-                .unwrap()
-                .event
-                .unwrap()
-                .room_id
-        }
-    };
+    let (kit, store, _directory) = kit_routed_by(dir.dir.path(), "desk").await;
     // route::default: the kit's default routing finds the only room bound to `sms`.
-    assert_eq!(room_of("+2", "hello").await, "r");
+    assert_eq!(room_of(&kit, "+2", "hello").await, "r");
     // A failing router falls back to default routing: nothing is lost.
-    assert_eq!(room_of("+3", "fail").await, "r");
+    assert_eq!(room_of(&kit, "+3", "fail").await, "r");
     // route::room: into a room that did not exist, created and bound to the sender.
-    assert_eq!(room_of("+4", "#support help").await, "support");
+    assert_eq!(room_of(&kit, "+4", "#support help").await, "support");
     let support = store.get_binding("support", "sms").await.unwrap().unwrap();
     assert_eq!(support.participant_id.as_deref(), Some("+4"));
-    assert_eq!(room_of("+5", "#support me too").await, "support");
+    assert_eq!(room_of(&kit, "+5", "#support me too").await, "support");
     assert_eq!(kit.get_room("support").await.unwrap().event_count, 2);
     // route::new-room: a fresh room each time.
-    let first = room_of("+6", "new room").await;
-    let second = room_of("+6", "new room").await;
+    let first = room_of(&kit, "+6", "new room").await;
+    let second = room_of(&kit, "+6", "new room").await;
     assert!(![first.as_str(), second.as_str()].contains(&"r"));
     assert_ne!(first, second);
     assert_eq!(kit.get_room("r").await.unwrap().event_count, 2);
