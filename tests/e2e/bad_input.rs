@@ -172,13 +172,7 @@ async fn bad_requests_get_their_status_and_change_nothing() {
     }
     // A correctly signed webhook whose payload is not what the provider reads.
     for payload in [r#"{"sender": "#, r#"{"text": "no sender"}"#] {
-        let got = d
-            .post_raw(
-                "/v1/webhooks/customers",
-                &[(SIGNATURE_HEADER, &sign(payload.as_bytes()))],
-                payload,
-            )
-            .await;
+        let got = d.signed_webhook(payload.to_owned()).await;
         assert_error(
             payload,
             &got,
@@ -282,13 +276,7 @@ async fn bad_requests_get_their_status_and_change_nothing() {
         "payload_too_large",
     );
     let big_webhook = json!({"sender": "+15550001", "text": big_text, "room": "desk"}).to_string();
-    let got = d
-        .post_raw(
-            "/v1/webhooks/customers",
-            &[(SIGNATURE_HEADER, &sign(big_webhook.as_bytes()))],
-            big_webhook,
-        )
-        .await;
+    let got = d.signed_webhook(big_webhook).await;
     assert_error(
         "oversized webhook",
         &got,

@@ -459,7 +459,11 @@ impl Deployment {
 
     /// A webhook of the `customers` channel, signed with the secret.
     pub async fn webhook(&self, payload: &Value) -> (StatusCode, Value) {
-        let body = payload.to_string();
+        self.signed_webhook(payload.to_string()).await
+    }
+
+    /// A webhook of the `customers` channel with any body (JSON or not), signed with the secret.
+    pub async fn signed_webhook(&self, body: String) -> (StatusCode, Value) {
         let signature = sign(body.as_bytes());
         self.post_raw(
             "/v1/webhooks/customers",
