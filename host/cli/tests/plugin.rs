@@ -3,6 +3,8 @@
 //! file and the reason, and list a plugin directory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
@@ -15,6 +17,8 @@ use roomkit_kit::{
 use roomkit_model::{ChannelBinding, ChannelCapabilities, Content, EventStatus, RoomEvent};
 use roomkit_plugins::{PluginEngine, WasmPlugin, WasmProvider};
 use roomkit_store::{ConversationStore, MemoryStore};
+
+use common::{succeeded, text};
 
 /// Runs `roomkit ARGS` in `dir`, with a clean environment for the nested cargo.
 fn roomkit(dir: &Path, args: &[&str]) -> Output {
@@ -35,20 +39,9 @@ fn roomkit(dir: &Path, args: &[&str]) -> Output {
     command.output().expect("the roomkit binary runs")
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// Asserts success and returns stdout.
 fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
+    succeeded(output, "roomkit")
 }
 
 /// Asserts failure (exit code 1) and returns stderr.

@@ -14,6 +14,8 @@
 //! first, and says so.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -27,15 +29,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde_json::{Value, json};
 
+use common::{succeeded, text};
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
         .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Runs `roomkit ARGS` in `dir` and asserts success; returns stdout.
@@ -46,14 +46,7 @@ fn roomkit(dir: &Path, args: &[&str]) -> String {
         .env_remove("RUST_BACKTRACE")
         .output()
         .expect("the roomkit binary runs");
-    assert!(
-        output.status.success(),
-        "roomkit {args:?}: exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
+    succeeded(&output, &format!("roomkit {args:?}"))
 }
 
 /// Installs a language's toolchain with its setup script when it is missing, saying so.
