@@ -43,6 +43,22 @@ struct Payload {
     metadata: Metadata,
 }
 
+/// Request headers of a spec, checked once when a source is made.
+fn parse_headers(
+    headers: &BTreeMap<String, String>,
+) -> std::result::Result<reqwest::header::HeaderMap, String> {
+    use reqwest::header::{HeaderName, HeaderValue};
+    let mut map = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("header {name:?}: not a valid header name"))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| format!("header {name:?}: not a valid header value"))?;
+        map.append(header, value);
+    }
+    Ok(map)
+}
+
 /// The inbound message of a default payload on `channel_id`. Its idempotency key is the
 /// payload's `external_id`, else `fallback_key` (an SSE event id), so a message a server sends
 /// twice is stored once.
@@ -131,7 +147,7 @@ impl SourceSpec {
             "sse" => Ok(Arc::new(SseSource::new(
                 &self.channel_id,
                 &self.url,
-                self.headers.clone(),
+                parse_headers(&self.headers)?,
                 self.last_event_id.clone(),
             )?)),
             "websocket" if self.last_event_id.is_some() => {
@@ -140,7 +156,7 @@ impl SourceSpec {
             "websocket" => Ok(Arc::new(WebSocketSource::new(
                 &self.channel_id,
                 &self.url,
-                self.headers.clone(),
+                parse_headers(&self.headers)?,
             )?)),
             other => Err(format!(
                 "unknown source type {other:?} (known: {})",

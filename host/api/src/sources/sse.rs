@@ -3,7 +3,6 @@
 //! supports it resumes where the stream broke; event ids also serve as idempotency keys, so an
 //! event a server sends twice is stored once.
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -20,7 +19,7 @@ const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 pub struct SseSource {
     channel_id: String,
     url: String,
-    headers: BTreeMap<String, String>,
+    headers: reqwest::header::HeaderMap,
     client: reqwest::Client,
     last_event_id: Mutex<Option<String>>,
     stop: watch::Sender<bool>,
@@ -41,19 +40,13 @@ impl SseSource {
     pub fn new(
         channel_id: impl Into<String>,
         url: impl Into<String>,
-        headers: BTreeMap<String, String>,
+        headers: reqwest::header::HeaderMap,
         last_event_id: Option<String>,
     ) -> Result<Self, String> {
         let url = url.into();
         let parsed = reqwest::Url::parse(&url).map_err(|e| format!("url {url:?}: {e}"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(format!("url {url:?}: the scheme must be http or https"));
-        }
-        for (name, value) in &headers {
-            reqwest::header::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| format!("header {name:?}: not a valid header name"))?;
-            reqwest::header::HeaderValue::from_str(value)
-                .map_err(|_| format!("header {name:?}: not a valid header value"))?;
         }
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
@@ -82,10 +75,8 @@ impl SseSource {
             .client
             .get(&self.url)
             .header("accept", "text/event-stream")
-            .header("cache-control", "no-cache");
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
-        }
+            .header("cache-control", "no-cache")
+            .headers(self.headers.clone());
         if let Some(id) = self.last_event_id() {
             request = request.header("last-event-id", id);
         }

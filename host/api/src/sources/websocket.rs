@@ -4,7 +4,6 @@
 //! [`MAX_MESSAGE_BYTES`] or a close from the server ends the connection, and the kit restarts
 //! it.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,7 +12,7 @@ use roomkit_kit::{Emitter, SourceProvider};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use tokio_tungstenite::tungstenite::http::HeaderMap;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::{MAX_MESSAGE_BYTES, default_message};
@@ -25,7 +24,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct WebSocketSource {
     channel_id: String,
     url: String,
-    headers: BTreeMap<String, String>,
+    headers: HeaderMap,
     stop: watch::Sender<bool>,
 }
 
@@ -44,7 +43,7 @@ impl WebSocketSource {
     pub fn new(
         channel_id: impl Into<String>,
         url: impl Into<String>,
-        headers: BTreeMap<String, String>,
+        headers: HeaderMap,
     ) -> Result<Self, String> {
         let url = url.into();
         let scheme = url.split_once("://").map(|(scheme, _)| scheme);
@@ -54,12 +53,6 @@ impl WebSocketSource {
         url.as_str()
             .into_client_request()
             .map_err(|e| format!("url {url:?}: {e}"))?;
-        for (name, value) in &headers {
-            HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| format!("header {name:?}: not a valid header name"))?;
-            HeaderValue::from_str(value)
-                .map_err(|_| format!("header {name:?}: not a valid header value"))?;
-        }
         Ok(WebSocketSource {
             channel_id: channel_id.into(),
             url,
@@ -75,15 +68,7 @@ impl WebSocketSource {
             .as_str()
             .into_client_request()
             .map_err(|e| format!("{}: {e}", self.url))?;
-        for (name, value) in &self.headers {
-            // Checked in `new`.
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                request.headers_mut().insert(name, value);
-            }
-        }
+        request.headers_mut().extend(self.headers.clone());
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE_BYTES))
             .max_frame_size(Some(MAX_MESSAGE_BYTES));
