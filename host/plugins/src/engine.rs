@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use roomkit_tls::TrustedRoots;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
@@ -25,6 +26,8 @@ pub struct PluginEngine {
     pooling: bool,
     cache: Option<CompiledCache>,
     compilations: Arc<AtomicU64>,
+    /// What plugins' outbound HTTPS trusts.
+    pub(crate) roots: TrustedRoots,
 }
 
 impl std::fmt::Debug for PluginEngine {
@@ -92,6 +95,7 @@ impl PluginEngine {
             pooling,
             cache: None,
             compilations: Arc::new(AtomicU64::new(0)),
+            roots: TrustedRoots::webpki(),
         })
     }
 
@@ -103,6 +107,18 @@ impl PluginEngine {
                 .map_err(|e| Error::Engine(format!("cache directory {}: {e}", dir.display())))?,
         );
         Ok(self)
+    }
+
+    /// The same engine, its plugins' outbound HTTPS trusting `roots` (the webpki roots by
+    /// default). Plugins loaded afterwards use them.
+    pub fn with_trusted_roots(mut self, roots: TrustedRoots) -> Self {
+        self.roots = roots;
+        self
+    }
+
+    /// What plugins' outbound HTTPS trusts.
+    pub fn trusted_roots(&self) -> &TrustedRoots {
+        &self.roots
     }
 
     /// How many components this engine compiled (cache hits compile nothing).

@@ -9,6 +9,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use roomkit_tls::TrustedRoots;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 use self::pool::Sent;
@@ -19,11 +20,12 @@ use crate::state::PluginInfo;
 pub(crate) struct HttpPolicy {
     info: Arc<PluginInfo>,
     stats: Arc<PluginStats>,
+    roots: TrustedRoots,
 }
 
 impl HttpPolicy {
-    pub(crate) fn new(info: Arc<PluginInfo>, stats: Arc<PluginStats>) -> Self {
-        HttpPolicy { info, stats }
+    pub(crate) fn new(info: Arc<PluginInfo>, stats: Arc<PluginStats>, roots: TrustedRoots) -> Self {
+        HttpPolicy { info, stats, roots }
     }
 }
 
@@ -91,7 +93,7 @@ impl WasiHttpHooks for HttpPolicy {
         // The completion future the default send ignores too: errors reach the guest through
         // the response and its body.
         drop(fut);
-        Box::new(pool::send(request, Some(options)))
+        Box::new(pool::send(request, Some(options), self.roots.clone()))
     }
 }
 

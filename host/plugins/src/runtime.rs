@@ -246,7 +246,11 @@ impl<W: World> Runtime<W> {
             None => {
                 let mut store = Store::new(
                     &self.engine.engine,
-                    PluginState::new(Arc::clone(&self.info), Arc::clone(&self.stats)),
+                    PluginState::new(
+                        Arc::clone(&self.info),
+                        Arc::clone(&self.stats),
+                        self.engine.roots.clone(),
+                    ),
                 );
                 store.limiter(|state| &mut state.limits);
                 store.set_fuel(manifest.fuel).map_err(host)?;

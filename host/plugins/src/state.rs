@@ -52,7 +52,11 @@ pub struct PluginState {
 }
 
 impl PluginState {
-    pub(crate) fn new(info: Arc<PluginInfo>, stats: Arc<PluginStats>) -> Self {
+    pub(crate) fn new(
+        info: Arc<PluginInfo>,
+        stats: Arc<PluginStats>,
+        roots: roomkit_tls::TrustedRoots,
+    ) -> Self {
         let memory = info.manifest.memory_mb.saturating_mul(1024 * 1024);
         PluginState {
             limits: StoreLimitsBuilder::new()
@@ -62,7 +66,7 @@ impl PluginState {
                 .table_elements(100_000)
                 .trap_on_grow_failure(true)
                 .build(),
-            policy: HttpPolicy::new(Arc::clone(&info), stats),
+            policy: HttpPolicy::new(Arc::clone(&info), stats, roots),
             info,
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),

@@ -5,7 +5,8 @@
 //! delivers every event to the same host spent most of a delivery on that: connect, accept,
 //! shutdown and close on both sides. This module keeps idle connections per scheme and
 //! authority, process-wide, and otherwise behaves as the default: the same connect, first-byte
-//! and between-bytes timeouts, the same error values, TLS with the webpki roots.
+//! and between-bytes timeouts, the same error values; TLS trusts the engine's
+//! [`TrustedRoots`] (the webpki roots and the operator's `[tls] ca_files`).
 //!
 //! A connection goes back to the pool only when its answer was read to the end and hyper says
 //! it can take another request; an answer left unread, `connection: close`, an error or a
@@ -16,7 +17,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::sync::{LazyLock, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,7 @@ use http::uri::Scheme;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::BodyExt;
 use hyper::client::conn::http1::{self, SendRequest};
+use roomkit_tls::TrustedRoots;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use wasmtime_wasi_http::io::TokioIo;
@@ -52,6 +54,9 @@ struct Key {
     https: bool,
     /// `host:port`, the port always written out.
     authority: String,
+    /// Which trusted roots verified the connection ([`TrustedRoots::id`]): engines trusting
+    /// different authorities never share one.
+    roots: u64,
 }
 
 struct Idle {
@@ -107,6 +112,7 @@ impl Pool {
 pub(crate) async fn send(
     mut request: http::Request<WasiBody>,
     options: Option<RequestOptions>,
+    roots: TrustedRoots,
 ) -> Sent {
     let uri = request.uri();
     let authority = uri.authority().ok_or(Error::HttpRequestUriInvalid)?;
@@ -115,7 +121,11 @@ pub(crate) async fn send(
         Some(_) => authority.to_string(),
         None => format!("{authority}:{}", if https { 443 } else { 80 }),
     };
-    let key = Key { https, authority };
+    let key = Key {
+        https,
+        authority,
+        roots: roots.id(),
+    };
     let options = options.unwrap_or_default();
     let connect_timeout = options.connect_timeout.unwrap_or(DEFAULT_TIMEOUT);
     let first_byte_timeout = options.first_byte_timeout.unwrap_or(DEFAULT_TIMEOUT);
@@ -154,12 +164,14 @@ pub(crate) async fn send(
                 Ok(response) => (response, sender),
                 Err(mut failed) => match failed.take_message() {
                     // Nothing was written: the connection had closed. Use a new one.
-                    Some(request) => send_on_new(&key, request, connect_timeout, deadline).await?,
+                    Some(request) => {
+                        send_on_new(&key, &roots, request, connect_timeout, deadline).await?
+                    }
                     None => return Err(Error::from(failed.into_error())),
                 },
             }
         }
-        None => send_on_new(&key, request, connect_timeout, deadline).await?,
+        None => send_on_new(&key, &roots, request, connect_timeout, deadline).await?,
     };
 
     let mut timeout = tokio::time::interval(between_bytes_timeout);
@@ -184,11 +196,12 @@ pub(crate) async fn send(
 /// Opens a connection to `key` and sends `request` on it.
 async fn send_on_new(
     key: &Key,
+    roots: &TrustedRoots,
     request: http::Request<WasiBody>,
     connect_timeout: Duration,
     deadline: tokio::time::Instant,
 ) -> Result<(http::Response<hyper::body::Incoming>, SendRequest<WasiBody>), Error> {
-    let mut sender = tokio::time::timeout(connect_timeout, connect(key))
+    let mut sender = tokio::time::timeout(connect_timeout, connect(key, roots))
         .await
         .map_err(|_| Error::ConnectionTimeout)??;
     let response = tokio::time::timeout_at(deadline, sender.send_request(request))
@@ -201,7 +214,7 @@ trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T> Stream for T where T: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 
 /// A new HTTP/1.1 connection to `key`, driven by a task of its own until it closes.
-async fn connect(key: &Key) -> Result<SendRequest<WasiBody>, Error> {
+async fn connect(key: &Key, roots: &TrustedRoots) -> Result<SendRequest<WasiBody>, Error> {
     let tcp = TcpStream::connect(&key.authority)
         .await
         .map_err(Error::Connect)?;
@@ -209,9 +222,13 @@ async fn connect(key: &Key) -> Result<SendRequest<WasiBody>, Error> {
     // this, Nagle's algorithm holds the body back until the headers are acknowledged.
     tcp.set_nodelay(true).map_err(Error::Connect)?;
     let stream: Box<dyn Stream> = if key.https {
-        let connector = tokio_rustls::TlsConnector::from(tls_config()?);
+        let connector = tokio_rustls::TlsConnector::from(roots.client_config());
         let name = tls_server_name(&key.authority)?;
-        Box::new(connector.connect(name, tcp).await.map_err(Error::Tls)?)
+        let tls = connector
+            .connect(name, tcp)
+            .await
+            .map_err(|err| tls_failure(&key.authority, err))?;
+        Box::new(tls)
     } else {
         Box::new(tcp)
     };
@@ -225,24 +242,22 @@ async fn connect(key: &Key) -> Result<SendRequest<WasiBody>, Error> {
     Ok(sender)
 }
 
-/// The client configuration, built once: the default send builds the root store anew for
-/// every request.
-fn tls_config() -> Result<Arc<rustls::ClientConfig>, Error> {
-    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
-    if let Some(config) = CONFIG.get() {
-        return Ok(Arc::clone(config));
+/// The guest's error for a failed handshake: a certificate the roots do not vouch for is
+/// `tls-certificate-error`, an alert from the server `tls-alert-received`, anything else
+/// `tls-protocol-error`. The cause is logged for the operator.
+fn tls_failure(authority: &str, err: std::io::Error) -> Error {
+    tracing::warn!(authority, "TLS handshake with {authority} failed: {err}");
+    let rustls_error = err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    match rustls_error {
+        Some(rustls::Error::InvalidCertificate(_)) => Error::TlsCertificateError,
+        Some(rustls::Error::AlertReceived(alert)) => Error::TlsAlertReceived {
+            alert_id: Some(u8::from(*alert)),
+            alert_message: Some(format!("{alert:?}")),
+        },
+        _ => Error::Tls(err),
     }
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.into(),
-    };
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| Error::Tls(std::io::Error::other(e)))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(Arc::clone(CONFIG.get_or_init(|| Arc::new(config))))
 }
 
 /// The name the certificate must carry, from `host:port` (`[v6]:port` for IPv6 literals).

@@ -5,8 +5,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use roomkit_kit::{InboundMessage, RoomKit};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use roomkit_plugins::PluginEngine;
+use roomkit_tls::testing::TestCa;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 use crate::fixtures::{PluginDir, engine, kit_with_sink};
 
@@ -30,14 +33,32 @@ enum Reuse {
 }
 
 async fn serve(reuse: Reuse) -> (u16, Arc<AtomicU64>) {
+    serve_on(reuse, None).await
+}
+
+trait Socket: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Socket for T {}
+
+/// The test server, speaking TLS with `tls` when given; `accepted` counts connections whose
+/// handshake succeeded.
+async fn serve_on(reuse: Reuse, tls: Option<TlsAcceptor>) -> (u16, Arc<AtomicU64>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let accepted = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&accepted);
     tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
+        while let Ok((tcp, _)) = listener.accept().await {
+            let counter = Arc::clone(&counter);
+            let tls = tls.clone();
             tokio::spawn(async move {
+                let mut socket: Box<dyn Socket> = match tls {
+                    None => Box::new(tcp),
+                    Some(acceptor) => match acceptor.accept(tcp).await {
+                        Ok(stream) => Box::new(stream),
+                        Err(_) => return, // the client refused our certificate
+                    },
+                };
+                counter.fetch_add(1, Ordering::SeqCst);
                 let mut request = Vec::new();
                 let mut buf = [0u8; 1024];
                 loop {
@@ -85,11 +106,17 @@ async fn fetch(kit: &RoomKit, url: &str) -> Option<String> {
 }
 
 async fn probe(manifest: String) -> (RoomKit, Arc<roomkit_plugins::WasmPlugin>, PluginDir) {
+    probe_on(&engine(), manifest).await
+}
+
+async fn probe_on(
+    engine: &PluginEngine,
+    manifest: String,
+) -> (RoomKit, Arc<roomkit_plugins::WasmPlugin>, PluginDir) {
     let dir = PluginDir::new();
     let path = dir.add_component("prober", "http-probe", &manifest);
     let (kit, store, _) = kit_with_sink().await;
-    let plugin =
-        Arc::new(roomkit_plugins::WasmPlugin::load(&engine(), &path, Some(store)).unwrap());
+    let plugin = Arc::new(roomkit_plugins::WasmPlugin::load(engine, &path, Some(store)).unwrap());
     plugin.register(&kit);
     (kit, plugin, dir)
 }
@@ -206,4 +233,46 @@ async fn a_kept_alive_connection_the_server_closed_is_replaced() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_to_a_server_of_a_trusted_authority_reuses_one_tls_connection() {
+    let ca = TestCa::new();
+    let (port, accepted) = serve_on(Reuse::KeepAlive, Some(ca.acceptor())).await;
+    let engine = engine().with_trusted_roots(ca.trusted_roots());
+    let (kit, plugin, _dir) =
+        probe_on(&engine, format!("allowed_hosts = [\"127.0.0.1:{port}\"]\n")).await;
+    for _ in 0..3 {
+        let reason = fetch(&kit, &format!("https://127.0.0.1:{port}/ping")).await;
+        assert_eq!(reason.as_deref(), Some("200 hello from the test server"));
+    }
+    assert_eq!(plugin.snapshot().http_requests, 3);
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "one TLS handshake for all three"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_to_a_server_of_an_unknown_authority_fails_and_sends_nothing() {
+    let ca = TestCa::new();
+    let (port, accepted) = serve_on(Reuse::KeepAlive, Some(ca.acceptor())).await;
+    // The shared engine trusts the webpki roots only; another engine trusts another authority.
+    let other = engine().with_trusted_roots(TestCa::new().trusted_roots());
+    for engine in [engine(), other] {
+        let (kit, plugin, _dir) =
+            probe_on(&engine, format!("allowed_hosts = [\"127.0.0.1:{port}\"]\n")).await;
+        let reason = fetch(&kit, &format!("https://127.0.0.1:{port}/ping"))
+            .await
+            .unwrap();
+        assert_eq!(reason, "error: ErrorCode::TlsCertificateError");
+        assert_eq!(plugin.snapshot().http_requests, 1);
+        assert_eq!(
+            plugin.snapshot().failures,
+            0,
+            "the plugin handled the error"
+        );
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 0, "no request was sent");
 }
