@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use roomkit_tls::TrustedRoots;
+
 /// The default largest request body: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
@@ -16,6 +18,8 @@ pub struct ApiConfig {
     pub body_limit: usize,
     /// Bounds of WebSocket clients.
     pub websocket: WebSocketConfig,
+    /// What the `sse` and `websocket` sources trust for https and wss.
+    pub trusted_roots: TrustedRoots,
 }
 
 impl Default for ApiConfig {
@@ -24,6 +28,7 @@ impl Default for ApiConfig {
             tokens: Vec::new(),
             body_limit: DEFAULT_BODY_LIMIT,
             websocket: WebSocketConfig::default(),
+            trusted_roots: TrustedRoots::webpki(),
         }
     }
 }

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use roomkit_kit::{InboundMessage, RoomKit, SourceHealth, SourceOptions, SourceProvider};
 use roomkit_model::{Content, Metadata};
+use roomkit_tls::TrustedRoots;
 use serde::{Deserialize, Serialize};
 
 use crate::extract::JsonBody;
@@ -111,6 +112,22 @@ pub struct SourceSpec {
     pub max_concurrent_emits: usize,
 }
 
+/// An error and its causes, `: `-separated (client errors put the reason, such as a refused
+/// certificate, in their sources).
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        let more = inner.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = inner.source();
+    }
+    text
+}
+
 fn yes() -> bool {
     true
 }
@@ -141,14 +158,19 @@ impl SourceSpec {
         }
     }
 
-    /// The source it describes; an error says what is wrong with the spec.
-    pub fn build(&self) -> std::result::Result<Arc<dyn SourceProvider>, String> {
+    /// The source it describes, its https and wss trusting `roots`; an error says what is
+    /// wrong with the spec.
+    pub fn build(
+        &self,
+        roots: &TrustedRoots,
+    ) -> std::result::Result<Arc<dyn SourceProvider>, String> {
         match self.source_type.as_str() {
             "sse" => Ok(Arc::new(SseSource::new(
                 &self.channel_id,
                 &self.url,
                 parse_headers(&self.headers)?,
                 self.last_event_id.clone(),
+                roots,
             )?)),
             "websocket" if self.last_event_id.is_some() => {
                 Err("last_event_id applies to sse sources only".to_owned())
@@ -157,6 +179,7 @@ impl SourceSpec {
                 &self.channel_id,
                 &self.url,
                 parse_headers(&self.headers)?,
+                roots,
             )?)),
             other => Err(format!(
                 "unknown source type {other:?} (known: {})",
@@ -166,9 +189,9 @@ impl SourceSpec {
     }
 
     /// Builds the source and attaches it to its channel in `kit`.
-    pub async fn attach(&self, kit: &RoomKit) -> Result<()> {
+    pub async fn attach(&self, kit: &RoomKit, roots: &TrustedRoots) -> Result<()> {
         let source = self
-            .build()
+            .build(roots)
             .map_err(|message| ApiError::invalid("invalid_source", message))?;
         kit.attach_source(&self.channel_id, source, self.options())
             .await?;
@@ -227,7 +250,8 @@ pub(crate) async fn attach(
     State(state): State<ApiState>,
     JsonBody(spec): JsonBody<SourceSpec>,
 ) -> Result<(StatusCode, Json<SourceInfo>)> {
-    spec.attach(state.kit()).await?;
+    spec.attach(state.kit(), &state.config().trusted_roots)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(info(state.kit(), &spec.channel_id)?),

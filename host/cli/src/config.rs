@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use roomkit_kit::{AttachOptions, KitConfig, NewRoomChannel};
 use roomkit_model::{Access, ChannelCapabilities, RateLimit, Visibility};
 use roomkit_store::SledStore;
+use roomkit_tls::TrustedRoots;
 use serde::Deserialize;
 
 /// The whole configuration.
@@ -46,6 +47,19 @@ pub struct HostConfig {
     /// Event-driven sources attached at start (`[[sources]]`, the body of `POST /v1/sources`).
     #[serde(default)]
     pub sources: Vec<roomkit_api::SourceSpec>,
+    /// What outbound TLS trusts.
+    #[serde(default)]
+    pub tls: TlsSection,
+}
+
+/// `[tls]`: certificate authorities trusted by outbound HTTPS and WSS (plugins' requests and
+/// the `sse` and `websocket` sources) in addition to the webpki roots.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// PEM files, each with one or more `CERTIFICATE` blocks.
+    #[serde(default)]
+    pub ca_files: Vec<PathBuf>,
 }
 
 /// `[api]`.
@@ -197,6 +211,7 @@ impl Default for HostConfig {
             inbound_router: None,
             channels: Vec::new(),
             sources: Vec::new(),
+            tls: TlsSection::default(),
         }
     }
 }
@@ -218,11 +233,23 @@ impl HostConfig {
         let mut config: HostConfig = toml::from_str(text)?;
         config.data_dir = base.join(&config.data_dir);
         config.plugin_dir = base.join(&config.plugin_dir);
+        for file in &mut config.tls.ca_files {
+            *file = base.join(&*file);
+        }
         config.validate()?;
         Ok(config)
     }
 
+    /// The webpki roots and the certificates of `[tls] ca_files`.
+    pub fn trusted_roots(&self) -> Result<TrustedRoots> {
+        if self.tls.ca_files.is_empty() {
+            return Ok(TrustedRoots::webpki());
+        }
+        TrustedRoots::with_pem_files(&self.tls.ca_files).context("[tls] ca_files")
+    }
+
     fn validate(&self) -> Result<()> {
+        let roots = self.trusted_roots()?;
         let mut ids = BTreeSet::new();
         for channel in &self.channels {
             if channel.id.is_empty() {
@@ -258,7 +285,7 @@ impl HostConfig {
             if !fed.insert(source.channel_id.as_str()) {
                 bail!("channel `{}` has two sources", source.channel_id);
             }
-            source.build().map_err(|err| {
+            source.build(&roots).map_err(|err| {
                 anyhow::anyhow!("source of channel `{}`: {err}", source.channel_id)
             })?;
         }
@@ -455,5 +482,46 @@ mod tests {
             let err = HostConfig::parse(&text, Path::new(".")).unwrap_err();
             assert_eq!(err.to_string(), expected);
         }
+    }
+
+    #[test]
+    fn tls_ca_files_are_read_relative_to_the_file_and_their_mistakes_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = roomkit_tls::testing::TestCa::new();
+        std::fs::create_dir(dir.path().join("certs")).unwrap();
+        std::fs::write(dir.path().join("certs/internal.pem"), ca.ca_pem()).unwrap();
+        let config =
+            HostConfig::parse("[tls]\nca_files = ['certs/internal.pem']", dir.path()).unwrap();
+        assert_eq!(config.tls.ca_files, [dir.path().join("certs/internal.pem")]);
+        assert_eq!(config.trusted_roots().unwrap().extra().len(), 1);
+        assert!(
+            HostConfig::default()
+                .trusted_roots()
+                .unwrap()
+                .extra()
+                .is_empty()
+        );
+
+        let err = HostConfig::parse("[tls]\nca_files = ['missing.pem']", dir.path()).unwrap_err();
+        let text = format!("{err:#}");
+        let missing = dir.path().join("missing.pem");
+        assert!(
+            text.starts_with(&format!("[tls] ca_files: {}: ", missing.display())),
+            "{text}"
+        );
+        std::fs::write(dir.path().join("notes.txt"), "not a certificate").unwrap();
+        let err = HostConfig::parse("[tls]\nca_files = ['notes.txt']", dir.path()).unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            format!(
+                "[tls] ca_files: {}: no certificate in it (expected PEM blocks `-----BEGIN CERTIFICATE-----`)",
+                dir.path().join("notes.txt").display()
+            )
+        );
+        let err = HostConfig::parse("[tls]\nca_file = 'x.pem'", dir.path()).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown field `ca_file`"),
+            "{err:#}"
+        );
     }
 }

@@ -79,7 +79,10 @@ impl Host {
         std::fs::create_dir_all(&config.plugin_dir)
             .with_context(|| format!("creating {}", config.plugin_dir.display()))?;
         let store: Arc<dyn ConversationStore> = open_store(&config.data_dir)?;
-        let engine = PluginEngine::new()?.with_cache(&plugin_cache_dir(&config.data_dir))?;
+        let roots = config.trusted_roots()?;
+        let engine = PluginEngine::new()?
+            .with_cache(&plugin_cache_dir(&config.data_dir))?
+            .with_trusted_roots(roots.clone());
         let directory = Arc::new(PluginDirectory::detached(
             &config.plugin_dir,
             engine,
@@ -115,6 +118,7 @@ impl Host {
             tokens: config.api.tokens.clone(),
             body_limit: config.api.max_body_bytes,
             websocket: WebSocketConfig::default(),
+            trusted_roots: roots.clone(),
         };
         if api_config.is_open() {
             tracing::warn!(
@@ -135,7 +139,7 @@ impl Host {
                 .map_err(|err| anyhow::anyhow!("channel `{}`: {err}", channel.id))?;
         }
         for source in &config.sources {
-            source.attach(&kit).await.map_err(|err| {
+            source.attach(&kit, &roots).await.map_err(|err| {
                 anyhow::anyhow!("source of channel `{}`: {err}", source.channel_id)
             })?;
         }

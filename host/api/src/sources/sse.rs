@@ -8,9 +8,10 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use roomkit_kit::{Emitter, InboundMessage, SourceProvider};
+use roomkit_tls::TrustedRoots;
 use tokio::sync::watch;
 
-use super::{MAX_MESSAGE_BYTES, default_message};
+use super::{MAX_MESSAGE_BYTES, default_message, with_causes};
 
 /// How long to wait for the server's response headers.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -36,22 +37,26 @@ impl std::fmt::Debug for SseSource {
 
 impl SseSource {
     /// A source reading `url` for channel `channel_id`, sending `headers` (e.g.
-    /// `Authorization`) and resuming after `last_event_id` if given.
+    /// `Authorization`) and resuming after `last_event_id` if given; https trusts `roots`.
     pub fn new(
         channel_id: impl Into<String>,
         url: impl Into<String>,
         headers: reqwest::header::HeaderMap,
         last_event_id: Option<String>,
+        roots: &TrustedRoots,
     ) -> Result<Self, String> {
         let url = url.into();
         let parsed = reqwest::Url::parse(&url).map_err(|e| format!("url {url:?}: {e}"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(format!("url {url:?}: the scheme must be http or https"));
         }
-        let client = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()
-            .map_err(|e| format!("http client: {e}"))?;
+        let mut client = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT);
+        for der in roots.extra() {
+            let cert = reqwest::Certificate::from_der(der)
+                .map_err(|e| format!("trusted certificate: {e}"))?;
+            client = client.add_root_certificate(cert);
+        }
+        let client = client.build().map_err(|e| format!("http client: {e}"))?;
         Ok(SseSource {
             channel_id: channel_id.into(),
             url,
@@ -88,7 +93,7 @@ impl SseSource {
         let response = tokio::time::timeout(CONNECT_TIMEOUT, self.request().send())
             .await
             .map_err(|_| format!("{}: no response in {CONNECT_TIMEOUT:?}", self.url))?
-            .map_err(|e| format!("{}: {e}", self.url))?;
+            .map_err(|e| format!("{}: {}", self.url, with_causes(&e)))?;
         let status = response.status();
         if !status.is_success() {
             return Err(format!("{}: status {status}", self.url));
@@ -115,7 +120,7 @@ impl SseSource {
             };
             let chunk = match chunk {
                 Some(Ok(chunk)) => chunk,
-                Some(Err(e)) => return Err(format!("{}: {e}", self.url)),
+                Some(Err(e)) => return Err(format!("{}: {}", self.url, with_causes(&e))),
                 None => return Err(format!("{}: the server ended the stream", self.url)),
             };
             for event in parser.feed(&chunk)? {

@@ -9,13 +9,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use roomkit_kit::{Emitter, SourceProvider};
+use roomkit_tls::TrustedRoots;
 use tokio::sync::watch;
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderMap;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::{MAX_MESSAGE_BYTES, default_message};
+use super::{MAX_MESSAGE_BYTES, default_message, with_causes};
 
 /// How long the connection and the opening handshake may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -25,6 +27,7 @@ pub struct WebSocketSource {
     channel_id: String,
     url: String,
     headers: HeaderMap,
+    roots: TrustedRoots,
     stop: watch::Sender<bool>,
 }
 
@@ -39,11 +42,12 @@ impl std::fmt::Debug for WebSocketSource {
 
 impl WebSocketSource {
     /// A source reading `url` (`ws://` or `wss://`) for channel `channel_id`, sending `headers`
-    /// with the opening handshake.
+    /// with the opening handshake; wss trusts `roots`.
     pub fn new(
         channel_id: impl Into<String>,
         url: impl Into<String>,
         headers: HeaderMap,
+        roots: &TrustedRoots,
     ) -> Result<Self, String> {
         let url = url.into();
         let scheme = url.split_once("://").map(|(scheme, _)| scheme);
@@ -57,6 +61,7 @@ impl WebSocketSource {
             channel_id: channel_id.into(),
             url,
             headers,
+            roots: roots.clone(),
             stop: watch::Sender::new(false),
         })
     }
@@ -72,11 +77,16 @@ impl WebSocketSource {
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE_BYTES))
             .max_frame_size(Some(MAX_MESSAGE_BYTES));
-        let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), false);
+        let connecting = tokio_tungstenite::connect_async_tls_with_config(
+            request,
+            Some(config),
+            false,
+            Some(Connector::Rustls(self.roots.client_config())),
+        );
         let (mut socket, _) = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
             .await
             .map_err(|_| format!("{}: no handshake in {CONNECT_TIMEOUT:?}", self.url))?
-            .map_err(|e| format!("{}: {e}", self.url))?;
+            .map_err(|e| format!("{}: {}", self.url, with_causes(&e)))?;
         emitter.connected();
         let mut stop = self.stop.subscribe();
         loop {

@@ -5,22 +5,51 @@
 use std::sync::{Arc, Mutex};
 
 use reqwest::StatusCode;
+use roomkit_tls::testing::TestCa;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 
-use crate::support::{eventually, start};
+use crate::support::{config, eventually, start, start_with};
+
+trait Socket: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Socket for T {}
+
+/// The accepted connection, after a TLS handshake when `tls` is given (None: the client
+/// refused our certificate).
+async fn accept(tcp: TcpStream, tls: &Option<TlsAcceptor>) -> Option<Box<dyn Socket>> {
+    match tls {
+        None => Some(Box::new(tcp)),
+        Some(acceptor) => match acceptor.accept(tcp).await {
+            Ok(stream) => Some(Box::new(stream)),
+            Err(_) => None,
+        },
+    }
+}
 
 /// An SSE server on 127.0.0.1: connection `n` gets `streams[n]` (the last one repeats) and is
 /// closed after it unless it is the last; it records each request's `Last-Event-ID`.
 async fn sse_server(streams: Vec<&'static str>) -> (String, Arc<Mutex<Vec<Option<String>>>>) {
+    sse_server_on(streams, None).await
+}
+
+/// The SSE server, over https with `tls` when given.
+async fn sse_server_on(
+    streams: Vec<&'static str>,
+    tls: Option<TlsAcceptor>,
+) -> (String, Arc<Mutex<Vec<Option<String>>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/events", listener.local_addr().unwrap());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}/events", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
     let record = Arc::clone(&seen);
     tokio::spawn(async move {
         let mut n = 0;
-        while let Ok((mut socket, _)) = listener.accept().await {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let Some(mut socket) = accept(tcp, &tls).await else {
+                continue;
+            };
             let mut request = Vec::new();
             let mut buf = [0u8; 1024];
             while !request.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -129,12 +158,24 @@ async fn an_sse_stream_becomes_messages_and_resumes_after_its_last_event_id() {
 /// A WebSocket server on 127.0.0.1: connection `n` gets `scripts[n]` (the last repeats) and is
 /// closed after it unless it is the last.
 async fn websocket_server(scripts: Vec<Vec<tokio_tungstenite::tungstenite::Message>>) -> String {
+    websocket_server_on(scripts, None).await
+}
+
+/// The WebSocket server, over wss with `tls` when given.
+async fn websocket_server_on(
+    scripts: Vec<Vec<tokio_tungstenite::tungstenite::Message>>,
+    tls: Option<TlsAcceptor>,
+) -> String {
     use futures_util::SinkExt;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/feed", listener.local_addr().unwrap());
+    let scheme = if tls.is_some() { "wss" } else { "ws" };
+    let url = format!("{scheme}://{}/feed", listener.local_addr().unwrap());
     tokio::spawn(async move {
         let mut n = 0;
-        while let Ok((stream, _)) = listener.accept().await {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let Some(stream) = accept(tcp, &tls).await else {
+                continue;
+            };
             let Ok(mut socket) = tokio_tungstenite::accept_async(stream).await else {
                 continue;
             };
@@ -298,4 +339,95 @@ async fn bad_source_specs_are_refused_and_attach_nothing() {
     let (status, body) = server.post("/v1/sources", spec).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"]["code"], "source_exists");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_and_wss_sources_trust_the_configured_authority() {
+    use tokio_tungstenite::tungstenite::Message;
+    let ca = TestCa::new();
+    let server = start_with(roomkit_api::ApiConfig {
+        trusted_roots: ca.trusted_roots(),
+        ..config()
+    })
+    .await;
+    let (url, _) = sse_server_on(vec![FIRST], Some(ca.acceptor())).await;
+    assert!(url.starts_with("https://"));
+    let (status, body) = server
+        .post(
+            "/v1/sources",
+            json!({"channel_id": "sms", "type": "sse", "url": url}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    eventually("two messages over https", || async {
+        server
+            .kit
+            .get_room("feed")
+            .await
+            .is_ok_and(|r| r.event_count == 2)
+    })
+    .await;
+    let (_, timeline) = server.get("/v1/rooms/feed/events?limit=10").await;
+    assert_eq!(bodies(&timeline), ["first", "fourth"]);
+    assert_eq!(
+        server.delete("/v1/sources/sms").await.0,
+        StatusCode::NO_CONTENT
+    );
+
+    let say = json!({"sender_id": "u1", "text": "secure", "room_id": "wssfeed"}).to_string();
+    let url = websocket_server_on(vec![vec![Message::text(say)]], Some(ca.acceptor())).await;
+    assert!(url.starts_with("wss://"));
+    let (status, body) = server
+        .post(
+            "/v1/sources",
+            json!({"channel_id": "sms", "type": "websocket", "url": url}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    eventually("one message over wss", || async {
+        server
+            .kit
+            .get_room("wssfeed")
+            .await
+            .is_ok_and(|r| r.event_count == 1)
+    })
+    .await;
+    let (_, timeline) = server.get("/v1/rooms/wssfeed/events?limit=10").await;
+    assert_eq!(bodies(&timeline), ["secure"]);
+    let (_, body) = server.get("/v1/sources/sms").await;
+    assert_eq!(body["status"], "connected");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sources_refuse_a_server_of_an_unknown_authority_and_say_why() {
+    use tokio_tungstenite::tungstenite::Message;
+    let ca = TestCa::new();
+    // The default configuration trusts the webpki roots only.
+    let server = start().await;
+    let (sse_url, seen) = sse_server_on(vec![FIRST], Some(ca.acceptor())).await;
+    let wss_url = websocket_server_on(vec![vec![Message::text("{}")]], Some(ca.acceptor())).await;
+    for (source_type, url) in [("sse", sse_url), ("websocket", wss_url)] {
+        let (status, _) = server
+            .post(
+                "/v1/sources",
+                json!({"channel_id": "sms", "type": source_type, "url": url,
+                       "max_restart_attempts": 1, "restart_delay_ms": 10}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        eventually("the source to give up", || async {
+            server.get("/v1/sources/sms").await.1["status"] == "error"
+        })
+        .await;
+        let (_, body) = server.get("/v1/sources/sms").await;
+        let error = body["error"].as_str().unwrap();
+        assert!(error.starts_with(&format!("{url}: ")), "{error}");
+        assert!(error.contains("UnknownIssuer"), "{source_type}: {error}");
+        assert_eq!(body["messages_received"], 0);
+        assert_eq!(
+            server.delete("/v1/sources/sms").await.0,
+            StatusCode::NO_CONTENT
+        );
+    }
+    assert!(seen.lock().unwrap().is_empty(), "no request got through");
 }
