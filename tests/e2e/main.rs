@@ -11,3 +11,4 @@ mod paging;
 mod reload;
 mod shutdown;
 mod support;
+mod tls;

@@ -112,15 +112,36 @@ async fn receive(State(received): State<Received>, headers: HeaderMap, body: Byt
 
 impl Sink {
     pub async fn start() -> Sink {
+        Self::start_on(None).await
+    }
+
+    /// The sink, over https with `tls` when given (HTTP/1.1).
+    pub async fn start_on(tls: Option<tokio_rustls::TlsAcceptor>) -> Sink {
         let received = Received::default();
         let app = axum::Router::new()
             .fallback(axum::routing::post(receive))
             .with_state(Arc::clone(&received));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        let task = match tls {
+            None => tokio::spawn(async move {
+                axum::serve(listener, app).await.unwrap();
+            }),
+            Some(acceptor) => tokio::spawn(async move {
+                while let Ok((tcp, _)) = listener.accept().await {
+                    let (acceptor, app) = (acceptor.clone(), app.clone());
+                    tokio::spawn(async move {
+                        let Ok(stream) = acceptor.accept(tcp).await else {
+                            return; // the client refused the certificate
+                        };
+                        let service = hyper_util::service::TowerToHyperService::new(app);
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            }),
+        };
         Sink {
             addr,
             received,
@@ -263,14 +284,29 @@ pub struct Deployment {
 impl Deployment {
     /// Makes the deployment and starts the binary.
     pub async fn start() -> Deployment {
-        let sink = Sink::start().await;
+        Self::start_on(None).await
+    }
+
+    /// The deployment with its sink behind https, its certificate issued by `ca`, which
+    /// `roomkit.toml` trusts through `[tls] ca_files`.
+    pub async fn start_with_https_sink(ca: &roomkit_tls::testing::TestCa) -> Deployment {
+        Self::start_on(Some(ca)).await
+    }
+
+    async fn start_on(ca: Option<&roomkit_tls::testing::TestCa>) -> Deployment {
+        let sink = Sink::start_on(ca.map(|ca| ca.acceptor())).await;
         let dir = tempfile::Builder::new()
             .prefix("roomkit-e2e-")
             .tempdir()
             .unwrap();
         let example = example_dir();
         let config = std::fs::read_to_string(example.join("roomkit.toml")).unwrap();
-        let config = replace_line(&config, "data_dir = ", "data_dir = \"data\"");
+        let mut config = replace_line(&config, "data_dir = ", "data_dir = \"data\"");
+        if let Some(ca) = ca {
+            std::fs::write(dir.path().join("sink-ca.pem"), ca.ca_pem()).unwrap();
+            config.push_str("\n[tls]\nca_files = [\"sink-ca.pem\"]\n");
+        }
+        let scheme = if ca.is_some() { "https" } else { "http" };
         std::fs::write(dir.path().join("roomkit.toml"), config).unwrap();
         let plugins = dir.path().join("plugins");
         std::fs::create_dir_all(&plugins).unwrap();
@@ -285,7 +321,11 @@ impl Deployment {
                     "allowed_hosts = ",
                     &format!("allowed_hosts = [\"{addr}\"]"),
                 );
-                text = replace_line(&text, "url = ", &format!("url = \"http://{addr}/roomkit\""));
+                text = replace_line(
+                    &text,
+                    "url = ",
+                    &format!("url = \"{scheme}://{addr}/roomkit\""),
+                );
             }
             std::fs::write(plugins.join(&manifest), text).unwrap();
             std::fs::copy(

@@ -524,4 +524,25 @@ mod tests {
             "{err:#}"
         );
     }
+
+    #[test]
+    fn the_reference_in_docs_configuration_md_is_a_valid_file() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+        let text = &doc[start..start + doc[start..].find("```").unwrap()];
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("certs")).unwrap();
+        let ca = roomkit_tls::testing::TestCa::new();
+        std::fs::write(dir.path().join("certs/internal-ca.pem"), ca.ca_pem()).unwrap();
+        std::fs::write(dir.path().join("roomkit.toml"), text).unwrap();
+        let config = HostConfig::load(Some(&dir.path().join("roomkit.toml"))).unwrap();
+        assert_eq!(config.api.tokens, ["dev-token"]);
+        assert_eq!(
+            config.channels[0].provider.as_deref(),
+            Some("webhook-provider")
+        );
+        assert_eq!(config.sources[0].channel_id, "customers");
+        assert_eq!(config.trusted_roots().unwrap().extra().len(), 1);
+        assert_eq!(config.kit_config().unwrap(), KitConfig::default());
+    }
 }
