@@ -111,10 +111,6 @@ async fn receive(State(received): State<Received>, headers: HeaderMap, body: Byt
 }
 
 impl Sink {
-    pub async fn start() -> Sink {
-        Self::start_on(None).await
-    }
-
     /// The sink, over https with `tls` when given (HTTP/1.1).
     pub async fn start_on(tls: Option<tokio_rustls::TlsAcceptor>) -> Sink {
         let received = Received::default();
