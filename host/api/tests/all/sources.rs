@@ -245,6 +245,27 @@ async fn a_websocket_source_turns_messages_into_events_and_reconnects() {
     assert_eq!(status, StatusCode::NO_CONTENT);
 }
 
+/// Attaches a `source_type` source reading `url` to channel sms with `attempts` restart
+/// attempts, waits until it gives up and returns its status.
+async fn failed_source(
+    server: &crate::support::Server,
+    source_type: &str,
+    url: &str,
+    attempts: u32,
+) -> Value {
+    let spec = json!({"channel_id": "sms", "type": source_type, "url": url,
+                      "max_restart_attempts": attempts, "restart_delay_ms": 10});
+    assert_eq!(
+        server.post("/v1/sources", spec).await.0,
+        StatusCode::CREATED
+    );
+    eventually("the source to give up", || async {
+        server.get("/v1/sources/sms").await.1["status"] == "error"
+    })
+    .await;
+    server.get("/v1/sources/sms").await.1
+}
+
 #[tokio::test]
 async fn a_source_whose_server_refuses_gives_up_after_its_attempts_with_the_reason() {
     let server = start().await;
@@ -259,19 +280,7 @@ async fn a_source_whose_server_refuses_gives_up_after_its_attempts_with_the_reas
                 .await;
         }
     });
-    let (status, _) = server
-        .post(
-            "/v1/sources",
-            json!({"channel_id": "sms", "type": "sse", "url": url, "max_restart_attempts": 2,
-                   "restart_delay_ms": 10}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    eventually("the source to give up", || async {
-        server.get("/v1/sources/sms").await.1["status"] == "error"
-    })
-    .await;
-    let (_, body) = server.get("/v1/sources/sms").await;
+    let body = failed_source(&server, "sse", &url, 2).await;
     assert_eq!(
         body["error"],
         format!("{url}: status 503 Service Unavailable")
@@ -341,6 +350,34 @@ async fn bad_source_specs_are_refused_and_attach_nothing() {
     assert_eq!(body["error"]["code"], "source_exists");
 }
 
+/// Attaches a `source_type` source reading `url` to channel sms, waits until `room` holds `n`
+/// events and returns their bodies.
+async fn read_source(
+    server: &crate::support::Server,
+    source_type: &str,
+    url: &str,
+    room: &str,
+    n: u64,
+) -> Vec<String> {
+    let spec = json!({"channel_id": "sms", "type": source_type, "url": url});
+    let (status, body) = server.post("/v1/sources", spec).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    eventually(&format!("{n} messages in {room}"), || async {
+        server
+            .kit
+            .get_room(room)
+            .await
+            .is_ok_and(|r| r.event_count == n)
+    })
+    .await;
+    bodies(
+        &server
+            .get(&format!("/v1/rooms/{room}/events?limit=10"))
+            .await
+            .1,
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_and_wss_sources_trust_the_configured_authority() {
     use tokio_tungstenite::tungstenite::Message;
@@ -352,23 +389,10 @@ async fn https_and_wss_sources_trust_the_configured_authority() {
     .await;
     let (url, _) = sse_server_on(vec![FIRST], Some(ca.acceptor())).await;
     assert!(url.starts_with("https://"));
-    let (status, body) = server
-        .post(
-            "/v1/sources",
-            json!({"channel_id": "sms", "type": "sse", "url": url}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    eventually("two messages over https", || async {
-        server
-            .kit
-            .get_room("feed")
-            .await
-            .is_ok_and(|r| r.event_count == 2)
-    })
-    .await;
-    let (_, timeline) = server.get("/v1/rooms/feed/events?limit=10").await;
-    assert_eq!(bodies(&timeline), ["first", "fourth"]);
+    assert_eq!(
+        read_source(&server, "sse", &url, "feed", 2).await,
+        ["first", "fourth"]
+    );
     assert_eq!(
         server.delete("/v1/sources/sms").await.0,
         StatusCode::NO_CONTENT
@@ -377,23 +401,10 @@ async fn https_and_wss_sources_trust_the_configured_authority() {
     let say = json!({"sender_id": "u1", "text": "secure", "room_id": "wssfeed"}).to_string();
     let url = websocket_server_on(vec![vec![Message::text(say)]], Some(ca.acceptor())).await;
     assert!(url.starts_with("wss://"));
-    let (status, body) = server
-        .post(
-            "/v1/sources",
-            json!({"channel_id": "sms", "type": "websocket", "url": url}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    eventually("one message over wss", || async {
-        server
-            .kit
-            .get_room("wssfeed")
-            .await
-            .is_ok_and(|r| r.event_count == 1)
-    })
-    .await;
-    let (_, timeline) = server.get("/v1/rooms/wssfeed/events?limit=10").await;
-    assert_eq!(bodies(&timeline), ["secure"]);
+    assert_eq!(
+        read_source(&server, "websocket", &url, "wssfeed", 1).await,
+        ["secure"]
+    );
     let (_, body) = server.get("/v1/sources/sms").await;
     assert_eq!(body["status"], "connected");
 }
@@ -407,19 +418,7 @@ async fn sources_refuse_a_server_of_an_unknown_authority_and_say_why() {
     let (sse_url, seen) = sse_server_on(vec![FIRST], Some(ca.acceptor())).await;
     let wss_url = websocket_server_on(vec![vec![Message::text("{}")]], Some(ca.acceptor())).await;
     for (source_type, url) in [("sse", sse_url), ("websocket", wss_url)] {
-        let (status, _) = server
-            .post(
-                "/v1/sources",
-                json!({"channel_id": "sms", "type": source_type, "url": url,
-                       "max_restart_attempts": 1, "restart_delay_ms": 10}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED);
-        eventually("the source to give up", || async {
-            server.get("/v1/sources/sms").await.1["status"] == "error"
-        })
-        .await;
-        let (_, body) = server.get("/v1/sources/sms").await;
+        let body = failed_source(&server, source_type, &url, 1).await;
         let error = body["error"].as_str().unwrap();
         assert!(error.starts_with(&format!("{url}: ")), "{error}");
         assert!(error.contains("UnknownIssuer"), "{source_type}: {error}");

@@ -207,20 +207,28 @@ async fn calls_beyond_the_warm_instances_instantiate_and_only_the_warm_ones_are_
     assert_eq!(stats.warm_instances, 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_to_one_host_reuse_a_kept_alive_connection() {
-    let (port, accepted) = serve(Reuse::KeepAlive).await;
-    let (kit, plugin, _dir) = probe(format!("allowed_hosts = [\"127.0.0.1:{port}\"]\n")).await;
-    for _ in 0..5 {
-        let reason = fetch(&kit, &format!("http://127.0.0.1:{port}/ping")).await;
+/// `n` fetches from a keep-alive server (over TLS with `tls`) through `engine`: every one is
+/// answered, and all share one connection.
+async fn fetches_share_one_connection(engine: &PluginEngine, tls: Option<TlsAcceptor>, n: u64) {
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let (port, accepted) = serve_on(Reuse::KeepAlive, tls).await;
+    let (kit, plugin, _dir) =
+        probe_on(engine, format!("allowed_hosts = [\"127.0.0.1:{port}\"]\n")).await;
+    for _ in 0..n {
+        let reason = fetch(&kit, &format!("{scheme}://127.0.0.1:{port}/ping")).await;
         assert_eq!(reason.as_deref(), Some("200 hello from the test server"));
     }
-    assert_eq!(plugin.snapshot().http_requests, 5);
+    assert_eq!(plugin.snapshot().http_requests, n);
     assert_eq!(
         accepted.load(Ordering::SeqCst),
         1,
-        "one connection for all five"
+        "one {scheme} connection for all {n}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_to_one_host_reuse_a_kept_alive_connection() {
+    fetches_share_one_connection(&engine(), None, 5).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,20 +246,8 @@ async fn a_kept_alive_connection_the_server_closed_is_replaced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_to_a_server_of_a_trusted_authority_reuses_one_tls_connection() {
     let ca = TestCa::new();
-    let (port, accepted) = serve_on(Reuse::KeepAlive, Some(ca.acceptor())).await;
     let engine = engine().with_trusted_roots(ca.trusted_roots());
-    let (kit, plugin, _dir) =
-        probe_on(&engine, format!("allowed_hosts = [\"127.0.0.1:{port}\"]\n")).await;
-    for _ in 0..3 {
-        let reason = fetch(&kit, &format!("https://127.0.0.1:{port}/ping")).await;
-        assert_eq!(reason.as_deref(), Some("200 hello from the test server"));
-    }
-    assert_eq!(plugin.snapshot().http_requests, 3);
-    assert_eq!(
-        accepted.load(Ordering::SeqCst),
-        1,
-        "one TLS handshake for all three"
-    );
+    fetches_share_one_connection(&engine, Some(ca.acceptor()), 3).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
