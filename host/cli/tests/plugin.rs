@@ -7,16 +7,12 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
-use roomkit_kit::{
-    AttachOptions, DeliveryError, InboundMessage, Provider, ProviderResult, RoomKit, RoomOptions,
-    TransportChannel,
-};
-use roomkit_model::{ChannelBinding, ChannelCapabilities, Content, EventStatus, RoomEvent};
+use roomkit_kit::testing::{RecordingProvider, kit_with_sink};
+use roomkit_kit::{InboundMessage, RoomKit};
+use roomkit_model::{Content, EventStatus};
 use roomkit_plugins::{PluginEngine, WasmPlugin, WasmProvider};
-use roomkit_store::{ConversationStore, MemoryStore};
 
 use common::{succeeded, text};
 
@@ -56,55 +52,9 @@ fn fails(output: &Output) -> String {
     text(&output.stderr)
 }
 
-/// A provider that keeps the text bodies it was sent.
-#[derive(Default)]
-struct Sink(Mutex<Vec<String>>);
-
-#[async_trait]
-impl Provider for Sink {
-    fn name(&self) -> &str {
-        "sink"
-    }
-    async fn send(
-        &self,
-        event: &RoomEvent,
-        _: &ChannelBinding,
-    ) -> Result<ProviderResult, DeliveryError> {
-        if let Content::Text { body, .. } = &event.content {
-            self.0.lock().unwrap().push(body.clone());
-        }
-        Ok(ProviderResult::default())
-    }
-}
-
 /// A kit with room `r`, a source channel `sms` and a recording `sink`, and `hook` loaded.
-async fn kit_with(hook: &Path) -> (RoomKit, Arc<Sink>) {
-    let store: Arc<dyn ConversationStore> = Arc::new(MemoryStore::new());
-    let kit = RoomKit::builder(Arc::clone(&store)).build();
-    let sink = Arc::new(Sink::default());
-    for (id, provider) in [
-        ("sms", Arc::new(Sink::default())),
-        ("sink", Arc::clone(&sink)),
-    ] {
-        kit.register_channel(Arc::new(TransportChannel::new(
-            id,
-            "sms",
-            ChannelCapabilities::default(),
-            provider,
-        )))
-        .unwrap();
-    }
-    kit.create_room(RoomOptions {
-        id: Some("r".into()),
-        ..RoomOptions::default()
-    })
-    .await
-    .unwrap();
-    for channel in ["sms", "sink"] {
-        kit.attach_channel("r", channel, AttachOptions::default())
-            .await
-            .unwrap();
-    }
+async fn kit_with(hook: &Path) -> (RoomKit, Arc<RecordingProvider>) {
+    let (kit, store, sink) = kit_with_sink(|builder| builder).await;
     let engine = PluginEngine::new().unwrap();
     let plugin = Arc::new(WasmPlugin::load(&engine, hook, Some(store)).unwrap());
     plugin.register(&kit);
@@ -209,7 +159,7 @@ async fn a_scaffolded_plugin_of_every_kind_builds_checks_and_the_hook_blocks_as_
         allowed.event.unwrap().content,
         Content::text("spammy but fine")
     );
-    assert_eq!(*sink.0.lock().unwrap(), vec!["spammy but fine"]);
+    assert_eq!(sink.bodies(), vec!["spammy but fine"]);
 }
 
 /// Copies a first-party component into `dir` as `NAME.wasm`, with `manifest` as `NAME.toml`.

@@ -45,6 +45,8 @@ pub mod realtime;
 pub mod resilience;
 pub mod routing;
 pub mod sources;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod transcode;
 
 pub use ai::{AiChannel, AiProvider, MockAiProvider};

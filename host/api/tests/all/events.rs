@@ -31,11 +31,11 @@ async fn an_inbound_message_is_stored_delivered_and_answered_with_its_result() {
             "status": "delivered", "visibility": "all", "index": 0, "chain_depth": 0,
             "created_at": "<time>", "metadata": {},
             "delivery_results": {"webhook-in": {"status": "delivered",
-                                                "provider_message_id": "sms-0", "attempts": 1}}
+                                                "provider_message_id": "pm-1", "attempts": 1}}
         },
         "blocked": false, "reason": null, "duplicate": false,
         "delivery_results": {"webhook-in": {"status": "delivered",
-                                            "provider_message_id": "sms-0", "attempts": 1}},
+                                            "provider_message_id": "pm-1", "attempts": 1}},
         "response_events": [], "unavailable_targets": []
     });
     assert_eq!(scrub(result), expected);

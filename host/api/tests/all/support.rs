@@ -2,8 +2,8 @@
 //! provider, a webhook handler with a shared-secret signature, a channel factory for `sms`, and a
 //! plugin catalog with one plugin.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,54 +13,17 @@ use roomkit_api::{
     PluginCatalog, PluginInfo, PluginLimits, PluginStatus, WebhookError, WebhookHandler,
     WebhookRequest,
 };
+use roomkit_kit::testing::RecordingProvider;
 use roomkit_kit::{
-    Channel, DeliveryError, Hook, HookError, HookResult, HookSpec, HookTrigger, InboundMessage,
-    Provider, ProviderResult, RoomContext, RoomKit, TransportChannel,
+    Channel, Hook, HookError, HookResult, HookSpec, HookTrigger, InboundMessage, RoomContext,
+    RoomKit, TransportChannel,
 };
-use roomkit_model::{ChannelBinding, ChannelCapabilities, Content, Observation, RoomEvent, Task};
+use roomkit_model::{ChannelCapabilities, Content, Observation, RoomEvent, Task};
 use roomkit_store::MemoryStore;
 use serde_json::{Value, json};
 
 pub const TOKEN: &str = "test-token";
 pub const WEBHOOK_SECRET: &str = "shh";
-
-/// Records what it was sent.
-#[derive(Default)]
-pub struct RecordingProvider {
-    sent: Mutex<Vec<RoomEvent>>,
-}
-
-impl RecordingProvider {
-    pub fn bodies(&self) -> Vec<String> {
-        self.sent
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|e| match &e.content {
-                Content::Text { body, .. } => body.clone(),
-                other => format!("{other:?}"),
-            })
-            .collect()
-    }
-}
-
-#[async_trait]
-impl Provider for RecordingProvider {
-    fn name(&self) -> &str {
-        "recording"
-    }
-
-    async fn send(
-        &self,
-        event: &RoomEvent,
-        _binding: &ChannelBinding,
-    ) -> Result<ProviderResult, DeliveryError> {
-        self.sent.lock().unwrap().push(event.clone());
-        Ok(ProviderResult {
-            provider_message_id: Some(format!("sms-{}", event.index)),
-        })
-    }
-}
 
 /// Webhooks of channel `webhook-in`: the header `x-signature` must be `WEBHOOK_SECRET:<body
 /// length>`; the body is `{"from": ..., "text": ..., "room_id"?: ...}` or a list of those.

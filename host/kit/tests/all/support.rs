@@ -1,99 +1,17 @@
 //! Test doubles: a recording transport provider, closure hooks, and a kit over a memory store.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use roomkit_kit::{
-    AttachOptions, DeliveryError, Hook, HookError, HookResult, HookTrigger, InboundMessage,
-    Provider, ProviderResult, RoomContext, RoomKit, RoomOptions, TransportChannel,
+    AttachOptions, Hook, HookError, HookResult, HookTrigger, InboundMessage, RoomContext, RoomKit,
+    RoomOptions, TransportChannel,
 };
-use roomkit_model::{ChannelBinding, ChannelCapabilities, Content, RoomEvent};
+use roomkit_model::{ChannelCapabilities, Content, RoomEvent};
 use roomkit_store::{ConversationStore, MemoryStore};
 
-/// A provider that records what it was sent and can be told to fail or to be slow.
-#[derive(Default)]
-pub struct RecordingProvider {
-    sent: Mutex<Vec<RoomEvent>>,
-    failures_left: AtomicU32,
-    fail_always: AtomicBool,
-    permanent: AtomicBool,
-    delay_ms: AtomicU32,
-    calls: AtomicU32,
-}
-
-impl RecordingProvider {
-    pub fn sent(&self) -> Vec<RoomEvent> {
-        self.sent.lock().unwrap().clone()
-    }
-
-    pub fn bodies(&self) -> Vec<String> {
-        self.sent()
-            .iter()
-            .map(|e| match &e.content {
-                Content::Text { body, .. } => body.clone(),
-                other => format!("{other:?}"),
-            })
-            .collect()
-    }
-
-    pub fn calls(&self) -> u32 {
-        self.calls.load(Ordering::SeqCst)
-    }
-
-    pub fn fail_next(&self, n: u32) {
-        self.failures_left.store(n, Ordering::SeqCst);
-    }
-
-    pub fn fail_always(&self, on: bool) {
-        self.fail_always.store(on, Ordering::SeqCst);
-    }
-
-    pub fn permanent_failures(&self) {
-        self.permanent.store(true, Ordering::SeqCst);
-    }
-
-    pub fn delay(&self, ms: u32) {
-        self.delay_ms.store(ms, Ordering::SeqCst);
-    }
-}
-
-#[async_trait]
-impl Provider for RecordingProvider {
-    fn name(&self) -> &str {
-        "recording"
-    }
-
-    async fn send(
-        &self,
-        event: &RoomEvent,
-        _binding: &ChannelBinding,
-    ) -> Result<ProviderResult, DeliveryError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        let delay = self.delay_ms.load(Ordering::SeqCst);
-        if delay > 0 {
-            tokio::time::sleep(Duration::from_millis(u64::from(delay))).await;
-        }
-        let fail = self.fail_always.load(Ordering::SeqCst)
-            || self
-                .failures_left
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok();
-        if fail {
-            return Err(if self.permanent.load(Ordering::SeqCst) {
-                DeliveryError::permanent("recipient rejected")
-            } else {
-                DeliveryError::retryable("provider unavailable")
-            });
-        }
-        let mut sent = self.sent.lock().unwrap();
-        sent.push(event.clone());
-        Ok(ProviderResult {
-            provider_message_id: Some(format!("pm-{}", sent.len())),
-        })
-    }
-}
+pub use roomkit_kit::testing::RecordingProvider;
 
 /// A hook from a closure.
 pub struct FnHook<F>(pub F);

@@ -92,7 +92,7 @@ async fn a_wasm_ai_provider_answers_in_a_room() {
     assert_eq!(answer.source.channel_id, "assistant");
     assert_eq!(answer.content, Content::text("echo: where is my order?"));
     assert_eq!(
-        *sink.0.lock().unwrap(),
+        sink.bodies(),
         vec!["where is my order?", "echo: where is my order?"]
     );
 }

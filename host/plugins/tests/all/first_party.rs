@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::fixtures::{engine, kit_routed_by, kit_with_sink, kit_with_sink_built, room_of};
+use crate::fixtures::{engine, kit_routed_by, kit_with_sink, room_of};
 
 /// The first-party plugins (packages of the plugins workspace).
 const FIRST_PARTY: &[&str] = &[
@@ -98,7 +98,7 @@ async fn profanity_filter_blocks_with_reason_profanity_and_the_blocked_event_is_
         ]
     );
     assert_eq!(stored[0].content, Content::text("Well DARN it"));
-    assert_eq!(*sink.0.lock().unwrap(), vec!["darning socks"]);
+    assert_eq!(sink.bodies(), vec!["darning socks"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,7 +126,7 @@ async fn pii_redactor_masks_cards_emails_and_phones_in_what_is_stored_and_delive
         .map(|e| e.content)
         .collect();
     assert_eq!(stored, vec![Content::text(masked), Content::text(plain)]);
-    assert_eq!(*sink.0.lock().unwrap(), vec![masked, plain]);
+    assert_eq!(sink.bodies(), vec![masked, plain]);
 }
 
 const DIRECTORY: &str = r#"kind = "identity-resolver"
@@ -170,7 +170,8 @@ async fn phone_identity_identifies_finds_ambiguous_and_leaves_unknown_senders() 
     let directory = PluginDirectory::detached(dir.path(), engine(), None);
     let handle = directory.identity_resolver("phones");
     let (kit, store, _) =
-        kit_with_sink_built(|b| b.identity_resolver(Arc::new(handle.clone()))).await;
+        roomkit_kit::testing::kit_with_sink(|b| b.identity_resolver(Arc::new(handle.clone())))
+            .await;
     assert!(directory.attach_kit(kit.clone()));
     assert_eq!(directory.load_all().loaded, vec!["phones"]);
     let mut resolved = kit.on(Some(&[FrameworkEventType::IdentityResolved]));
@@ -621,7 +622,7 @@ async fn echo_ai_answers_in_a_room() {
     assert_eq!(answer.source.channel_id, "assistant");
     assert_eq!(answer.content, Content::text("echo: where is my order?"));
     assert_eq!(
-        *sink.0.lock().unwrap(),
+        sink.bodies(),
         vec!["where is my order?", "echo: where is my order?"]
     );
 }

@@ -1,17 +1,11 @@
 //! Builds the plugins workspace once per test run and lays out plugin files for a test.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
-use async_trait::async_trait;
-use roomkit_kit::InboundMessage;
-use roomkit_kit::{
-    AttachOptions, DeliveryError, KitBuilder, Provider, ProviderResult, RoomKit, RoomOptions,
-    TransportChannel,
-};
-use roomkit_model::{ChannelBinding, ChannelCapabilities, Content, RoomEvent};
+use roomkit_kit::{InboundMessage, RoomKit};
 use roomkit_plugins::{PluginDirectory, PluginEngine, WasmPlugin};
-use roomkit_store::{ConversationStore, MemoryStore};
+use roomkit_store::ConversationStore;
 
 /// `test_hook.wasm`, built once (the build is shared by every test of this run).
 pub fn test_hook_wasm() -> PathBuf {
@@ -66,40 +60,7 @@ pub struct Host {
 
 /// A kit over a memory store with room `r`, a source channel `sms` and a recording `sink`.
 pub async fn kit_with_sink() -> (RoomKit, Arc<dyn ConversationStore>, Arc<Sink>) {
-    kit_with_sink_built(|builder| builder).await
-}
-
-/// [`kit_with_sink`] with a kit built by `build` (to set a resolver or router).
-pub async fn kit_with_sink_built(
-    build: impl FnOnce(KitBuilder) -> KitBuilder,
-) -> (RoomKit, Arc<dyn ConversationStore>, Arc<Sink>) {
-    let store: Arc<dyn ConversationStore> = Arc::new(MemoryStore::new());
-    let kit = build(RoomKit::builder(Arc::clone(&store))).build();
-    let sink = Arc::new(Sink::default());
-    for (id, provider) in [
-        ("sms", Arc::new(Sink::default())),
-        ("sink", Arc::clone(&sink)),
-    ] {
-        kit.register_channel(Arc::new(TransportChannel::new(
-            id,
-            "sms",
-            ChannelCapabilities::default(),
-            provider,
-        )))
-        .unwrap();
-    }
-    kit.create_room(RoomOptions {
-        id: Some("r".into()),
-        ..RoomOptions::default()
-    })
-    .await
-    .unwrap();
-    for channel in ["sms", "sink"] {
-        kit.attach_channel("r", channel, AttachOptions::default())
-            .await
-            .unwrap();
-    }
-    (kit, store, sink)
+    roomkit_kit::testing::kit_with_sink(|builder| builder).await
 }
 
 /// [`kit_with_sink`] routed by the inbound-router plugin `name` of the plugin directory `dir`
@@ -110,7 +71,8 @@ pub async fn kit_routed_by(
 ) -> (RoomKit, Arc<dyn ConversationStore>, PluginDirectory) {
     let directory = PluginDirectory::detached(dir, engine(), None);
     let handle = directory.inbound_router(name);
-    let (kit, store, _) = kit_with_sink_built(|b| b.inbound_router(Arc::new(handle))).await;
+    let (kit, store, _) =
+        roomkit_kit::testing::kit_with_sink(|b| b.inbound_router(Arc::new(handle))).await;
     assert_eq!(directory.load_all().loaded, vec![name]);
     (kit, store, directory)
 }
@@ -141,23 +103,5 @@ pub async fn host_with(name: &str, manifest: &str) -> Host {
     }
 }
 
-/// A provider that keeps the bodies it was sent.
-#[derive(Default)]
-pub struct Sink(pub Mutex<Vec<String>>);
-
-#[async_trait]
-impl Provider for Sink {
-    fn name(&self) -> &str {
-        "sink"
-    }
-    async fn send(
-        &self,
-        event: &RoomEvent,
-        _: &ChannelBinding,
-    ) -> Result<ProviderResult, DeliveryError> {
-        if let Content::Text { body, .. } = &event.content {
-            self.0.lock().unwrap().push(body.clone());
-        }
-        Ok(ProviderResult::default())
-    }
-}
+/// The recording provider of the `sink` channel.
+pub use roomkit_kit::testing::RecordingProvider as Sink;

@@ -29,10 +29,7 @@ async fn a_wasm_hook_blocks_modifies_and_allows_through_the_pipeline() {
     );
     let allowed = say(&host, "hello").await;
     assert!(!allowed.blocked);
-    assert_eq!(
-        *host.sink.0.lock().unwrap(),
-        vec!["my ****** code", "hello"]
-    );
+    assert_eq!(host.sink.bodies(), vec!["my ****** code", "hello"]);
     // The hook counts its calls in its own key-value space.
     let calls = host.store.kv_get("keywords", "calls").await.unwrap();
     assert_eq!(calls.as_deref(), Some(&b"3"[..]));

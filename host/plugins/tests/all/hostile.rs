@@ -30,7 +30,7 @@ async fn attack(name: &str, manifest: &str) -> String {
     let after = say(&host, "hello again").await;
     assert!(!after.blocked, "{name}: the next call works");
     assert_eq!(
-        *host.sink.0.lock().unwrap(),
+        host.sink.bodies(),
         vec!["attack now", "hello again"],
         "{name}: both events delivered, nothing lost"
     );

@@ -135,7 +135,7 @@ async fn hot_reload_under_load_serves_each_version_within_a_second_and_loses_not
     // Nothing lost, nothing handled twice.
     let room = kit.get_room("r").await.unwrap();
     assert_eq!(room.event_count, sent.load(Ordering::SeqCst));
-    let bodies = sink.0.lock().unwrap().clone();
+    let bodies = sink.bodies();
     let msgs: Vec<&String> = bodies.iter().filter(|b| b.starts_with("msg ")).collect();
     assert_eq!(msgs.len() as u64, ordinary);
     let distinct: std::collections::BTreeSet<&&String> = msgs.iter().collect();

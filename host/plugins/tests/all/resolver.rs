@@ -6,7 +6,7 @@ use roomkit_kit::{InboundMessage, RoomContext};
 use roomkit_model::{Identification, Room};
 use roomkit_plugins::{PluginDirectory, WasmIdentityResolver};
 
-use crate::fixtures::{PluginDir, engine, kit_with_sink_built};
+use crate::fixtures::{PluginDir, engine};
 
 const PHONEBOOK: &str = r#"kind = "identity-resolver"
 timeout_ms = 200
@@ -112,7 +112,8 @@ async fn a_wasm_resolver_identifies_the_sender_of_process_inbound() {
     let handle = directory.identity_resolver("phonebook");
     assert!(!handle.is_loaded());
     let (kit, store, sink) =
-        kit_with_sink_built(|b| b.identity_resolver(Arc::new(handle.clone()))).await;
+        roomkit_kit::testing::kit_with_sink(|b| b.identity_resolver(Arc::new(handle.clone())))
+            .await;
     assert!(directory.attach_kit(kit.clone()));
     assert_eq!(directory.load_all().loaded, vec!["phonebook"]);
     assert!(handle.is_loaded());
@@ -150,5 +151,5 @@ async fn a_wasm_resolver_identifies_the_sender_of_process_inbound() {
         again.event.unwrap().source.participant_id.as_deref(),
         Some("ana")
     );
-    assert_eq!(*sink.0.lock().unwrap(), vec!["hello", "boom", "hello"]);
+    assert_eq!(sink.bodies(), vec!["hello", "boom", "hello"]);
 }
