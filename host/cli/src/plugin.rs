@@ -27,8 +27,8 @@ pub enum PluginCommand {
         #[arg(long, value_enum)]
         lang: Lang,
         /// What the plugin is (which WIT world it targets).
-        #[arg(long, value_enum, default_value = "hook")]
-        kind: Kind,
+        #[arg(long, value_parser = kind_parser(), default_value = "hook")]
+        kind: PluginKind,
         /// Where to create it (default: ./NAME). Must not exist or be empty.
         #[arg(long)]
         dir: Option<PathBuf>,
@@ -70,31 +70,12 @@ pub enum Lang {
     Go,
 }
 
-/// The plugin kinds, as on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Kind {
-    /// A hook (allow, block or modify events).
-    Hook,
-    /// Finds out who sent an inbound message.
-    IdentityResolver,
-    /// Picks the room of an inbound message.
-    InboundRouter,
-    /// Delivers events to an outside service (and takes its webhooks).
-    Provider,
-    /// The model behind an AI channel.
-    AiProvider,
-}
-
-impl Kind {
-    fn plugin_kind(self) -> PluginKind {
-        match self {
-            Kind::Hook => PluginKind::Hook,
-            Kind::IdentityResolver => PluginKind::IdentityResolver,
-            Kind::InboundRouter => PluginKind::InboundRouter,
-            Kind::Provider => PluginKind::Provider,
-            Kind::AiProvider => PluginKind::AiProvider,
-        }
-    }
+/// `--kind`: the manifest names of the plugin kinds.
+fn kind_parser() -> impl clap::builder::TypedValueParser<Value = PluginKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(PluginKind::ALL.map(PluginKind::as_str)).map(|name| {
+        PluginKind::from_name(&name).unwrap_or_else(|| unreachable!("a possible value: {name}"))
+    })
 }
 
 /// Runs a `plugin` command; `data_dir` is the global `--data-dir`, if given.

@@ -28,6 +28,15 @@ pub enum PluginKind {
 }
 
 impl PluginKind {
+    /// Every kind, in the order of the worlds in `wit/worlds.wit`.
+    pub const ALL: [PluginKind; 5] = [
+        PluginKind::Hook,
+        PluginKind::IdentityResolver,
+        PluginKind::InboundRouter,
+        PluginKind::Provider,
+        PluginKind::AiProvider,
+    ];
+
     /// The name used in manifests.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -37,6 +46,13 @@ impl PluginKind {
             PluginKind::Provider => "provider",
             PluginKind::AiProvider => "ai-provider",
         }
+    }
+
+    /// The kind a manifest name (`hook`, `identity-resolver`, …) stands for.
+    pub fn from_name(name: &str) -> Option<PluginKind> {
+        PluginKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
     }
 
     /// The WIT world a component of this kind targets.
@@ -220,6 +236,21 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_is_found_by_its_manifest_name_and_nothing_else() {
+        for kind in PluginKind::ALL {
+            assert_eq!(PluginKind::from_name(kind.as_str()), Some(kind));
+            let parsed = Manifest::parse(
+                &format!("kind = \"{}\"", kind.as_str()),
+                "p",
+                Path::new("p.toml"),
+            );
+            assert_eq!(parsed.unwrap().kind, kind);
+        }
+        assert_eq!(PluginKind::from_name("Hook"), None);
+        assert_eq!(PluginKind::from_name("router"), None);
+    }
 
     #[test]
     fn an_empty_manifest_takes_every_default() {

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use super::Lang;
 use super::language::Language;
-use super::{Kind, Lang};
+use roomkit_plugins::PluginKind;
 
 mod sdk;
 
@@ -40,13 +41,13 @@ macro_rules! template {
     };
 }
 
-fn template(kind: Kind) -> Template {
+fn template(kind: PluginKind) -> Template {
     match kind {
-        Kind::Hook => template!("hook"),
-        Kind::IdentityResolver => template!("identity-resolver"),
-        Kind::InboundRouter => template!("inbound-router"),
-        Kind::Provider => template!("provider"),
-        Kind::AiProvider => template!("ai-provider"),
+        PluginKind::Hook => template!("hook"),
+        PluginKind::IdentityResolver => template!("identity-resolver"),
+        PluginKind::InboundRouter => template!("inbound-router"),
+        PluginKind::Provider => template!("provider"),
+        PluginKind::AiProvider => template!("ai-provider"),
     }
 }
 
@@ -88,7 +89,7 @@ pub(super) struct Scaffold {
     rows: Vec<(String, String)>,
 }
 
-pub fn run(name: &str, lang: Lang, kind: Kind, dir: Option<PathBuf>) -> Result<()> {
+pub fn run(name: &str, lang: Lang, kind: PluginKind, dir: Option<PathBuf>) -> Result<()> {
     check_name(name)?;
     let dir = dir.unwrap_or_else(|| PathBuf::from(name));
     if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
@@ -114,7 +115,7 @@ pub fn run(name: &str, lang: Lang, kind: Kind, dir: Option<PathBuf>) -> Result<(
     };
     println!(
         "created the {language} {} plugin {name} in {}:",
-        kind.plugin_kind().as_str(),
+        kind.as_str(),
         dir.display()
     );
     let width = scaffold
@@ -134,9 +135,9 @@ pub fn run(name: &str, lang: Lang, kind: Kind, dir: Option<PathBuf>) -> Result<(
 }
 
 /// A Rust plugin crate.
-fn rust(name: &str, kind: Kind) -> Result<Scaffold> {
+fn rust(name: &str, kind: PluginKind) -> Result<Scaffold> {
     let sdk = sdk_dir()?;
-    let kind_name = kind.plugin_kind().as_str();
+    let kind_name = kind.as_str();
     let t = template(kind);
     let fill = |text: &str| {
         text.replace("{{summary}}", t.summary.trim_end())
@@ -187,16 +188,10 @@ mod tests {
 
     #[test]
     fn every_kind_fills_every_placeholder() {
-        for kind in [
-            Kind::Hook,
-            Kind::IdentityResolver,
-            Kind::InboundRouter,
-            Kind::Provider,
-            Kind::AiProvider,
-        ] {
+        for kind in PluginKind::ALL {
             let t = template(kind);
             let manifest: toml::Table = toml::from_str(t.manifest).unwrap();
-            assert_eq!(manifest["kind"].as_str(), Some(kind.plugin_kind().as_str()));
+            assert_eq!(manifest["kind"].as_str(), Some(kind.as_str()));
             for text in [t.lib, t.summary, t.config, CARGO_TOML, README] {
                 let filled = text
                     .replace("{{summary}}", "")

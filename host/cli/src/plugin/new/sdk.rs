@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use super::super::Kind;
 use super::Scaffold;
+use roomkit_plugins::PluginKind;
 
 /// The `sdk/` directory of the checkout this binary was built from.
 const SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk");
@@ -33,23 +33,23 @@ macro_rules! kind_files {
     };
 }
 
-fn javascript_files(kind: Kind) -> (&'static str, &'static str) {
+fn javascript_files(kind: PluginKind) -> (&'static str, &'static str) {
     match kind {
-        Kind::Hook => (JS_HOOK, JS_HOOK_MANIFEST),
-        Kind::IdentityResolver => kind_files!("js", "plugin.ts", "identity-resolver"),
-        Kind::InboundRouter => kind_files!("js", "plugin.ts", "inbound-router"),
-        Kind::Provider => kind_files!("js", "plugin.ts", "provider"),
-        Kind::AiProvider => kind_files!("js", "plugin.ts", "ai-provider"),
+        PluginKind::Hook => (JS_HOOK, JS_HOOK_MANIFEST),
+        PluginKind::IdentityResolver => kind_files!("js", "plugin.ts", "identity-resolver"),
+        PluginKind::InboundRouter => kind_files!("js", "plugin.ts", "inbound-router"),
+        PluginKind::Provider => kind_files!("js", "plugin.ts", "provider"),
+        PluginKind::AiProvider => kind_files!("js", "plugin.ts", "ai-provider"),
     }
 }
 
-fn go_files(kind: Kind) -> (&'static str, &'static str) {
+fn go_files(kind: PluginKind) -> (&'static str, &'static str) {
     match kind {
-        Kind::Hook => (GO_HOOK, GO_HOOK_MANIFEST),
-        Kind::IdentityResolver => kind_files!("go", "main.go", "identity-resolver"),
-        Kind::InboundRouter => kind_files!("go", "main.go", "inbound-router"),
-        Kind::Provider => kind_files!("go", "main.go", "provider"),
-        Kind::AiProvider => kind_files!("go", "main.go", "ai-provider"),
+        PluginKind::Hook => (GO_HOOK, GO_HOOK_MANIFEST),
+        PluginKind::IdentityResolver => kind_files!("go", "main.go", "identity-resolver"),
+        PluginKind::InboundRouter => kind_files!("go", "main.go", "inbound-router"),
+        PluginKind::Provider => kind_files!("go", "main.go", "provider"),
+        PluginKind::AiProvider => kind_files!("go", "main.go", "ai-provider"),
     }
 }
 
@@ -76,7 +76,7 @@ fn rewrite(text: &str, from: &str, to: &str, file: &str) -> Result<String> {
     Ok(text.replace(from, to))
 }
 
-pub fn javascript(name: &str, kind: Kind) -> Result<Scaffold> {
+pub fn javascript(name: &str, kind: PluginKind) -> Result<Scaffold> {
     let sdk = sdk_dir("js", "build.mjs")?;
     let sdk_path = sdk.display().to_string();
     let (source, manifest_text) = javascript_files(kind);
@@ -110,13 +110,13 @@ pub fn javascript(name: &str, kind: Kind) -> Result<Scaffold> {
         ),
         (
             manifest,
-            format!("its manifest (kind = \"{}\")", kind.plugin_kind().as_str()),
+            format!("its manifest (kind = \"{}\")", kind.as_str()),
         ),
     ];
     Ok(Scaffold { files, rows })
 }
 
-pub fn go(name: &str, kind: Kind) -> Result<Scaffold> {
+pub fn go(name: &str, kind: PluginKind) -> Result<Scaffold> {
     let sdk = sdk_dir("go", "go.mod")?;
     let sdk_path = sdk.display().to_string();
     // go.mod takes a quoted path when it has spaces.
@@ -159,7 +159,7 @@ pub fn go(name: &str, kind: Kind) -> Result<Scaffold> {
         ("main.go".to_owned(), "the plugin".to_owned()),
         (
             manifest,
-            format!("its manifest (kind = \"{}\")", kind.plugin_kind().as_str()),
+            format!("its manifest (kind = \"{}\")", kind.as_str()),
         ),
     ];
     Ok(Scaffold { files, rows })
@@ -169,13 +169,7 @@ pub fn go(name: &str, kind: Kind) -> Result<Scaffold> {
 mod tests {
     use super::*;
 
-    const KINDS: [Kind; 5] = [
-        Kind::Hook,
-        Kind::IdentityResolver,
-        Kind::InboundRouter,
-        Kind::Provider,
-        Kind::AiProvider,
-    ];
+    const KINDS: [PluginKind; 5] = PluginKind::ALL;
 
     #[test]
     fn every_kind_points_at_this_checkouts_sdk_and_names_its_kind() {
@@ -188,7 +182,7 @@ mod tests {
                     if file.ends_with(".toml") {
                         assert_eq!(file, "x-y.toml");
                         let manifest: toml::Table = toml::from_str(text).unwrap();
-                        assert_eq!(manifest["kind"].as_str(), Some(kind.plugin_kind().as_str()));
+                        assert_eq!(manifest["kind"].as_str(), Some(kind.as_str()));
                     }
                 }
             }
