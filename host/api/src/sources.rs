@@ -236,11 +236,15 @@ pub(crate) struct SourceList {
 
 /// `GET /v1/sources`: every attached source, by channel id.
 pub(crate) async fn list(State(state): State<ApiState>) -> Result<Json<SourceList>> {
-    let kit = state.kit();
-    let sources = kit
-        .list_sources()
-        .keys()
-        .filter_map(|channel_id| info(kit, channel_id).ok())
+    let sources = state
+        .kit()
+        .source_infos()
+        .into_iter()
+        .map(|(channel_id, (name, health))| SourceInfo {
+            channel_id,
+            name,
+            health,
+        })
         .collect();
     Ok(Json(SourceList { sources }))
 }

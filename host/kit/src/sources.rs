@@ -147,6 +147,18 @@ pub(crate) struct AttachedSource {
     task: JoinHandle<()>,
 }
 
+impl AttachedSource {
+    /// Its name and a copy of its health.
+    fn info(&self) -> (String, SourceHealth) {
+        let health = self
+            .health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        (self.name.clone(), health)
+    }
+}
+
 /// The sources attached to a kit, by channel id.
 #[derive(Default)]
 pub(crate) struct Sources {
@@ -295,10 +307,21 @@ impl RoomKit {
 
     /// The name of a channel's source (what it connects to) with its health.
     pub fn source_info(&self, channel_id: &str) -> Option<(String, SourceHealth)> {
-        self.inner.sources.lock().get(channel_id).map(|s| {
-            let health = s.health.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            (s.name.clone(), health)
-        })
+        self.inner
+            .sources
+            .lock()
+            .get(channel_id)
+            .map(AttachedSource::info)
+    }
+
+    /// Every attached source's name and health, by channel id (one look at the table).
+    pub fn source_infos(&self) -> BTreeMap<String, (String, SourceHealth)> {
+        self.inner
+            .sources
+            .lock()
+            .iter()
+            .map(|(id, s)| (id.clone(), s.info()))
+            .collect()
     }
 
     /// Every attached source's status, by channel id.
