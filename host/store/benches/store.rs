@@ -50,6 +50,34 @@ fn raw_insert_rate(n: usize) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
+/// sled inserts per second from `writers` concurrent tasks, each writing its own room's keys,
+/// no flushing: the raw rate at the same concurrency as the commits.
+async fn raw_insert_rate_concurrent(writers: usize, total: usize) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sled::open(dir.path()).unwrap();
+    let tree = db.open_tree("bench").unwrap();
+    let value = Arc::new(serde_json::to_vec(&sample_event("room", 0)).unwrap());
+    let per_writer = total / writers;
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..writers)
+        .map(|w| {
+            let (tree, value) = (tree.clone(), Arc::clone(&value));
+            tokio::spawn(async move {
+                let room = format!("room-{w}");
+                for i in 0..per_writer as u64 {
+                    tree.insert(keys::event(&room, i), value.as_slice())
+                        .unwrap();
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    (per_writer * writers) as f64 / start.elapsed().as_secs_f64()
+}
+
 /// Durable commits per second with `writers` concurrent writers, each into its own room.
 async fn commit_rate(writers: usize, total: usize, durability: Durability) -> (f64, f64) {
     let dir = tempfile::tempdir().unwrap();
@@ -162,6 +190,15 @@ fn main() {
     println!("| measurement | value | ratio to sled raw insert (no flush) |");
     println!("|---|---|---|");
     println!("| sled raw insert, no flush, 1 thread | {raw:.0} /s | 1.00 |");
+    let raw_128 = median(
+        (0..settings.runs)
+            .map(|_| runtime.block_on(raw_insert_rate_concurrent(128, settings.commits_per_level)))
+            .collect(),
+    );
+    println!(
+        "| sled raw insert, no flush, 128 writers (tasks) | {raw_128:.0} /s | {:.2} |",
+        raw_128 / raw
+    );
     for writers in [1usize, 16, 128] {
         let total = if writers == 1 {
             settings.commits_per_level / 8
