@@ -101,7 +101,7 @@ async fn every_acknowledged_message_survives_sigterm_under_load() {
         let base = d.url("");
         // An agent on the WebSocket sends too, and its acks count the same.
         let mut agent = d.ws().await;
-        agent.join("load-0", "agent-ws").await;
+        agent.join("load-0", "agents", "agent-ws").await;
         let ws_acks = Arc::clone(&acked);
         let ws_count = Arc::new(AtomicUsize::new(0));
         let ws_counted = Arc::clone(&ws_count);

@@ -14,14 +14,11 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use futures_util::{SinkExt, StreamExt};
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
+use roomkit_api::testing::WsClient;
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// The API token of the example.
 pub const TOKEN: &str = "dev-token";
@@ -544,11 +541,7 @@ impl Deployment {
 
     /// A WebSocket client, authenticated.
     pub async fn ws(&self) -> WsClient {
-        let url = format!("ws://{}/v1/ws?token={TOKEN}", self.addr());
-        let (socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-        let mut client = WsClient { socket };
-        assert_eq!(client.recv().await, json!({"type": "authenticated"}));
-        client
+        WsClient::connect(&format!("ws://{}/v1/ws?token={TOKEN}", self.addr())).await
     }
 
     /// The stderr of the latest start (for failure messages).
@@ -586,71 +579,6 @@ fn replace_line(text: &str, prefix: &str, line: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // WebSocket
-
-#[derive(Debug)]
-pub struct WsClient {
-    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-}
-
-impl WsClient {
-    pub async fn send(&mut self, value: Value) {
-        self.socket
-            .send(Message::text(value.to_string()))
-            .await
-            .unwrap();
-    }
-
-    /// The next JSON message (5 s at most).
-    pub async fn recv(&mut self) -> Value {
-        loop {
-            let next = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
-                .await
-                .expect("a WebSocket message within 5 s")
-                .expect("the socket is open")
-                .unwrap();
-            match next {
-                Message::Text(text) => return serde_json::from_str(&text).unwrap(),
-                Message::Close(frame) => {
-                    return json!({"closed": frame.map(|f| u16::from(f.code))});
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// The next JSON message, or `None` once the socket is closed (5 s at most).
-    pub async fn try_recv(&mut self) -> Option<Value> {
-        loop {
-            let next = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
-                .await
-                .expect("a WebSocket message or the close within 5 s");
-            match next {
-                Some(Ok(Message::Text(text))) => return Some(serde_json::from_str(&text).unwrap()),
-                Some(Ok(Message::Close(_)) | Err(_)) | None => return None,
-                Some(Ok(_)) => {}
-            }
-        }
-    }
-
-    /// Asserts nothing arrives for 300 ms.
-    pub async fn assert_quiet(&mut self) {
-        if let Ok(next) = tokio::time::timeout(Duration::from_millis(300), self.socket.next()).await
-        {
-            panic!("expected nothing, got {next:?}");
-        }
-    }
-
-    pub async fn join(&mut self, room: &str, user: &str) {
-        self.send(
-            json!({"type": "join", "room_id": room, "channel_id": "agents", "user_id": user}),
-        )
-        .await;
-        assert_eq!(
-            self.recv().await,
-            json!({"type": "joined", "room_id": room, "channel_id": "agents", "user_id": user})
-        );
-    }
-}
 
 /// Polls `check` every 20 ms until it holds (`timeout` at most).
 pub async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)

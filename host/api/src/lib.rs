@@ -33,6 +33,8 @@ mod metrics;
 mod routes;
 pub mod sources;
 mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod webhooks;
 mod ws;
 

@@ -2,66 +2,20 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use roomkit_api::{ApiConfig, WebSocketConfig};
-use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use serde_json::json;
+
+use roomkit_api::testing::WsClient;
 
 use crate::support::{Server, TOKEN, config, eventually, start, start_with};
 
-struct Client {
-    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-}
+/// A client of the test server's `/v1/ws`.
+struct Client;
 
 impl Client {
     /// Connects with the token in the query and waits for `authenticated`.
-    async fn connect(server: &Server) -> Client {
-        let url = format!("{}/v1/ws?token={TOKEN}", server.ws_base);
-        let (socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-        let mut client = Client { socket };
-        assert_eq!(client.recv().await, json!({"type": "authenticated"}));
-        client
-    }
-
-    async fn send(&mut self, value: Value) {
-        self.socket
-            .send(Message::text(value.to_string()))
-            .await
-            .unwrap();
-    }
-
-    /// The next JSON message (5 s at most).
-    async fn recv(&mut self) -> Value {
-        loop {
-            let next = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
-                .await
-                .expect("a message within 5 s")
-                .expect("the socket is open")
-                .unwrap();
-            match next {
-                Message::Text(text) => return serde_json::from_str(&text).unwrap(),
-                Message::Close(frame) => return json!({"closed": frame.map(|f| u16::from(f.code))}),
-                _ => {}
-            }
-        }
-    }
-
-    /// Whether nothing arrives for a while.
-    async fn is_quiet(&mut self) -> bool {
-        tokio::time::timeout(Duration::from_millis(300), self.socket.next())
-            .await
-            .is_err()
-    }
-
-    async fn join(&mut self, room: &str, channel: &str, user: &str) {
-        self.send(json!({"type": "join", "room_id": room, "channel_id": channel, "user_id": user}))
-            .await;
-        assert_eq!(
-            self.recv().await,
-            json!({"type": "joined", "room_id": room, "channel_id": channel, "user_id": user})
-        );
+    async fn connect(server: &Server) -> WsClient {
+        WsClient::connect(&format!("{}/v1/ws?token={TOKEN}", server.ws_base)).await
     }
 }
 
@@ -287,11 +241,7 @@ async fn protocol_errors_are_answered_and_the_connection_stays() {
     assert_eq!(client.recv().await["code"], "binding_not_found");
     client.send(json!({"type": "dance"})).await;
     assert_eq!(client.recv().await["code"], "invalid_message");
-    client
-        .socket
-        .send(Message::text("{not json"))
-        .await
-        .unwrap();
+    client.send_text("{not json").await;
     assert_eq!(client.recv().await["code"], "invalid_message");
     client.join("r", "agent-ws", "a").await;
     client
@@ -318,13 +268,11 @@ async fn clients_authenticate_by_query_header_or_first_message() {
         other => panic!("expected a 401, got {other:?}"),
     }
 
-    let (socket, _) = tokio_tungstenite::connect_async(url.clone()).await.unwrap();
-    let mut client = Client { socket };
+    let mut client = WsClient::open(&url).await;
     client.send(json!({"type": "auth", "token": TOKEN})).await;
     assert_eq!(client.recv().await, json!({"type": "authenticated"}));
 
-    let (socket, _) = tokio_tungstenite::connect_async(url.clone()).await.unwrap();
-    let mut client = Client { socket };
+    let mut client = WsClient::open(&url).await;
     client.send(json!({"type": "auth", "token": "nope"})).await;
     assert_eq!(
         client.recv().await,
@@ -332,8 +280,7 @@ async fn clients_authenticate_by_query_header_or_first_message() {
     );
     assert_eq!(client.recv().await, json!({"closed": 1000}));
 
-    let (socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let mut client = Client { socket };
+    let mut client = WsClient::open(&url).await;
     client.send(json!({"type": "ping"})).await;
     assert_eq!(client.recv().await["code"], "unauthorized");
 }
