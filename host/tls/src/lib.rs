@@ -119,13 +119,8 @@ impl TrustedRoots {
         let mut roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.into(),
         };
-        for (index, cert) in extra.iter().enumerate() {
-            roots.add(cert.clone()).map_err(|e| TlsError::Anchor {
-                origin: "extra roots".to_owned(),
-                index,
-                reason: e.to_string(),
-            })?;
-        }
+        // Every certificate was checked as a trust anchor when its PEM was read (`parse_pem`).
+        roots.add_parsable_certificates(extra.iter().cloned());
         let config = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
