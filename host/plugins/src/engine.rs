@@ -116,11 +116,6 @@ impl PluginEngine {
         self
     }
 
-    /// What plugins' outbound HTTPS trusts.
-    pub fn trusted_roots(&self) -> &TrustedRoots {
-        &self.roots
-    }
-
     /// How many components this engine compiled (cache hits compile nothing).
     pub fn compilations(&self) -> u64 {
         self.compilations.load(Ordering::Relaxed)
