@@ -60,6 +60,9 @@ pub struct TlsSection {
     /// PEM files, each with one or more `CERTIFICATE` blocks.
     #[serde(default)]
     pub ca_files: Vec<PathBuf>,
+    /// The webpki roots and the certificates of `ca_files`, read once when the file is parsed.
+    #[serde(skip)]
+    roots: TrustedRoots,
 }
 
 /// `[api]`.
@@ -236,20 +239,21 @@ impl HostConfig {
         for file in &mut config.tls.ca_files {
             *file = base.join(&*file);
         }
+        if !config.tls.ca_files.is_empty() {
+            config.tls.roots =
+                TrustedRoots::with_pem_files(&config.tls.ca_files).context("[tls] ca_files")?;
+        }
         config.validate()?;
         Ok(config)
     }
 
     /// The webpki roots and the certificates of `[tls] ca_files`.
-    pub fn trusted_roots(&self) -> Result<TrustedRoots> {
-        if self.tls.ca_files.is_empty() {
-            return Ok(TrustedRoots::webpki());
-        }
-        TrustedRoots::with_pem_files(&self.tls.ca_files).context("[tls] ca_files")
+    pub fn trusted_roots(&self) -> &TrustedRoots {
+        &self.tls.roots
     }
 
     fn validate(&self) -> Result<()> {
-        let roots = self.trusted_roots()?;
+        let roots = self.trusted_roots();
         let mut ids = BTreeSet::new();
         for channel in &self.channels {
             if channel.id.is_empty() {
@@ -285,7 +289,7 @@ impl HostConfig {
             if !fed.insert(source.channel_id.as_str()) {
                 bail!("channel `{}` has two sources", source.channel_id);
             }
-            source.build(&roots).map_err(|err| {
+            source.build(roots).map_err(|err| {
                 anyhow::anyhow!("source of channel `{}`: {err}", source.channel_id)
             })?;
         }
@@ -493,14 +497,8 @@ mod tests {
         let config =
             HostConfig::parse("[tls]\nca_files = ['certs/internal.pem']", dir.path()).unwrap();
         assert_eq!(config.tls.ca_files, [dir.path().join("certs/internal.pem")]);
-        assert_eq!(config.trusted_roots().unwrap().extra().len(), 1);
-        assert!(
-            HostConfig::default()
-                .trusted_roots()
-                .unwrap()
-                .extra()
-                .is_empty()
-        );
+        assert_eq!(config.trusted_roots().extra().len(), 1);
+        assert!(HostConfig::default().trusted_roots().extra().is_empty());
 
         let err = HostConfig::parse("[tls]\nca_files = ['missing.pem']", dir.path()).unwrap_err();
         let text = format!("{err:#}");
@@ -542,7 +540,7 @@ mod tests {
             Some("webhook-provider")
         );
         assert_eq!(config.sources[0].channel_id, "customers");
-        assert_eq!(config.trusted_roots().unwrap().extra().len(), 1);
+        assert_eq!(config.trusted_roots().extra().len(), 1);
         assert_eq!(config.kit_config().unwrap(), KitConfig::default());
     }
 }

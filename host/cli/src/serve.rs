@@ -79,7 +79,7 @@ impl Host {
         std::fs::create_dir_all(&config.plugin_dir)
             .with_context(|| format!("creating {}", config.plugin_dir.display()))?;
         let store: Arc<dyn ConversationStore> = open_store(&config.data_dir)?;
-        let roots = config.trusted_roots()?;
+        let roots = config.trusted_roots();
         let engine = PluginEngine::new()?
             .with_cache(&plugin_cache_dir(&config.data_dir))?
             .with_trusted_roots(roots.clone());
@@ -139,7 +139,7 @@ impl Host {
                 .map_err(|err| anyhow::anyhow!("channel `{}`: {err}", channel.id))?;
         }
         for source in &config.sources {
-            source.attach(&kit, &roots).await.map_err(|err| {
+            source.attach(&kit, roots).await.map_err(|err| {
                 anyhow::anyhow!("source of channel `{}`: {err}", source.channel_id)
             })?;
         }
