@@ -112,9 +112,14 @@ impl std::fmt::Debug for Emitter {
     }
 }
 
+/// A source's health, locked (a panic elsewhere does not poison it for good).
+fn lock_health(health: &Mutex<SourceHealth>) -> std::sync::MutexGuard<'_, SourceHealth> {
+    health.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl Emitter {
     fn health(&self) -> std::sync::MutexGuard<'_, SourceHealth> {
-        self.health.lock().unwrap_or_else(|p| p.into_inner())
+        lock_health(&self.health)
     }
 
     /// Reports that the connection is up; the restart backoff starts over.
@@ -148,14 +153,14 @@ pub(crate) struct AttachedSource {
 }
 
 impl AttachedSource {
+    /// Its health, locked.
+    fn health(&self) -> std::sync::MutexGuard<'_, SourceHealth> {
+        lock_health(&self.health)
+    }
+
     /// Its name and a copy of its health.
     fn info(&self) -> (String, SourceHealth) {
-        let health = self
-            .health
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        (self.name.clone(), health)
+        (self.name.clone(), self.health().clone())
     }
 }
 
@@ -302,7 +307,7 @@ impl RoomKit {
             .sources
             .lock()
             .get(channel_id)
-            .map(|s| s.health.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .map(|s| s.health().clone())
     }
 
     /// The name of a channel's source (what it connects to) with its health.
@@ -330,10 +335,7 @@ impl RoomKit {
             .sources
             .lock()
             .iter()
-            .map(|(id, s)| {
-                let status = s.health.lock().unwrap_or_else(|p| p.into_inner()).status;
-                (id.clone(), status)
-            })
+            .map(|(id, s)| (id.clone(), s.health().status))
             .collect()
     }
 }
