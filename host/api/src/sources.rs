@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use roomkit_kit::{InboundMessage, RoomKit, SourceHealth, SourceOptions, SourceProvider};
+use roomkit_kit::{Emitter, InboundMessage, RoomKit, SourceHealth, SourceOptions, SourceProvider};
 use roomkit_model::{Content, Metadata};
 use roomkit_tls::TrustedRoots;
 use serde::{Deserialize, Serialize};
@@ -110,6 +110,26 @@ pub struct SourceSpec {
     /// Messages in the pipeline at once (default 10).
     #[serde(default = "default_max_concurrent_emits")]
     pub max_concurrent_emits: usize,
+}
+
+/// Hands a source's message to the pipeline. A message that could not be read (`Err`) or that
+/// the pipeline refuses is logged and skipped: neither ends the connection.
+async fn emit_or_log(
+    emitter: &Emitter,
+    channel_id: &str,
+    source_type: &str,
+    message: std::result::Result<InboundMessage, String>,
+) {
+    match message {
+        Ok(message) => {
+            if let Err(err) = emitter.emit(message).await {
+                tracing::warn!(channel = %channel_id, %err, "{source_type} message refused by the pipeline");
+            }
+        }
+        Err(reason) => {
+            tracing::warn!(channel = %channel_id, %reason, "{source_type} message skipped");
+        }
+    }
 }
 
 /// An error and its causes, `: `-separated (client errors put the reason, such as a refused
@@ -218,15 +238,21 @@ fn no_source(channel_id: &str) -> ApiError {
     )
 }
 
+impl SourceInfo {
+    fn new(channel_id: String, (name, health): (String, SourceHealth)) -> Self {
+        SourceInfo {
+            channel_id,
+            name,
+            health,
+        }
+    }
+}
+
 fn info(kit: &RoomKit, channel_id: &str) -> Result<SourceInfo> {
-    let (name, health) = kit
+    let info = kit
         .source_info(channel_id)
         .ok_or_else(|| no_source(channel_id))?;
-    Ok(SourceInfo {
-        channel_id: channel_id.to_owned(),
-        name,
-        health,
-    })
+    Ok(SourceInfo::new(channel_id.to_owned(), info))
 }
 
 #[derive(Debug, Serialize)]
@@ -240,11 +266,7 @@ pub(crate) async fn list(State(state): State<ApiState>) -> Result<Json<SourceLis
         .kit()
         .source_infos()
         .into_iter()
-        .map(|(channel_id, (name, health))| SourceInfo {
-            channel_id,
-            name,
-            health,
-        })
+        .map(|(channel_id, info)| SourceInfo::new(channel_id, info))
         .collect();
     Ok(Json(SourceList { sources }))
 }

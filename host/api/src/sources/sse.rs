@@ -11,7 +11,7 @@ use roomkit_kit::{Emitter, InboundMessage, SourceProvider};
 use roomkit_tls::TrustedRoots;
 use tokio::sync::watch;
 
-use super::{MAX_MESSAGE_BYTES, default_message, with_causes};
+use super::{MAX_MESSAGE_BYTES, default_message, emit_or_log, with_causes};
 
 /// How long to wait for the server's response headers.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -128,16 +128,9 @@ impl SseSource {
                     *self.last_event_id.lock().unwrap_or_else(|p| p.into_inner()) =
                         Some(id.clone());
                 }
-                match to_message(&self.channel_id, &event) {
-                    Ok(Some(message)) => {
-                        if let Err(err) = emitter.emit(message).await {
-                            tracing::warn!(channel = %self.channel_id, %err, "sse event refused by the pipeline");
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(reason) => {
-                        tracing::warn!(channel = %self.channel_id, %reason, "sse event skipped");
-                    }
+                // Events of other types (ping, heartbeat, …) carry no message.
+                if let Some(message) = to_message(&self.channel_id, &event).transpose() {
+                    emit_or_log(emitter, &self.channel_id, "sse", message).await;
                 }
             }
         }

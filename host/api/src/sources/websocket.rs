@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderMap;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::{MAX_MESSAGE_BYTES, default_message, with_causes};
+use super::{MAX_MESSAGE_BYTES, default_message, emit_or_log, with_causes};
 
 /// How long the connection and the opening handshake may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -118,17 +118,11 @@ impl WebSocketSource {
                 Some(Err(e)) => return Err(format!("{}: {e}", self.url)),
                 None => return Err(format!("{}: the connection ended", self.url)),
             };
-            match default_message(&self.channel_id, &text, None) {
-                Ok(mut message) => {
-                    message.provider = Some("websocket".to_owned());
-                    if let Err(err) = emitter.emit(message).await {
-                        tracing::warn!(channel = %self.channel_id, %err, "websocket message refused by the pipeline");
-                    }
-                }
-                Err(reason) => {
-                    tracing::warn!(channel = %self.channel_id, %reason, "websocket message skipped");
-                }
-            }
+            let message = default_message(&self.channel_id, &text, None).map(|mut message| {
+                message.provider = Some("websocket".to_owned());
+                message
+            });
+            emit_or_log(emitter, &self.channel_id, "websocket", message).await;
         }
     }
 }
