@@ -113,18 +113,12 @@ async fn an_sse_stream_becomes_messages_and_resumes_after_its_last_event_id() {
     assert_eq!(body["channel_id"], "sms");
     assert_eq!(body["name"], format!("sse:{url}"));
 
-    eventually("three messages in the room", || async {
-        server
-            .kit
-            .get_room("feed")
-            .await
-            .is_ok_and(|r| r.event_count == 3)
-    })
-    .await;
-    let (_, timeline) = server.get("/v1/rooms/feed/events?limit=10").await;
     // The ping carried nothing, the bad event was skipped, and event 4, sent again after the
     // reconnect, was stored once.
-    assert_eq!(bodies(&timeline), ["first", "fourth", "fifth"]);
+    assert_eq!(
+        await_bodies(&server, "feed", 3).await,
+        ["first", "fourth", "fifth"]
+    );
     assert_eq!(*seen.lock().unwrap(), [None, Some("4".to_owned())]);
 
     let (status, body) = server.get("/v1/sources/sms").await;
@@ -228,16 +222,10 @@ async fn a_websocket_source_turns_messages_into_events_and_reconnects() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["name"], format!("websocket:{url}"));
-    eventually("three messages in the room", || async {
-        server
-            .kit
-            .get_room("wsfeed")
-            .await
-            .is_ok_and(|r| r.event_count == 3)
-    })
-    .await;
-    let (_, timeline) = server.get("/v1/rooms/wsfeed/events?limit=10").await;
-    assert_eq!(bodies(&timeline), ["one", "two", "three"]);
+    assert_eq!(
+        await_bodies(&server, "wsfeed", 3).await,
+        ["one", "two", "three"]
+    );
     let (_, body) = server.get("/v1/sources/sms").await;
     assert_eq!(body["status"], "connected");
     assert_eq!(body["messages_received"], 4, "one, two, one again, three");
@@ -362,6 +350,11 @@ async fn read_source(
     let spec = json!({"channel_id": "sms", "type": source_type, "url": url});
     let (status, body) = server.post("/v1/sources", spec).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    await_bodies(server, room, n).await
+}
+
+/// Waits until `room` holds `n` events and returns their bodies.
+async fn await_bodies(server: &crate::support::Server, room: &str, n: u64) -> Vec<String> {
     eventually(&format!("{n} messages in {room}"), || async {
         server
             .kit
