@@ -53,6 +53,7 @@ bench:
 	$(CARGO) bench -p roomkit-store --bench store
 	$(CARGO) bench -p roomkit-kit --bench pipeline
 	$(CARGO) bench -p roomkit-plugins --bench hook_call
+	$(CARGO) bench -p roomkit-plugins --bench provider_call
 
 # HTTP in through three wasm hooks and out to a webhook sink, load from a separate process.
 bench-http: setup

@@ -13,40 +13,79 @@ use roomkit_sdk::types::{
     RichFormat, SystemContent, TemplateContent, VideoContent,
 };
 use roomkit_sdk::{BindingView, Content, DeliveryError, RoomEvent};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// The body posted for `event` to the recipient of `binding`.
 pub fn body(event: &RoomEvent, binding: &BindingView) -> Vec<u8> {
-    let value = json!({
-        "id": event.id,
-        "room_id": event.room_id,
-        "type": event.event_type,
-        "index": event.index,
-        "created_at": event.created_at,
-        "chain_depth": event.chain_depth,
-        "visibility": event.visibility,
-        "parent_event_id": event.parent_event_id,
-        "responds_to": event.responds_to,
-        "correlation_id": event.correlation_id,
-        "source": {
-            "channel_id": event.source.channel_id,
-            "channel_type": event.source.channel_type,
-            "direction": match event.source.direction {
+    let body = Body {
+        id: &event.id,
+        room_id: &event.room_id,
+        kind: &event.event_type,
+        index: event.index,
+        created_at: &event.created_at,
+        chain_depth: event.chain_depth,
+        visibility: &event.visibility,
+        parent_event_id: event.parent_event_id.as_deref(),
+        responds_to: event.responds_to.as_deref(),
+        correlation_id: event.correlation_id.as_deref(),
+        source: Source {
+            channel_id: &event.source.channel_id,
+            channel_type: &event.source.channel_type,
+            direction: match event.source.direction {
                 Direction::Inbound => "inbound",
                 Direction::Outbound => "outbound",
             },
-            "participant_id": event.source.participant_id,
-            "external_id": event.source.external_id,
+            participant_id: event.source.participant_id.as_deref(),
+            external_id: event.source.external_id.as_deref(),
         },
-        "content": content(&event.content),
-        "metadata": embedded(&event.metadata),
-        "recipient": {
-            "channel_id": binding.channel_id,
-            "channel_type": binding.channel_type,
-            "participant_id": binding.participant_id,
+        content: content(&event.content),
+        metadata: embedded(&event.metadata),
+        recipient: Recipient {
+            channel_id: &binding.channel_id,
+            channel_type: &binding.channel_type,
+            participant_id: binding.participant_id.as_deref(),
         },
-    });
-    value.to_string().into_bytes()
+    };
+    // Serialising borrowed fields cannot fail: every key is a string.
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+/// The delivery body, written field by field from borrowed parts of the event (a
+/// `serde_json::Value` tree would copy every string first).
+#[derive(Serialize)]
+struct Body<'a> {
+    id: &'a str,
+    room_id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    index: u64,
+    created_at: &'a str,
+    chain_depth: u32,
+    visibility: &'a str,
+    parent_event_id: Option<&'a str>,
+    responds_to: Option<&'a str>,
+    correlation_id: Option<&'a str>,
+    source: Source<'a>,
+    content: Value,
+    metadata: Value,
+    recipient: Recipient<'a>,
+}
+
+#[derive(Serialize)]
+struct Source<'a> {
+    channel_id: &'a str,
+    channel_type: &'a str,
+    direction: &'static str,
+    participant_id: Option<&'a str>,
+    external_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Recipient<'a> {
+    channel_id: &'a str,
+    channel_type: &'a str,
+    participant_id: Option<&'a str>,
 }
 
 /// What a status code means for the delivery: `Ok` for 2xx; 408, 429 and 5xx may pass on a
