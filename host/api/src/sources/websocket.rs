@@ -115,7 +115,7 @@ impl WebSocketSource {
                     ));
                 }
                 Some(Ok(_)) => continue, // ping, pong: answered by the protocol layer
-                Some(Err(e)) => return Err(format!("{}: {e}", self.url)),
+                Some(Err(e)) => return Err(format!("{}: {}", self.url, with_causes(&e))),
                 None => return Err(format!("{}: the connection ended", self.url)),
             };
             let message = default_message(&self.channel_id, &text, None).map(|mut message| {
