@@ -193,9 +193,11 @@ impl Inner {
             return Ok(InboundResult::refused("rate_limited"));
         }
         let channel = self.channel(&message.channel_id)?;
+        // The stages are boxed so that the pass itself stays small: `RunToEnd` moves it to the
+        // heap on every message, and with the stages inline it was ~25 KB to copy.
         let prepared = tokio::time::timeout(
             self.config.process_timeout,
-            self.prepare_inbound(&message, &channel),
+            Box::pin(self.prepare_inbound(&message, &channel)),
         )
         .await;
         let ready = match prepared {
@@ -252,7 +254,7 @@ impl Inner {
 
     /// Commits the first event, delivers it and drains the answers it provokes.
     async fn run_to_end(self: &Arc<Self>, ready: Ready) -> Result<InboundResult> {
-        let first = self.commit_and_deliver(ready).await?;
+        let first = Box::pin(self.commit_and_deliver(ready)).await?;
         let mut result = InboundResult {
             blocked: first.event.is_blocked(),
             reason: blocked_reason(&first.event),
@@ -262,7 +264,11 @@ impl Inner {
         };
         let followups = first.delivery.followups.clone();
         result.event = Some(first.event);
-        self.drain(followups, &mut result.response_events).await?;
+        if !followups.is_empty() {
+            // Boxed, like the stages below: the drain nests whole passes, and most messages
+            // provoke none.
+            Box::pin(self.drain(followups, &mut result.response_events)).await?;
+        }
         Ok(result)
     }
 
