@@ -15,8 +15,15 @@ pub(super) fn from_tx(err: TransactionError<Error>) -> Error {
     }
 }
 
+/// The buffer a record is encoded into starts this large.
+const ENCODE_CAPACITY: usize = 1024;
+
 pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|e| Error::Backend(format!("cannot encode record: {e}")))
+    // Most records (events, bindings) are a few hundred bytes: one allocation, not eight.
+    let mut bytes = Vec::with_capacity(ENCODE_CAPACITY);
+    serde_json::to_writer(&mut bytes, value)
+        .map_err(|e| Error::Backend(format!("cannot encode record: {e}")))?;
+    Ok(bytes)
 }
 
 pub(super) fn decode<T: DeserializeOwned>(

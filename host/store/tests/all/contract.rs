@@ -1291,12 +1291,33 @@ async fn update_event_of_an_unknown_event_is_event_not_found(store: Backend) {
     create(&store, "r2").await;
     let doomed = commit(&store, message("r2", "sms", "doomed")).await;
     store.delete_room("r2").await.unwrap();
-    let err = store.update_event(&doomed).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::EventNotFound(id) if id == &doomed.id),
-        "{err:?}"
-    );
+    for result in [
+        store.update_event(&doomed).await,
+        store.record_delivery(&doomed).await,
+    ] {
+        let err = result.unwrap_err();
+        assert!(
+            matches!(&err, Error::EventNotFound(id) if id == &doomed.id),
+            "{err:?}"
+        );
+    }
     assert_eq!(store.get_event(&doomed.id).await.unwrap(), None);
+
+    // Nor does it overwrite the event that took its slot in the room created again.
+    create(&store, "r2").await;
+    let successor = commit(&store, message("r2", "sms", "successor")).await;
+    assert_eq!(successor.index, doomed.index);
+    for result in [
+        store.update_event(&doomed).await,
+        store.record_delivery(&doomed).await,
+    ] {
+        let err = result.unwrap_err();
+        assert!(
+            matches!(&err, Error::EventNotFound(id) if id == &doomed.id),
+            "{err:?}"
+        );
+    }
+    assert_eq!(timeline(&store, "r2").await, [successor]);
 }
 
 async fn record_delivery_stores_the_outcome(store: Backend) {
