@@ -341,15 +341,16 @@ impl SledStore {
         // A committed event's location never changes; only a room's deletion removes it, and
         // that takes the same lock and forgets the room's state. So the room's latest commit
         // needs no read, and any other event reads one record and decodes nothing.
-        let latest = cache
+        let is_latest = cache
             .get(&event.room_id)
-            .and_then(|state| state.latest.as_ref());
-        if latest.is_some_and(|(index, id)| *index == event.index && *id == event.id) {
-            self.trees.events.insert(claimed, encode(event)?)?;
-            return Ok(());
-        }
-        if let Some(stored) = self.trees.events.get(&claimed)?
-            && starts_with_id(&stored, &event.id)
+            .and_then(|state| state.latest.as_ref())
+            .is_some_and(|(index, id)| *index == event.index && *id == event.id);
+        if is_latest
+            || self
+                .trees
+                .events
+                .get(&claimed)?
+                .is_some_and(|stored| starts_with_id(&stored, &event.id))
         {
             self.trees.events.insert(claimed, encode(event)?)?;
             return Ok(());

@@ -1266,6 +1266,21 @@ async fn update_event_cannot_move_an_event(store: Backend) {
     assert_eq!(everything(&store).await, before);
 }
 
+/// Both ways of rewriting an event (`update_event`, `record_delivery`) refuse `event` as
+/// EventNotFound.
+async fn assert_update_and_record_are_event_not_found(store: &Backend, event: &RoomEvent) {
+    for result in [
+        store.update_event(event).await,
+        store.record_delivery(event).await,
+    ] {
+        let err = result.unwrap_err();
+        assert!(
+            matches!(&err, Error::EventNotFound(id) if id == &event.id),
+            "{err:?}"
+        );
+    }
+}
+
 async fn update_event_of_an_unknown_event_is_event_not_found(store: Backend) {
     create(&store, "r1").await;
     commit(&store, message("r1", "sms", "e0")).await;
@@ -1274,16 +1289,7 @@ async fn update_event_of_an_unknown_event_is_event_not_found(store: Backend) {
     // Never committed, though it names the slot of an existing event.
     let mut stranger = message("r1", "sms", "stranger");
     stranger.index = 0;
-    for result in [
-        store.update_event(&stranger).await,
-        store.record_delivery(&stranger).await,
-    ] {
-        let err = result.unwrap_err();
-        assert!(
-            matches!(&err, Error::EventNotFound(id) if id == &stranger.id),
-            "{err:?}"
-        );
-    }
+    assert_update_and_record_are_event_not_found(&store, &stranger).await;
     assert_eq!(store.get_event(&stranger.id).await.unwrap(), None);
     assert_eq!(everything(&store).await, before);
 
@@ -1291,32 +1297,14 @@ async fn update_event_of_an_unknown_event_is_event_not_found(store: Backend) {
     create(&store, "r2").await;
     let doomed = commit(&store, message("r2", "sms", "doomed")).await;
     store.delete_room("r2").await.unwrap();
-    for result in [
-        store.update_event(&doomed).await,
-        store.record_delivery(&doomed).await,
-    ] {
-        let err = result.unwrap_err();
-        assert!(
-            matches!(&err, Error::EventNotFound(id) if id == &doomed.id),
-            "{err:?}"
-        );
-    }
+    assert_update_and_record_are_event_not_found(&store, &doomed).await;
     assert_eq!(store.get_event(&doomed.id).await.unwrap(), None);
 
     // Nor does it overwrite the event that took its slot in the room created again.
     create(&store, "r2").await;
     let successor = commit(&store, message("r2", "sms", "successor")).await;
     assert_eq!(successor.index, doomed.index);
-    for result in [
-        store.update_event(&doomed).await,
-        store.record_delivery(&doomed).await,
-    ] {
-        let err = result.unwrap_err();
-        assert!(
-            matches!(&err, Error::EventNotFound(id) if id == &doomed.id),
-            "{err:?}"
-        );
-    }
+    assert_update_and_record_are_event_not_found(&store, &doomed).await;
     assert_eq!(timeline(&store, "r2").await, [successor]);
 }
 
