@@ -10,35 +10,41 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// Polls `F` in place; hands the unfinished remainder to the runtime when dropped.
+type Pass<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Polls a boxed pass in place; hands the unfinished remainder to the runtime when dropped.
+///
+/// The pass is boxed when the `RunToEnd` is made and only the box moves after that: a pass
+/// future is several KB, and every move of it is a copy.
 #[must_use = "a future does nothing unless polled"]
-pub(crate) struct RunToEnd<F: Future + Send + 'static>
-where
-    F::Output: Send + 'static,
-{
-    pass: Option<Pin<Box<F>>>,
+pub(crate) struct RunToEnd<T: Send + 'static> {
+    pass: Option<Pass<T>>,
+    detach_on_drop: bool,
 }
 
-impl<F> RunToEnd<F>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    pub(crate) fn new(pass: F) -> Self {
+impl<T: Send + 'static> RunToEnd<T> {
+    /// A pass that moves to a task of its own if dropped unfinished.
+    pub(crate) fn new(pass: impl Future<Output = T> + Send + 'static) -> Self {
         RunToEnd {
             pass: Some(Box::pin(pass)),
+            detach_on_drop: true,
+        }
+    }
+
+    /// A pass that stops where it is if dropped (one nested in another pass, whose own
+    /// `RunToEnd` carries it to its end).
+    pub(crate) fn in_place(pass: impl Future<Output = T> + Send + 'static) -> Self {
+        RunToEnd {
+            pass: Some(Box::pin(pass)),
+            detach_on_drop: false,
         }
     }
 }
 
-impl<F> Future for RunToEnd<F>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    type Output = F::Output;
+impl<T: Send + 'static> Future for RunToEnd<T> {
+    type Output = T;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         // Taken out while polled: a pass that panics is dropped by the unwind, never resumed.
         let Some(mut pass) = self.pass.take() else {
             panic!("RunToEnd polled after it completed");
@@ -53,13 +59,9 @@ where
     }
 }
 
-impl<F> Drop for RunToEnd<F>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
+impl<T: Send + 'static> Drop for RunToEnd<T> {
     fn drop(&mut self) {
-        if let Some(pass) = self.pass.take() {
+        if let Some(pass) = self.pass.take().filter(|_| self.detach_on_drop) {
             // Without a runtime (it is shutting down) there is nothing left to run it on.
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 runtime.spawn(pass);
@@ -111,5 +113,24 @@ mod tests {
         pass.await;
         tokio::task::yield_now().await;
         assert_eq!(runs.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_in_place_pass_stops_where_it_is() {
+        let steps = Arc::new(AtomicUsize::new(0));
+        let (_release, released) = tokio::sync::oneshot::channel::<()>();
+        let counted = Arc::clone(&steps);
+        let pass = RunToEnd::in_place(async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let _ = released.await;
+            counted.fetch_add(1, Ordering::SeqCst);
+        });
+        let gave_up = tokio::time::timeout(Duration::from_millis(20), pass).await;
+        assert!(gave_up.is_err());
+        // Dropped, not detached: the future was dropped with its receiver, and nothing runs on.
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(steps.load(Ordering::SeqCst), 1);
+        assert_eq!(Arc::strong_count(&steps), 1);
     }
 }

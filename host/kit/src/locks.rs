@@ -19,8 +19,14 @@ pub async fn lock_scope<F: Future>(fut: F) -> F::Output {
     if HELD.try_with(|_| ()).is_ok() {
         fut.await
     } else {
-        HELD.scope(RefCell::new(Vec::new()), fut).await
+        new_scope(fut).await
     }
+}
+
+/// `fut` in a lock scope of its own (what [`lock_scope`] does outside any scope), built at
+/// once: the caller decides, and the future is moved only once into the scope.
+pub(crate) fn new_scope<F: Future>(fut: F) -> impl Future<Output = F::Output> {
+    HELD.scope(RefCell::new(Vec::new()), fut)
 }
 
 /// Whether the current task runs inside a lock scope (a pass, or something a pass called).
