@@ -4,7 +4,10 @@
 //! senders over 100 rooms. The baseline is the store's own single-writer durable commit rate,
 //! measured in the same run, in slices between the sequential messages.
 //!
-//! Run: `cargo bench -p roomkit-kit --bench pipeline` (`-- --quick` for a smoke run).
+//! Both run with mimalloc, the allocator of the `roomkit` binary.
+//!
+//! Run: `cargo bench -p roomkit-kit --bench pipeline` (`-- --quick` for a smoke run;
+//! `--features bench-system-allocator` for the system allocator).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -18,6 +21,12 @@ use roomkit_kit::{
 };
 use roomkit_model::{ChannelBinding, ChannelCapabilities, Content, EventSource, Room, RoomEvent};
 use roomkit_store::{ConversationStore, SledStore};
+
+// The allocator of the `roomkit` binary, so the pipeline runs as it does in the host
+// (`--features bench-system-allocator` measures it with the system's).
+#[cfg(not(feature = "bench-system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 struct CountingProvider(AtomicU64);
 
@@ -288,7 +297,12 @@ fn main() {
     let secs = |d: Duration| d.as_secs_f64();
     let first = med(&|s| secs(s.first_p50));
     let last = med(&|s| secs(s.last_p50));
-    println!("## Orchestrator: reference workload (durable sled, native hooks)\n");
+    let allocator = if cfg!(feature = "bench-system-allocator") {
+        "system allocator"
+    } else {
+        "mimalloc, as the host binary"
+    };
+    println!("## Orchestrator: reference workload (durable sled, native hooks, {allocator})\n");
     println!(
         "Medians of {runs} runs; {n} sequential messages; 100 senders × {per_sender} messages over 100 rooms.\n"
     );
