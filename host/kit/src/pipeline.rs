@@ -9,6 +9,7 @@ mod identity;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::task::Poll;
 
 use roomkit_model::{
     Access, Content, EventSource, EventStatus, EventType, FrameworkEventType, Metadata,
@@ -470,7 +471,6 @@ impl Inner {
         if let Some(on_commit) = on_commit.filter(|_| !event.is_blocked()) {
             on_commit(&event);
         }
-        let mut lane = Vec::new();
         if event.is_blocked() {
             self.emit(|| {
                 FrameworkEvent::new(FrameworkEventType::EventBlocked)
@@ -480,24 +480,37 @@ impl Inner {
             });
         } else {
             self.apply_edit_delete(&event).await?;
+        }
+        let mut injected_events = Vec::with_capacity(effects.injected.len());
+        for injected in effects.injected {
+            let committed = self.commit_injected(&event, injected.clone()).await?;
+            injected_events.push((committed, injected.target_channel_ids));
+        }
+        // Every write of the pass is in: ask for the flush now (one poll registers it), so that
+        // the flusher wakes while the deliveries are planned.
+        let mut sync = self.store.sync();
+        let early = std::future::poll_fn(|cx| Poll::Ready(sync.as_mut().poll(cx))).await;
+        let mut lane = Vec::new();
+        if !event.is_blocked() {
             let targets = self.plan_targets(&event, &ctx);
             lane.push((event.clone(), targets, self.lanes.ticket(&event.room_id)));
         }
-        for injected in effects.injected {
-            let committed = self.commit_injected(&event, injected.clone()).await?;
+        for (committed, target_channel_ids) in injected_events {
             let targets: Vec<_> = ctx
                 .bindings
                 .iter()
-                .filter(|b| injected.target_channel_ids.contains(&b.channel_id))
+                .filter(|b| target_channel_ids.contains(&b.channel_id))
                 .cloned()
                 .collect();
-            lane.push((
-                committed.clone(),
-                targets,
-                self.lanes.ticket(&event.room_id),
-            ));
+            lane.push((committed, targets, self.lanes.ticket(&event.room_id)));
         }
         drop(guard);
+        let synced = async move {
+            match early {
+                Poll::Ready(result) => result,
+                Poll::Pending => sync.await,
+            }
+        };
 
         // Delivery starts while the commit is being flushed; the caller hears back only once
         // both are done, so nothing is acknowledged before it is durable.
@@ -521,10 +534,7 @@ impl Inner {
                 Ok::<_, Error>((delivered, report))
             }
         });
-        let (synced, delivered) = tokio::join!(
-            self.store.sync(),
-            futures_util::future::join_all(deliveries)
-        );
+        let (synced, delivered) = tokio::join!(synced, futures_util::future::join_all(deliveries));
         synced?;
         let mut reports = delivered.into_iter().collect::<Result<Vec<_>>>()?;
         let mut primary = if event.is_blocked() {
