@@ -483,8 +483,9 @@ impl Inner {
         }
         let mut injected_events = Vec::with_capacity(effects.injected.len());
         for injected in effects.injected {
-            let committed = self.commit_injected(&event, injected.clone()).await?;
-            injected_events.push((committed, injected.target_channel_ids));
+            let target_channel_ids = injected.target_channel_ids.clone();
+            let committed = self.commit_injected(&event, injected).await?;
+            injected_events.push((committed, target_channel_ids));
         }
         // Every write of the pass is in: ask for the flush now (one poll registers it), so that
         // the flusher wakes while the deliveries are planned.
