@@ -31,6 +31,8 @@ mod query;
 mod rules;
 mod sled;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{Error, Result};
 pub use memory::MemoryStore;

@@ -4,6 +4,7 @@
 
 mod concurrency;
 mod delivery;
+mod durability;
 mod hooks;
 mod identity;
 mod intelligence;
