@@ -22,7 +22,9 @@ use roomkit_store::{ConversationStore, MemoryStore};
 
 #[path = "../tests/support/build_fixture.rs"]
 mod build_fixture;
+mod support;
 use build_fixture::build_test_hook;
+use support::{median, runtime};
 
 /// The native twin of test-hook's check: block when the text contains the word.
 struct NativeCheck {
@@ -42,11 +44,6 @@ impl Hook for NativeCheck {
             _ => HookResult::allow(),
         })
     }
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
 }
 
 async fn per_call(hook: &dyn Hook, event: &RoomEvent, ctx: &RoomContext, n: usize) -> f64 {
@@ -175,11 +172,7 @@ fn main() {
     let (runs, n) = if quick { (1, 2_000) } else { (5, 20_000) };
     let wasm: PathBuf = build_test_hook();
     let bytes = std::fs::read(&wasm).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
         // Per-call cost.
         let engine = PluginEngine::new().unwrap();

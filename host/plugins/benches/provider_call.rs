@@ -24,14 +24,11 @@ use tokio::net::{TcpListener, TcpStream};
 
 #[path = "../tests/support/build_fixture.rs"]
 mod build_fixture;
+mod support;
+use support::{median, runtime};
 
 /// Calls each caller makes before its clock starts (connection, warm instance, caches).
 const WARM_UP: usize = 100;
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
 
 /// A keep-alive HTTP/1.1 server answering every request `{"id":"sink-1"}`; counts requests.
 async fn sink() -> (u16, Arc<AtomicU64>) {
@@ -192,11 +189,7 @@ fn main() {
     const CALLERS: usize = 64;
     let per_caller = n / 10;
     let wasm = build_fixture::component("webhook-provider");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
         let (port, requests) = sink().await;
         let dir = tempfile::tempdir().unwrap();
