@@ -146,9 +146,10 @@ impl Sink {
         self.received.lock().unwrap().clone()
     }
 
-    /// Waits (5 s at most) until `n` deliveries arrived; returns them all.
+    /// Waits (30 s at most: a limit for "never", not a measure) until `n` deliveries arrived;
+    /// returns them all.
     pub async fn wait_for(&self, n: usize) -> Vec<Delivery> {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let got = self.deliveries();
             if got.len() >= n {

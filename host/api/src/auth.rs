@@ -18,9 +18,11 @@ pub(crate) enum TokenCheck {
     Invalid,
 }
 
-/// Compares in time independent of where the first difference is.
+/// Compares in time independent of where the first difference is (the length of a token is
+/// not secret).
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 /// Checks the `Authorization: Bearer` header, else `query_token`.

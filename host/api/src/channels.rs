@@ -143,12 +143,12 @@ pub(crate) async fn get(
         .ok_or_else(|| roomkit_kit::Error::ChannelNotRegistered(channel_id).into())
 }
 
-/// `POST /v1/channels`: registers a channel at runtime.
+/// `POST /v1/channels`: registers a channel at runtime; it is remembered across restarts.
 pub(crate) async fn register(
     State(state): State<ApiState>,
     JsonBody(spec): JsonBody<ChannelSpec>,
 ) -> Result<(StatusCode, Json<ChannelInfo>)> {
-    let info = state.register_channel(spec).await?;
+    let info = state.register_runtime_channel(spec).await?;
     Ok((StatusCode::CREATED, Json(info)))
 }
 
@@ -158,8 +158,7 @@ pub(crate) async fn unregister(
     State(state): State<ApiState>,
     Path(channel_id): Path<String>,
 ) -> Result<StatusCode> {
-    if state.kit().unregister_channel(&channel_id) {
-        state.hub().forget_channel(&channel_id);
+    if state.unregister_channel(&channel_id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(roomkit_kit::Error::ChannelNotRegistered(channel_id).into())

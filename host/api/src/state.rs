@@ -140,6 +140,9 @@ impl ApiState {
                 "id must not be empty",
             ));
         }
+        if let Some(capabilities) = &spec.capabilities {
+            capabilities.validate()?;
+        }
         if self.kit().get_channel(&spec.id).is_some() {
             return Err(roomkit_kit::Error::ChannelExists(spec.id).into());
         }
@@ -165,4 +168,90 @@ impl ApiState {
         self.kit().register_channel(channel)?;
         Ok(info)
     }
+
+    /// [`register_channel`](Self::register_channel), remembering the spec in the store so that
+    /// the channel is registered again when the host restarts ([`restore_channels`]).
+    /// `POST /v1/channels` uses it; configured channels live in the host's configuration.
+    ///
+    /// [`restore_channels`]: Self::restore_channels
+    pub async fn register_runtime_channel(&self, spec: ChannelSpec) -> Result<ChannelInfo> {
+        let record = serde_json::to_vec(&spec)
+            .map_err(|err| ApiError::internal(&format!("encoding channel spec: {err}")))?;
+        let id = spec.id.clone();
+        let info = self.register_channel(spec).await?;
+        let stored = self
+            .kit()
+            .store()
+            .kv_set(API_NAMESPACE, &runtime_channel_key(&id), &record)
+            .await;
+        if let Err(err) = stored {
+            // Not remembered means not registered: a channel that would vanish on restart
+            // while rooms keep bindings to it is what this method exists to prevent.
+            self.kit().unregister_channel(&id);
+            self.hub().forget_channel(&id);
+            return Err(roomkit_kit::Error::from(err).into());
+        }
+        Ok(info)
+    }
+
+    /// Unregisters a channel and forgets its spec if it was registered at runtime. Returns
+    /// whether it was registered.
+    pub async fn unregister_channel(&self, channel_id: &str) -> Result<bool> {
+        if !self.kit().unregister_channel(channel_id) {
+            return Ok(false);
+        }
+        self.hub().forget_channel(channel_id);
+        self.kit()
+            .store()
+            .kv_delete(API_NAMESPACE, &runtime_channel_key(channel_id))
+            .await
+            .map_err(roomkit_kit::Error::from)?;
+        Ok(true)
+    }
+
+    /// Registers again the channels registered at runtime before a restart. A channel that
+    /// cannot be made now (its provider plugin is gone, its id is taken by a configured
+    /// channel) is skipped with a warning and stays remembered. Returns the ids registered.
+    pub async fn restore_channels(&self) -> Result<Vec<String>> {
+        let store = self.kit().store();
+        let keys = store
+            .kv_keys(API_NAMESPACE, RUNTIME_CHANNEL_PREFIX, MAX_RUNTIME_CHANNELS)
+            .await
+            .map_err(roomkit_kit::Error::from)?;
+        let mut restored = Vec::new();
+        for key in keys {
+            let Some(record) = store
+                .kv_get(API_NAMESPACE, &key)
+                .await
+                .map_err(roomkit_kit::Error::from)?
+            else {
+                continue;
+            };
+            let spec: ChannelSpec = match serde_json::from_slice(&record) {
+                Ok(spec) => spec,
+                Err(err) => {
+                    tracing::warn!(key = %key.escape_debug(), %err,
+                        "a stored runtime channel cannot be read; skipped");
+                    continue;
+                }
+            };
+            let id = spec.id.clone();
+            match self.register_channel(spec).await {
+                Ok(_) => restored.push(id),
+                Err(err) => tracing::warn!(channel = %id.escape_debug(), error = %err.message,
+                    "a channel registered at runtime cannot be registered again; skipped"),
+            }
+        }
+        Ok(restored)
+    }
+}
+
+/// The API's namespace in the store's key-value space.
+const API_NAMESPACE: &str = "_roomkit_api";
+const RUNTIME_CHANNEL_PREFIX: &str = "channel\u{1f}";
+/// The most runtime channels restored at start.
+const MAX_RUNTIME_CHANNELS: usize = 100_000;
+
+fn runtime_channel_key(channel_id: &str) -> String {
+    format!("{RUNTIME_CHANNEL_PREFIX}{channel_id}")
 }

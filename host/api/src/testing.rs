@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// How long [`WsClient::recv`] waits for a message.
-const RECV_TIMEOUT: Duration = Duration::from_secs(5);
+const RECV_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long [`WsClient::is_quiet`] listens.
 const QUIET: Duration = Duration::from_millis(300);
 
@@ -51,12 +51,12 @@ impl WsClient {
             .expect("the socket takes a message");
     }
 
-    /// The next JSON message, or `{"closed": CODE}` for a close (5 s at most).
+    /// The next JSON message, or `{"closed": CODE}` for a close (30 s at most).
     pub async fn recv(&mut self) -> Value {
         loop {
             let next = tokio::time::timeout(RECV_TIMEOUT, self.socket.next())
                 .await
-                .expect("a WebSocket message within 5 s")
+                .expect("a WebSocket message within 30 s")
                 .expect("the socket is open")
                 .expect("a readable frame");
             match next {
@@ -69,12 +69,12 @@ impl WsClient {
         }
     }
 
-    /// The next JSON message, or `None` once the socket is closed (5 s at most).
+    /// The next JSON message, or `None` once the socket is closed (30 s at most).
     pub async fn try_recv(&mut self) -> Option<Value> {
         loop {
             let next = tokio::time::timeout(RECV_TIMEOUT, self.socket.next())
                 .await
-                .expect("a WebSocket message or the close within 5 s");
+                .expect("a WebSocket message or the close within 30 s");
             match next {
                 Some(Ok(Message::Text(text))) => return Some(serde_json::from_str(&text).unwrap()),
                 Some(Ok(Message::Close(_)) | Err(_)) | None => return None,

@@ -17,8 +17,8 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
-use roomkit_kit::InboundMessage;
-use roomkit_model::{Content, EphemeralEventType, Metadata, Viewer};
+use roomkit_kit::{FrameworkEvent, InboundMessage};
+use roomkit_model::{Content, EphemeralEventType, FrameworkEventType, Metadata, Viewer};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -118,7 +118,9 @@ impl Session {
                 }
             }
         }
-        session.rooms.clear();
+        for (room_id, membership) in std::mem::take(&mut session.rooms) {
+            session.announce(FrameworkEventType::ChannelDisconnected, &room_id, &membership);
+        }
         hub.disconnect(session.client.id);
         let _ = writer.await;
     }
@@ -302,22 +304,21 @@ impl Session {
             }
         });
         self.state.hub().join(self.client.id, &room_id, &channel_id);
+        let membership = Membership {
+            channel_id,
+            user_id,
+            forward,
+        };
+        self.announce(FrameworkEventType::ChannelConnected, &room_id, &membership);
         self.send(
             ServerMessage::Joined {
                 room_id: &room_id,
-                channel_id: &channel_id,
-                user_id: &user_id,
+                channel_id: &membership.channel_id,
+                user_id: &membership.user_id,
             }
             .frame(),
         );
-        self.rooms.insert(
-            room_id,
-            Membership {
-                channel_id,
-                user_id,
-                forward,
-            },
-        );
+        self.rooms.insert(room_id, membership);
         Ok(())
     }
 
@@ -333,8 +334,21 @@ impl Session {
         self.state
             .hub()
             .leave(self.client.id, room_id, &membership.channel_id);
+        self.announce(FrameworkEventType::ChannelDisconnected, room_id, &membership);
         self.send(ServerMessage::Left { room_id }.frame());
         Ok(())
+    }
+
+    /// `channel_connected` / `channel_disconnected`: a client joined or left a room on a
+    /// WebSocket channel.
+    fn announce(&self, kind: FrameworkEventType, room_id: &str, membership: &Membership) {
+        self.state.kit().emit_framework_event(
+            FrameworkEvent::new(kind)
+                .room(room_id)
+                .channel(membership.channel_id.clone())
+                .with("user_id", membership.user_id.clone())
+                .with("client_id", self.client.id),
+        );
     }
 
     async fn publish(&self, room_id: &str, kind: EphemeralEventType, data: Metadata) -> Result<()> {

@@ -276,6 +276,11 @@ impl HostConfig {
                 (_, Some(_)) => {}
             }
             channel.binding_visibility()?;
+            if let Some(capabilities) = &channel.capabilities {
+                capabilities
+                    .validate()
+                    .map_err(|err| anyhow::anyhow!("channel `{}`: {err}", channel.id))?;
+            }
         }
         let mut fed = BTreeSet::new();
         for source in &self.sources {

@@ -138,6 +138,14 @@ impl Host {
                 .await
                 .map_err(|err| anyhow::anyhow!("channel `{}`: {err}", channel.id))?;
         }
+        let restored = api
+            .restore_channels()
+            .await
+            .map_err(|err| anyhow::anyhow!("restoring runtime channels: {}", err.message))?;
+        if !restored.is_empty() {
+            tracing::info!(count = restored.len(), "channels registered at runtime restored");
+        }
+        warn_about_orphan_bindings(&kit).await?;
         for source in &config.sources {
             source.attach(&kit, roots).await.map_err(|err| {
                 anyhow::anyhow!("source of channel `{}`: {err}", source.channel_id)
@@ -172,6 +180,41 @@ impl Host {
         self.kit.close().await.context("closing the orchestrator")?;
         Ok(())
     }
+}
+
+/// Bindings whose channel is registered nowhere in this host (removed from `roomkit.toml`, or
+/// its provider plugin is gone): deliveries to them are unavailable targets until it is back.
+async fn warn_about_orphan_bindings(kit: &RoomKit) -> Result<()> {
+    const SHOWN: usize = 20;
+    let store = kit.store();
+    let rooms = store
+        .list_rooms(&roomkit_store::RoomFilter::default())
+        .await
+        .context("listing rooms")?;
+    let mut orphans = 0usize;
+    for room in rooms {
+        for binding in store
+            .list_bindings(&room.id)
+            .await
+            .context("listing bindings")?
+        {
+            if kit.get_channel(&binding.channel_id).is_none() {
+                orphans += 1;
+                if orphans <= SHOWN {
+                    tracing::warn!(room = %room.id.escape_debug(),
+                        channel = %binding.channel_id.escape_debug(),
+                        "a room is bound to a channel this host does not have");
+                }
+            }
+        }
+    }
+    if orphans > SHOWN {
+        tracing::warn!(
+            count = orphans,
+            "bindings to channels this host does not have ({SHOWN} shown)"
+        );
+    }
+    Ok(())
 }
 
 /// The API's channel spec of a configured channel.

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use roomkit_model::{
     ChannelBinding, ChannelCapabilities, ChannelCategory, Content, Metadata, RoomEvent,
+    Visibility,
 };
 
 use crate::RoomContext;
@@ -140,11 +141,12 @@ impl AiChannel {
         AiMessage { role, parts }
     }
 
-    /// The context for answering `event`: recent events (without `event` itself) then `event`.
+    /// The context for answering `event`: recent events (without `event` itself and without
+    /// the room's internal records, such as channel changes) then `event`.
     pub fn context_for(&self, event: &RoomEvent, recent: &[RoomEvent]) -> AiContext {
         let history = recent
             .iter()
-            .filter(|e| e.id != event.id)
+            .filter(|e| e.id != event.id && e.visibility != Visibility::Internal)
             .rev()
             .take(self.max_context_events.saturating_sub(1))
             .collect::<Vec<_>>();

@@ -244,6 +244,9 @@ impl HookResult {
 pub struct HookError {
     /// What went wrong, naming the cause.
     pub message: String,
+    /// It ran out of time (a deadline of its own, such as a plugin's `timeout_ms`), rather
+    /// than failing: reported as `hook_timeout`.
+    pub timed_out: bool,
 }
 
 impl HookError {
@@ -251,6 +254,15 @@ impl HookError {
     pub fn new(message: impl Into<String>) -> Self {
         HookError {
             message: message.into(),
+            timed_out: false,
+        }
+    }
+
+    /// A hook that ran out of time before answering.
+    pub fn timeout(message: impl Into<String>) -> Self {
+        HookError {
+            message: message.into(),
+            timed_out: true,
         }
     }
 }

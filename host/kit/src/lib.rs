@@ -23,7 +23,9 @@
 //! kit.register_channel(Arc::new(roomkit_kit::TransportChannel::new(
 //!     "sms", "sms", Default::default(), Arc::new(Null))))?;
 //! let result = kit.process_inbound(InboundMessage::text("sms", "+15550001", "hello")).await?;
-//! assert_eq!(result.event.unwrap().index, 0);
+//! // Routing made a room and attached the sender's channel: its `channel_attached` record
+//! // is the room's first event.
+//! assert_eq!(result.event.unwrap().index, 1);
 //! # Ok(()) }
 //! ```
 
@@ -64,6 +66,6 @@ pub use hooks::{
 pub use identity::{IdentityResolver, IdentityResult, StoreIdentityResolver};
 pub use kit::{AttachOptions, KitBuilder, RoomKit, RoomOptions};
 pub use message::{InboundMessage, InboundResult};
-pub use pipeline::{BLOCKED_REASON, OnCommit, SendOptions, blocked_reason};
+pub use pipeline::{BLOCKED_REASON, OnCommit, PREVIOUS_CONTENT, SendOptions, blocked_reason};
 pub use routing::{DefaultInboundRouter, InboundRouter};
 pub use sources::{Emitter, SourceHealth, SourceOptions, SourceProvider, SourceStatus};

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A message arriving on a channel, before it becomes a [`RoomEvent`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InboundMessage {
     /// The channel it arrived on.
     pub channel_id: String,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use roomkit_model::{
-    Access, Content, EventSource, EventStatus, EventType, FrameworkEventType, Metadata,
+    Access, ChannelDirection, Content, EventSource, EventStatus, EventType, FrameworkEventType, Metadata,
     Observation, Room, RoomEvent, Task, Visibility,
 };
 
@@ -26,6 +26,7 @@ use crate::kit::{AttachOptions, Inner, RoomKit};
 use crate::locks::RoomGuard;
 use crate::{Error, InboundMessage, InboundResult, Result};
 use delivery::DeliveryReport;
+pub use events::PREVIOUS_CONTENT;
 use identity::Identified;
 
 /// Side effects of hooks, kept also when the event is blocked.
@@ -93,6 +94,10 @@ pub struct SendOptions {
     pub chain_depth: u32,
     /// Free-form data.
     pub metadata: Metadata,
+    /// Who may see the answers this event provokes (default: all).
+    pub response_visibility: Option<Visibility>,
+    /// The provider that carried it (kept in the event's source).
+    pub provider: Option<String>,
 }
 
 /// The metadata key that keeps a hook's reason for blocking (`blocked_by` names the hook).
@@ -110,6 +115,22 @@ pub fn blocked_reason(event: &RoomEvent) -> Option<String> {
         Some(reason) => Some(reason.to_owned()),
         None => event.blocked_by.clone(),
     }
+}
+
+/// The ids of `addressed_to` that name neither a channel attached to the room nor one of its
+/// participants (SPEC §3 "Addressing"): reported as unavailable targets.
+fn unknown_addressees(event: &RoomEvent, ctx: &RoomContext) -> Vec<String> {
+    let Some(addressed_to) = &event.addressed_to else {
+        return Vec::new();
+    };
+    addressed_to
+        .iter()
+        .filter(|id| {
+            !ctx.bindings.iter().any(|b| &b.channel_id == *id)
+                && !ctx.participants.iter().any(|p| &p.id == *id)
+        })
+        .cloned()
+        .collect()
 }
 
 impl RoomKit {
@@ -235,6 +256,7 @@ impl Inner {
         let source = EventSource {
             participant_id: options.participant_id.clone(),
             direction: roomkit_model::Direction::Outbound,
+            provider: options.provider,
             ..EventSource::inbound(channel_id, channel.channel_type())
         };
         let mut event = RoomEvent::new(room_id, source, content);
@@ -244,6 +266,7 @@ impl Inner {
         event.idempotency_key = options.idempotency_key;
         event.chain_depth = options.chain_depth;
         event.metadata = options.metadata;
+        event.response_visibility = options.response_visibility;
         event.parent_event_id = self
             .thread_root(room_id, options.parent_event_id.as_deref())
             .await?;
@@ -376,7 +399,13 @@ impl Inner {
     }
 
     /// Steps 8–12: lock, timers and status gate, idempotency, hooks, write gate.
-    async fn gate_and_hooks(&self, event: RoomEvent, mut ctx: RoomContext) -> Result<Gate> {
+    async fn gate_and_hooks(&self, mut event: RoomEvent, mut ctx: RoomContext) -> Result<Gate> {
+        // A blank key is no key: stored, it would make every later blank-keyed message of the
+        // room and channel a duplicate of the first.
+        event.idempotency_key = event
+            .idempotency_key
+            .take()
+            .filter(|key| !key.trim().is_empty());
         let guard = self.locks.lock(&event.room_id).await;
         let room = self.room(&event.room_id).await?;
         let room = self.apply_due_timers(room).await?;
@@ -390,6 +419,9 @@ impl Inner {
             return Ok(Gate::Done(InboundResult::refused("room_closed")));
         }
         ctx.room = room;
+        // Bindings read before the lock may be stale: a channel detached meanwhile must not
+        // receive this event (detach takes the same lock).
+        ctx.bindings = self.store.list_bindings(&event.room_id).await?;
         if let Some(key) = &event.idempotency_key
             && let Some(original) = self
                 .store
@@ -451,6 +483,7 @@ impl Inner {
                 Some("source_read_only")
             }
             Some(b) if b.muted => Some("source_muted"),
+            Some(b) if b.direction == ChannelDirection::Outbound => Some("source_outbound_only"),
             Some(b) => {
                 event.visibility = event.visibility.intersect(&b.visibility);
                 None
@@ -553,7 +586,14 @@ impl Inner {
             self.persist_side_effects(&event, &ctx, tasks, observations)
                 .await?;
         }
-        let (event, delivery) = primary.unwrap_or((event, DeliveryReport::default()));
+        let (event, mut delivery) = primary.unwrap_or((event, DeliveryReport::default()));
+        if !event.is_blocked() {
+            for id in unknown_addressees(&event, &ctx) {
+                if !delivery.unavailable.contains(&id) {
+                    delivery.unavailable.push(id);
+                }
+            }
+        }
         Ok(PassReport { event, delivery })
     }
 }

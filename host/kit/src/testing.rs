@@ -25,6 +25,42 @@ pub struct RecordingProvider {
     permanent: AtomicBool,
     delay_ms: AtomicU32,
     calls: AtomicU32,
+    held: Gate,
+}
+
+/// A gate that tests close and open: whatever passes through it while closed waits until it is
+/// opened. Tests use it to keep a call running for as long as they need, instead of a sleep
+/// whose length a busy machine could outrun.
+#[derive(Debug)]
+pub struct Gate(tokio::sync::watch::Sender<bool>);
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate(tokio::sync::watch::Sender::new(true))
+    }
+}
+
+impl Gate {
+    /// A closed gate.
+    pub fn closed() -> Self {
+        Gate(tokio::sync::watch::Sender::new(false))
+    }
+
+    /// Opens it: every waiter goes on, and later passes do not wait.
+    pub fn open(&self) {
+        self.0.send_replace(true);
+    }
+
+    /// Closes it.
+    pub fn close(&self) {
+        self.0.send_replace(false);
+    }
+
+    /// Waits until it is open.
+    pub async fn pass(&self) {
+        let mut open = self.0.subscribe();
+        let _ = open.wait_for(|open| *open).await;
+    }
 }
 
 impl RecordingProvider {
@@ -68,6 +104,12 @@ impl RecordingProvider {
     pub fn delay(&self, ms: u32) {
         self.delay_ms.store(ms, Ordering::SeqCst);
     }
+
+    /// The gate each call passes before answering (open by default): close it to hold calls
+    /// until the test opens it.
+    pub fn gate(&self) -> &Gate {
+        &self.held
+    }
 }
 
 #[async_trait]
@@ -82,6 +124,7 @@ impl Provider for RecordingProvider {
         _binding: &ChannelBinding,
     ) -> Result<ProviderResult, DeliveryError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        self.held.pass().await;
         let delay = self.delay_ms.load(Ordering::SeqCst);
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(u64::from(delay))).await;

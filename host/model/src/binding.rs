@@ -80,7 +80,7 @@ impl ChannelBinding {
         if self.channel_id.is_empty() {
             return Err(ValidationError::Empty("channel_id"));
         }
-        Ok(())
+        self.capabilities.validate()
     }
 }
 
@@ -123,6 +123,7 @@ pub enum Access {
 
 /// What a channel can render; drives transcoding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChannelCapabilities {
     /// Content types it renders natively (`text`, `rich`, `media`, `location`, `audio`,
     /// `video`, `template`, `composite`); everything else is transcoded to text.
@@ -151,6 +152,23 @@ pub struct ChannelCapabilities {
     pub supports_reactions: bool,
 }
 
+/// The shortest `max_length`: a cut text keeps at least one character before its `...`.
+pub const MIN_MAX_LENGTH: usize = 4;
+
+impl ChannelCapabilities {
+    /// `max_length` is at least [`MIN_MAX_LENGTH`] (0 would deliver an empty text as a
+    /// success).
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        match self.max_length {
+            Some(max) if max < MIN_MAX_LENGTH => Err(ValidationError::Invalid {
+                field: "capabilities.max_length",
+                reason: format!("{max} is below the minimum of {MIN_MAX_LENGTH}"),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
 fn text_only() -> Vec<String> {
     vec!["text".to_owned()]
 }
@@ -172,6 +190,7 @@ impl Default for ChannelCapabilities {
 
 /// Token-bucket rate limit; the bucket starts full.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct RateLimit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -184,6 +203,7 @@ pub struct RateLimit {
 
 /// Retries of failed deliveries: delay k = min(base · exponential_baseᵏ, max).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct RetryPolicy {
     pub max_retries: u32,

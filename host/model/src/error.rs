@@ -32,4 +32,7 @@ pub enum ValidationError {
     /// A required text field is empty.
     #[error("{0} must not be empty")]
     Empty(&'static str),
+    /// A value its field does not allow.
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
 }

@@ -154,8 +154,12 @@ impl Hook for WasmPlugin {
         event: &RoomEvent,
         ctx: &RoomContext,
     ) -> Result<HookResult, HookError> {
-        self.call(trigger, event, ctx)
-            .await
-            .map_err(|e| HookError::new(e.to_string()))
+        self.call(trigger, event, ctx).await.map_err(|e| match &e {
+            crate::Error::Call {
+                cause: CallFailure::Deadline(_),
+                ..
+            } => HookError::timeout(e.to_string()),
+            _ => HookError::new(e.to_string()),
+        })
     }
 }

@@ -6,6 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 use roomkit_model::{
     ChannelBinding, Identity, Observation, Participant, Room, RoomEvent, Task, TaskStatus,
+    Visibility,
 };
 
 use crate::rules::{
@@ -522,7 +523,7 @@ impl ConversationStore for MemoryStore {
             .get(start..)
             .unwrap_or(&[])
             .iter()
-            .filter(|e| !e.is_blocked())
+            .filter(|e| !e.is_blocked() && e.visibility != Visibility::Internal)
             .count() as u64)
     }
 

@@ -158,7 +158,8 @@ pub trait ConversationStore: Send + Sync + std::fmt::Debug + 'static {
     /// Raises the channel's read marker to the newest event; returns it (none in an empty room).
     async fn mark_all_read(&self, room_id: &str, channel_id: &str) -> Result<Option<u64>>;
 
-    /// Events after the channel's read marker that were not blocked.
+    /// Events after the channel's read marker that were neither blocked nor internal (channel
+    /// records are no one's to read).
     async fn unread_count(&self, room_id: &str, channel_id: &str) -> Result<u64>;
 
     // --- plugin key-value --------------------------------------------------------------------

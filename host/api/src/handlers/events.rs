@@ -62,6 +62,12 @@ pub(crate) struct SendEvent {
     chain_depth: u32,
     #[serde(default)]
     metadata: Metadata,
+    /// Who may see the answers it provokes.
+    #[serde(default)]
+    response_visibility: Option<Visibility>,
+    /// The provider that carried it.
+    #[serde(default)]
+    provider: Option<String>,
 }
 
 /// `POST /v1/rooms/{room_id}/events`: sends an event from a channel attached to the room (an
@@ -80,6 +86,8 @@ pub(crate) async fn send(
         participant_id: body.participant_id,
         chain_depth: body.chain_depth,
         metadata: body.metadata,
+        response_visibility: body.response_visibility,
+        provider: body.provider,
     };
     Ok(Json(
         state

@@ -367,13 +367,14 @@ pub fn scrub(mut value: Value) -> Value {
     value
 }
 
-/// Waits until `check` holds (polling), at most 5 s.
+/// Waits until `check` holds (polling), at most 30 s: a limit that only turns "never" into a
+/// failure, and holds on a busy machine.
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    for _ in 0..250 {
+    for _ in 0..1_500 {
         if check().await {
             return;
         }

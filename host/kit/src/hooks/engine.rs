@@ -42,6 +42,19 @@ pub struct HookFailure {
     pub message: String,
 }
 
+impl HookFailure {
+    /// The reason a fail-closed hook's failure blocks an event with: `hook_timeout:NAME` or
+    /// `hook_error:NAME`.
+    pub fn block_reason(&self) -> String {
+        let code = if self.timed_out {
+            "hook_timeout"
+        } else {
+            "hook_error"
+        };
+        format!("{code}:{}", self.hook)
+    }
+}
+
 /// The combined outcome of the sync hooks of one trigger.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncOutcome {
@@ -91,7 +104,7 @@ impl Registered {
         };
         match tokio::time::timeout(spec.timeout, self.hook.handle(trigger, event, ctx)).await {
             Ok(Ok(result)) => Ok(result),
-            Ok(Err(err)) => Err(failure(false, err.message)),
+            Ok(Err(err)) => Err(failure(err.timed_out, err.message)),
             Err(_) => Err(failure(
                 true,
                 format!("did not answer within {:?}", spec.timeout),
@@ -270,14 +283,10 @@ impl HookEngine {
             };
             self.report(&failure, &outcome.event);
             let fail_closed = spec.fail_closed;
-            let code = if failure.timed_out {
-                "hook_timeout"
-            } else {
-                "hook_error"
-            };
+            let reason = failure.block_reason();
             outcome.failures.push(failure);
             if fail_closed {
-                outcome.blocked = Some((spec.name.clone(), code.to_owned()));
+                outcome.blocked = Some((spec.name.clone(), reason));
                 break;
             }
         }
@@ -300,6 +309,11 @@ impl HookEngine {
             tokio::spawn(async move {
                 if let Err(failure) = registered.call(trigger, &event, &ctx).await {
                     engine.report(&failure, &event);
+                    // An ON_ERROR hook's own failure is reported, never fed back to ON_ERROR.
+                    if trigger != HookTrigger::OnError {
+                        let notice = failure_notice(&failure, &event);
+                        engine.spawn_async(HookTrigger::OnError, &notice, &ctx);
+                    }
                 }
             });
         }
@@ -331,7 +345,9 @@ impl HookEngine {
             match tokio::time::timeout(spec.timeout, call).await {
                 Ok(Ok(Some(decision))) => return Some(decision),
                 Ok(Ok(None)) => {}
-                Ok(Err(err)) => self.report_identity(spec, trigger, false, err.message, ctx),
+                Ok(Err(err)) => {
+                    self.report_identity(spec, trigger, err.timed_out, err.message, ctx)
+                }
                 Err(_) => self.report_identity(
                     spec,
                     trigger,
@@ -371,6 +387,25 @@ impl HookEngine {
                 .event(event.id.clone()),
         );
     }
+}
+
+/// What ON_ERROR hooks receive for an async hook's failure: a system event (code
+/// `hook_error` or `hook_timeout`) naming the hook, its trigger, the error and the event.
+fn failure_notice(failure: &HookFailure, event: &RoomEvent) -> RoomEvent {
+    let mut data = roomkit_model::Metadata::new();
+    data.insert("hook".into(), failure.hook.clone().into());
+    data.insert(
+        "trigger".into(),
+        serde_json::to_value(failure.trigger).unwrap_or_default(),
+    );
+    data.insert("error".into(), failure.message.clone().into());
+    data.insert("event_id".into(), event.id.clone().into());
+    let code = if failure.timed_out {
+        "hook_timeout"
+    } else {
+        "hook_error"
+    };
+    crate::kit::lifecycle_event(&event.room_id, code, data)
 }
 
 fn failure_event(failure: &HookFailure) -> FrameworkEvent {

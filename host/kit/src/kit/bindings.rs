@@ -2,13 +2,13 @@
 //! (timeline, participants, tasks, observations, read markers).
 
 use roomkit_model::{
-    Access, ChannelBinding, ChannelCapabilities, ChannelCategory, ChannelDirection,
-    FrameworkEventType, Metadata, Observation, Participant, RateLimit, RetryPolicy, RoomEvent,
-    Task, TaskStatus, Visibility,
+    Access, ChannelBinding, ChannelCapabilities, ChannelCategory, ChannelDirection, EventStatus,
+    EventType, FrameworkEventType, Metadata, Observation, Participant, RateLimit, RetryPolicy,
+    Room, RoomEvent, Task, TaskStatus, Visibility,
 };
 use roomkit_store::EventQuery;
 
-use super::{Inner, RoomKit};
+use super::{Inner, RoomKit, lifecycle_event};
 use crate::framework::FrameworkEvent;
 use crate::hooks::HookTrigger;
 use crate::locks::lock_scope;
@@ -20,6 +20,46 @@ pub(crate) const KIT_NAMESPACE: &str = "_roomkit";
 /// The key remembering that a channel was explicitly detached from a room.
 pub(crate) fn detached_key(room_id: &str, channel_id: &str) -> String {
     format!("detached\u{1f}{room_id}\u{1f}{channel_id}")
+}
+
+/// A change of a channel in a room, recorded as an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChannelChange {
+    Attached,
+    Detached,
+    Muted,
+    Unmuted,
+    /// Access or visibility.
+    Updated,
+}
+
+impl ChannelChange {
+    /// The record's event type and code, and the lifecycle trigger it starts.
+    fn describe(self) -> (EventType, &'static str, Option<HookTrigger>) {
+        match self {
+            ChannelChange::Attached => (
+                EventType::ChannelAttached,
+                "channel_attached",
+                Some(HookTrigger::OnChannelAttached),
+            ),
+            ChannelChange::Detached => (
+                EventType::ChannelDetached,
+                "channel_detached",
+                Some(HookTrigger::OnChannelDetached),
+            ),
+            ChannelChange::Muted => (
+                EventType::ChannelMuted,
+                "channel_muted",
+                Some(HookTrigger::OnChannelMuted),
+            ),
+            ChannelChange::Unmuted => (
+                EventType::ChannelUnmuted,
+                "channel_unmuted",
+                Some(HookTrigger::OnChannelUnmuted),
+            ),
+            ChannelChange::Updated => (EventType::ChannelUpdated, "channel_updated", None),
+        }
+    }
 }
 
 /// How to attach a channel; unset fields come from the channel itself.
@@ -80,15 +120,13 @@ impl Inner {
                 .room(room_id)
                 .channel(channel_id)
         });
-        let mut data = Metadata::new();
-        data.insert("channel_id".into(), channel_id.into());
-        self.spawn_lifecycle_hooks(
-            HookTrigger::OnChannelAttached,
+        self.record_channel_change(
             &room,
-            "channel_attached",
-            data,
+            ChannelChange::Attached,
+            channel_id,
+            Metadata::new(),
         )
-        .await;
+        .await?;
         Ok(binding)
     }
 
@@ -102,29 +140,60 @@ impl Inner {
             })
     }
 
-    /// Changes a binding under the room lock and announces the change.
+    /// Changes a binding under the room lock and records the change in the room (a metadata
+    /// change is not recorded: `record` is `None`).
     async fn change_binding(
         &self,
         room_id: &str,
         channel_id: &str,
         change: impl FnOnce(&mut ChannelBinding) + Send,
-        announce: Option<(HookTrigger, &'static str)>,
+        record: Option<ChannelChange>,
     ) -> Result<ChannelBinding> {
         lock_scope(async {
             let _guard = self.locks.lock(room_id).await;
             let mut binding = self.binding(room_id, channel_id).await?;
+            let before = binding.clone();
             change(&mut binding);
             binding.validate()?;
             self.store.put_binding(&binding).await?;
-            if let Some((trigger, code)) = announce {
+            if let Some(record) = record {
                 let room = self.room(room_id).await?;
                 let mut data = Metadata::new();
-                data.insert("channel_id".into(), channel_id.into());
-                self.spawn_lifecycle_hooks(trigger, &room, code, data).await;
+                if before.access != binding.access {
+                    data.insert("access".into(), serde_json::to_value(binding.access).unwrap_or_default());
+                }
+                if before.visibility != binding.visibility {
+                    data.insert("visibility".into(), serde_json::to_value(&binding.visibility).unwrap_or_default());
+                }
+                self.record_channel_change(&room, record, channel_id, data)
+                    .await?;
             }
             Ok(binding)
         })
         .await
+    }
+
+    /// Stores the record of a channel change (SPEC §3 "Channel records": internal, delivered,
+    /// from the system, consuming an index; never broadcast) and starts the change's lifecycle
+    /// hooks on it.
+    pub(crate) async fn record_channel_change(
+        &self,
+        room: &Room,
+        change: ChannelChange,
+        channel_id: &str,
+        mut data: Metadata,
+    ) -> Result<RoomEvent> {
+        let (event_type, code, trigger) = change.describe();
+        data.insert("channel_id".into(), channel_id.into());
+        let mut event = lifecycle_event(&room.id, code, data);
+        event.event_type = event_type;
+        event.visibility = Visibility::Internal;
+        event.status = EventStatus::Delivered;
+        let event = self.store.commit_event(event).await?.event;
+        if let Some(trigger) = trigger {
+            self.spawn_hooks_on(trigger, room, &event).await;
+        }
+        Ok(event)
     }
 }
 
@@ -165,16 +234,9 @@ impl RoomKit {
                     .room(room_id)
                     .channel(channel_id)
             });
-            let mut data = Metadata::new();
-            data.insert("channel_id".into(), channel_id.into());
             self.inner
-                .spawn_lifecycle_hooks(
-                    HookTrigger::OnChannelDetached,
-                    &room,
-                    "channel_detached",
-                    data,
-                )
-                .await;
+                .record_channel_change(&room, ChannelChange::Detached, channel_id, Metadata::new())
+                .await?;
             Ok(())
         })
         .await
@@ -187,7 +249,7 @@ impl RoomKit {
                 room_id,
                 channel_id,
                 |b| b.muted = true,
-                Some((HookTrigger::OnChannelMuted, "channel_muted")),
+                Some(ChannelChange::Muted),
             )
             .await
     }
@@ -199,7 +261,7 @@ impl RoomKit {
                 room_id,
                 channel_id,
                 |b| b.muted = false,
-                Some((HookTrigger::OnChannelUnmuted, "channel_unmuted")),
+                Some(ChannelChange::Unmuted),
             )
             .await
     }
@@ -212,7 +274,12 @@ impl RoomKit {
         access: Access,
     ) -> Result<ChannelBinding> {
         self.inner
-            .change_binding(room_id, channel_id, |b| b.access = access, None)
+            .change_binding(
+                room_id,
+                channel_id,
+                |b| b.access = access,
+                Some(ChannelChange::Updated),
+            )
             .await
     }
 
@@ -225,7 +292,12 @@ impl RoomKit {
     ) -> Result<ChannelBinding> {
         visibility.refuse_internal("bindings")?;
         self.inner
-            .change_binding(room_id, channel_id, |b| b.visibility = visibility, None)
+            .change_binding(
+                room_id,
+                channel_id,
+                |b| b.visibility = visibility,
+                Some(ChannelChange::Updated),
+            )
             .await
     }
 

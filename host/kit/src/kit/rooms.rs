@@ -117,8 +117,13 @@ impl Inner {
         code: &str,
         data: Metadata,
     ) {
-        let event = lifecycle_event(&room.id, code, data);
-        if !self.hooks.has_async(trigger, &event) {
+        self.spawn_hooks_on(trigger, room, &lifecycle_event(&room.id, code, data))
+            .await;
+    }
+
+    /// Starts the async hooks of a lifecycle trigger on `event`, with the room's context.
+    pub(crate) async fn spawn_hooks_on(&self, trigger: HookTrigger, room: &Room, event: &RoomEvent) {
+        if !self.hooks.has_async(trigger, event) {
             return;
         }
         match RoomContext::load(
@@ -128,7 +133,7 @@ impl Inner {
         )
         .await
         {
-            Ok(ctx) => self.hooks.spawn_async(trigger, &event, &Arc::new(ctx)),
+            Ok(ctx) => self.hooks.spawn_async(trigger, event, &Arc::new(ctx)),
             Err(err) => {
                 tracing::warn!(room = %room.id, %err, "cannot load context for lifecycle hooks")
             }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use roomkit_model::{
-    Access, AgentResponsePolicy, ChannelBinding, ChannelCategory, DeliveryResult, DeliveryStatus,
-    EventStatus, FrameworkEventType, Observation, RoomEvent, Task, Viewer,
+    Access, AgentResponsePolicy, ChannelBinding, ChannelCategory, ChannelDirection, DeliveryResult, DeliveryStatus,
+    EventStatus, FrameworkEventType, Metadata, Observation, RoomEvent, Task, Viewer,
 };
 
 use super::Followup;
@@ -14,7 +14,8 @@ use crate::Result;
 use crate::channel::ChannelOutput;
 use crate::context::RoomContext;
 use crate::framework::FrameworkEvent;
-use crate::kit::Inner;
+use crate::hooks::HookTrigger;
+use crate::kit::{Inner, lifecycle_event};
 use crate::resilience::{Admission, Transition, with_retry};
 use crate::transcode::cut_to_max_length;
 
@@ -49,7 +50,8 @@ fn failed(error: impl Into<String>, attempts: u32) -> DeliveryResult {
 
 impl Inner {
     /// Step 14: the bindings that receive an event. The source is skipped, so are channels that
-    /// may not read (write_only, none) and those the event's visibility does not admit; muted
+    /// may not read (write_only, none), inbound-only bindings and those the event's visibility
+    /// does not admit; muted
     /// channels still receive. With `addressed_only`, intelligence channels receive only what is
     /// addressed to them.
     pub(crate) fn plan_targets(&self, event: &RoomEvent, ctx: &RoomContext) -> Vec<ChannelBinding> {
@@ -58,6 +60,7 @@ impl Inner {
             .iter()
             .filter(|b| b.channel_id != event.source.channel_id)
             .filter(|b| !matches!(b.access, Access::WriteOnly | Access::None))
+            .filter(|b| b.direction != ChannelDirection::Inbound)
             .filter(|b| {
                 event.visibility.admits(Viewer {
                     channel_id: &b.channel_id,
@@ -178,6 +181,17 @@ impl Inner {
             notice = notice.with("error", error.clone());
         }
         self.emit(|| notice);
+        if result.status == DeliveryStatus::Failed {
+            let error = result.error.clone().unwrap_or_default();
+            tracing::warn!(room = %event.room_id, event = %event.id, channel = %channel_id,
+                attempts = result.attempts, %error, "delivery failed");
+            let mut data = Metadata::new();
+            data.insert("event_id".into(), event.id.clone().into());
+            data.insert("channel_id".into(), channel_id.clone().into());
+            data.insert("error".into(), error.into());
+            let failure = lifecycle_event(&event.room_id, "delivery_failed", data);
+            self.hooks.spawn_async(HookTrigger::OnError, &failure, ctx);
+        }
         TargetOutcome::Done {
             channel_id,
             result,

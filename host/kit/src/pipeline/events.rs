@@ -70,6 +70,9 @@ pub(crate) fn depth_limit_event(trigger: &RoomEvent, responder: &str, max_depth:
     event
 }
 
+/// The metadata key of an edited event that keeps the content its last edit replaced.
+pub const PREVIOUS_CONTENT: &str = "previous_content";
+
 fn is_deleted(event: &RoomEvent) -> bool {
     event.metadata.get("deleted") == Some(&serde_json::Value::Bool(true))
 }
@@ -157,18 +160,29 @@ impl Inner {
         Ok(None)
     }
 
-    /// Marks the target of a committed edit or delete (`metadata.edited` / `metadata.deleted`).
+    /// Applies a committed edit or delete to its target: an edit replaces the content (the
+    /// content it replaced is kept in `metadata.previous_content`, only the latest one, so that
+    /// repeated edits do not grow the event) and sets `metadata.edited`; a delete sets
+    /// `metadata.deleted`. `edited_by` / `deleted_by` name the event that did it.
     pub(crate) async fn apply_edit_delete(&self, event: &RoomEvent) -> Result<()> {
-        let (target_id, flag, by) = match &event.content {
+        let (target_id, new_content, flag, by) = match &event.content {
             Content::Edit {
-                target_event_id, ..
-            } => (target_event_id, "edited", "edited_by"),
+                target_event_id,
+                new_content,
+            } => (target_event_id, Some(new_content), "edited", "edited_by"),
             Content::Delete {
                 target_event_id, ..
-            } => (target_event_id, "deleted", "deleted_by"),
+            } => (target_event_id, None, "deleted", "deleted_by"),
             _ => return Ok(()),
         };
         if let Some(mut target) = self.store.get_event(target_id).await? {
+            if let Some(new_content) = new_content {
+                let previous = std::mem::replace(&mut target.content, (**new_content).clone());
+                target.metadata.insert(
+                    PREVIOUS_CONTENT.into(),
+                    serde_json::to_value(previous).unwrap_or_default(),
+                );
+            }
             target.metadata.insert(flag.into(), true.into());
             target.metadata.insert(by.into(), event.id.clone().into());
             self.store.update_event(&target).await?;

@@ -16,10 +16,17 @@ fn first_present<'a>(candidates: &[Option<&'a str>], fallback: &'a str) -> &'a s
         .unwrap_or(fallback)
 }
 
+/// A media URL as a label: none for a `data:` URL, whose payload would otherwise be written
+/// into the text (the MIME type names it instead).
+fn url_label(url: &str) -> Option<&str> {
+    let scheme = url.get(..5)?;
+    (!scheme.eq_ignore_ascii_case("data:")).then_some(url)
+}
+
 /// The plain text of any content: what a text-only target receives and what a hook checks.
 ///
 /// text → body; rich → plain_text, else body; media → `[Media: X]` with X the first present of
-/// caption, filename, url, mime_type; audio → transcript, else `[Voice message: url|mime]`;
+/// caption, filename, url (not a `data:` URL), mime_type; audio → transcript, else `[Voice message: url|mime]`;
 /// video → `[Video: url|mime]`; location → `[Location: label (lat, lon)]` or
 /// `[Location: (lat, lon)]` (numbers in Rust's `f64` Display: `45.5`, `-73.6`, `2`); template →
 /// body, else `[Template: template_id]`; composite → its parts' texts joined with `\n`;
@@ -38,7 +45,7 @@ pub fn text_of(content: &Content) -> String {
             ..
         } => {
             let label = first_present(
-                &[caption.as_deref(), filename.as_deref(), Some(url)],
+                &[caption.as_deref(), filename.as_deref(), url_label(url)],
                 mime_type,
             );
             format!("[Media: {label}]")
@@ -52,11 +59,11 @@ pub fn text_of(content: &Content) -> String {
             Some(transcript) => transcript.to_owned(),
             None => format!(
                 "[Voice message: {}]",
-                first_present(&[Some(url)], mime_type)
+                first_present(&[url_label(url)], mime_type)
             ),
         },
         Content::Video { url, mime_type, .. } => {
-            format!("[Video: {}]", first_present(&[Some(url)], mime_type))
+            format!("[Video: {}]", first_present(&[url_label(url)], mime_type))
         }
         Content::Location {
             latitude,
@@ -183,6 +190,34 @@ mod tests {
             "[Media: https://x.io/a.png]"
         );
         assert_eq!(text_of(&media(None, None, "")), "[Media: image/png]");
+    }
+
+    #[test]
+    fn a_data_url_is_never_written_into_text_the_mime_type_names_the_media() {
+        let gif = "data:image/gif;base64,R0lGODlhAQABAAAAACw=";
+        assert_eq!(text_of(&media(None, None, gif)), "[Media: image/png]");
+        assert_eq!(
+            text_of(&media(None, None, "DATA:text/plain,hi")),
+            "[Media: image/png]"
+        );
+        assert_eq!(
+            text_of(&media(None, Some("dot.gif"), gif)),
+            "[Media: dot.gif]"
+        );
+        let audio = Content::Audio {
+            url: "data:audio/ogg;base64,T2dnUw==".into(),
+            mime_type: "audio/ogg".into(),
+            duration_seconds: None,
+            transcript: None,
+        };
+        assert_eq!(text_of(&audio), "[Voice message: audio/ogg]");
+        let video = Content::Video {
+            url: "data:video/mp4;base64,AAAA".into(),
+            mime_type: "video/mp4".into(),
+            duration_seconds: None,
+            thumbnail_url: None,
+        };
+        assert_eq!(text_of(&video), "[Video: video/mp4]");
     }
 
     #[test]

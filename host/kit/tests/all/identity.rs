@@ -128,7 +128,7 @@ async fn identity_timeout_counts_as_unknown_and_is_reported() {
 async fn an_identity_hook_challenge_is_sent_back_and_blocks_storing_nothing() {
     let s = with_directory();
     let sms = s.transport("sms", "sms", text_caps());
-    s.room("r", &["sms"]).await;
+    let first = s.room("r", &["sms"]).await;
     s.kit.add_identity_hook(
         HookSpec::new("ask", HookTrigger::OnIdentityUnknown),
         Arc::new(Decide(Mutex::new(Some(IdentityHookResult::Challenge(
@@ -138,7 +138,7 @@ async fn an_identity_hook_challenge_is_sent_back_and_blocks_storing_nothing() {
     let result = s.say("r", "sms", "+999", "hi").await;
     assert_eq!(result.reason.as_deref(), Some("identity_challenge_sent"));
     assert!(result.event.is_none());
-    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 0);
+    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, first);
     assert_eq!(
         sms.bodies(),
         vec!["Who is this? Reply with your account number."]

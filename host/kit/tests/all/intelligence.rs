@@ -28,7 +28,7 @@ async fn an_ai_answer_re_enters_the_pipeline_one_level_deeper() {
             AiChannel::new("bot", provider.clone()).with_system_prompt("Be brief."),
         ))
         .unwrap();
-    s.room("r", &["sms", "bot"]).await;
+    let first = s.room("r", &["sms", "bot"]).await;
     let result = s.say("r", "sms", "+1", "hi").await;
     let trigger = result.event.unwrap();
     assert_eq!(result.response_events.len(), 1);
@@ -38,7 +38,7 @@ async fn an_ai_answer_re_enters_the_pipeline_one_level_deeper() {
     assert_eq!(answer.source.direction, Direction::Outbound);
     assert_eq!(answer.chain_depth, 1);
     assert_eq!(answer.responds_to.as_deref(), Some(trigger.id.as_str()));
-    assert_eq!(answer.index, 1);
+    assert_eq!(answer.index, first + 1);
     assert_eq!(sms.bodies(), vec!["Hello! How can I help?"]);
     let calls = provider.calls();
     assert_eq!(calls.len(), 1);
@@ -91,7 +91,8 @@ async fn two_bots_answering_each_other_stop_at_the_chain_depth_limit() {
     );
     assert_eq!(exceeded.recv().await.unwrap().data["chain_depth"], 5);
     let room = s.kit.get_room("r").await.unwrap();
-    assert_eq!(room.event_count, 1 + 8 + 2);
+    // Three channel records, the message, eight answers and two depth-limit records.
+    assert_eq!(room.event_count, 3 + 1 + 8 + 2);
 }
 
 #[tokio::test]

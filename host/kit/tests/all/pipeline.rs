@@ -11,7 +11,7 @@ use roomkit_model::{
 };
 use roomkit_store::{EventQuery, RoomFilter};
 
-use crate::support::{FnHook, SlowHook, setup, setup_with, text_caps};
+use crate::support::{FnHook, SlowHook, setup, setup_with, text_caps, without_records};
 
 #[tokio::test]
 async fn unknown_channel_is_channel_not_registered() {
@@ -45,7 +45,7 @@ async fn a_message_without_a_room_creates_one_with_the_sender_as_correspondent()
         .await
         .unwrap();
     let event = result.event.unwrap();
-    assert_eq!(event.index, 0);
+    assert_eq!(event.index, 1, "after the sender's channel_attached record");
     let binding = s.kit.get_binding(&event.room_id, "sms").await.unwrap();
     assert_eq!(binding.participant_id.as_deref(), Some("+1555"));
     assert_eq!(
@@ -121,7 +121,7 @@ async fn default_routing_returns_to_the_senders_newest_room() {
         .unwrap();
     let room = first.event.unwrap().room_id;
     assert_eq!(second.event.as_ref().unwrap().room_id, room);
-    assert_eq!(second.event.unwrap().index, 1);
+    assert_eq!(second.event.unwrap().index, 2);
     assert_ne!(other.event.unwrap().room_id, room);
 }
 
@@ -187,12 +187,13 @@ async fn an_explicitly_detached_channel_is_blocked_source_unbound() {
     s.transport("sms", "sms", text_caps());
     s.room("r", &["sms"]).await;
     s.kit.detach_channel("r", "sms").await.unwrap();
+    // channel_attached and channel_detached records come first.
     let result = s.say("r", "sms", "+1", "still here?").await;
     assert!(result.blocked);
     assert_eq!(result.reason.as_deref(), Some("source_unbound"));
     let event = result.event.unwrap();
     assert_eq!(event.status, EventStatus::Blocked);
-    assert_eq!(event.index, 0, "a blocked event is committed");
+    assert_eq!(event.index, 2, "a blocked event is committed");
     assert!(
         s.kit.get_binding("r", "sms").await.is_err(),
         "not re-attached"
@@ -204,7 +205,7 @@ async fn duplicate_replay_returns_the_original_and_delivers_nothing() {
     let s = setup();
     s.transport("sms", "sms", text_caps());
     let email = s.transport("email", "email", text_caps());
-    s.room("r", &["sms", "email"]).await;
+    let records = s.room("r", &["sms", "email"]).await;
     let message = InboundMessage::text("sms", "+1", "hi")
         .in_room("r")
         .with_idempotency_key("k1");
@@ -215,7 +216,10 @@ async fn duplicate_replay_returns_the_original_and_delivers_nothing() {
     assert!(!again.blocked);
     assert_eq!(again.event.unwrap().id, first.event.unwrap().id);
     assert_eq!(email.calls(), 1);
-    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 1);
+    assert_eq!(
+        s.kit.get_room("r").await.unwrap().event_count,
+        records + 1
+    );
 }
 
 #[tokio::test]
@@ -244,7 +248,7 @@ async fn blocked_event_consumes_an_index_and_is_not_activity() {
     let s = setup();
     s.transport("sms", "sms", text_caps());
     let email = s.transport("email", "email", text_caps());
-    s.room("r", &["sms", "email"]).await;
+    let first = s.room("r", &["sms", "email"]).await;
     s.kit.add_hook(
         HookSpec::new("filter", HookTrigger::BeforeBroadcast),
         std::sync::Arc::new(FnHook(|e: &roomkit_model::RoomEvent| {
@@ -259,22 +263,23 @@ async fn blocked_event_consumes_an_index_and_is_not_activity() {
     let activity = s.kit.get_room("r").await.unwrap().timers.last_activity_at;
     let spam = s.say("r", "sms", "+1", "spam spam").await;
     let after = s.say("r", "sms", "+1", "bye").await;
-    assert_eq!(ok.event.unwrap().index, 0);
+    assert_eq!(ok.event.unwrap().index, first);
     let spam_event = spam.event.unwrap();
-    assert_eq!(spam_event.index, 1);
+    assert_eq!(spam_event.index, first + 1);
     assert_eq!(spam_event.blocked_by.as_deref(), Some("filter"));
-    assert_eq!(after.event.unwrap().index, 2);
+    assert_eq!(after.event.unwrap().index, first + 2);
     assert_eq!(email.bodies(), vec!["hello", "bye"]);
     let notice = blocked_events.recv().await.unwrap();
     assert_eq!(notice.event_id.as_deref(), Some(spam_event.id.as_str()));
     let room = s.kit.get_room("r").await.unwrap();
-    assert_eq!(room.event_count, 3);
+    assert_eq!(room.event_count, first + 3);
     assert!(room.timers.last_activity_at > activity);
-    let timeline = s
-        .kit
-        .get_timeline("r", &EventQuery::oldest(10))
-        .await
-        .unwrap();
+    let timeline = without_records(
+        s.kit
+            .get_timeline("r", &EventQuery::oldest(10))
+            .await
+            .unwrap(),
+    );
     assert_eq!(timeline.len(), 2, "blocked events stay out of the timeline");
 }
 
@@ -282,13 +287,13 @@ async fn blocked_event_consumes_an_index_and_is_not_activity() {
 async fn closed_room_stores_nothing_and_reports_room_refused_event() {
     let s = setup();
     s.transport("sms", "sms", text_caps());
-    s.room("r", &["sms"]).await;
+    let records = s.room("r", &["sms"]).await;
     s.kit.close_room("r").await.unwrap();
     let mut refused = s.kit.on(Some(&[FrameworkEventType::RoomRefusedEvent]));
     let result = s.say("r", "sms", "+1", "hello?").await;
     assert!(result.blocked && result.event.is_none());
     assert_eq!(result.reason.as_deref(), Some("room_closed"));
-    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 0);
+    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, records);
     assert_eq!(refused.recv().await.unwrap().data["reason"], "room_closed");
 }
 
@@ -303,7 +308,8 @@ async fn read_only_source_is_blocked_source_read_only() {
         .unwrap();
     let result = s.say("r", "sms", "+1", "x").await;
     assert_eq!(result.reason.as_deref(), Some("source_read_only"));
-    assert_eq!(result.event.unwrap().index, 0);
+    // After channel_attached and the channel_updated record of the access change.
+    assert_eq!(result.event.unwrap().index, 2);
 }
 
 #[tokio::test]
@@ -380,7 +386,7 @@ async fn internal_visibility_is_refused_on_inbound_messages_and_bindings() {
         s.kit.set_visibility("r", "sms", Visibility::Internal).await,
         Err(Error::Invalid(_))
     ));
-    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 0);
+    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 1, "only the attach");
 }
 
 #[tokio::test]
@@ -401,7 +407,7 @@ async fn process_timeout_blocks_and_stores_nothing() {
     let result = s.say("r", "sms", "+1", "x").await;
     assert_eq!(result.reason.as_deref(), Some("process_timeout"));
     assert!(result.event.is_none());
-    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 0);
+    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 1, "only the attach");
     assert!(timeouts.recv().await.is_some());
 }
 
@@ -428,7 +434,7 @@ async fn inbound_rate_limit_blocks_rate_limited_per_channel() {
     };
     assert_eq!(reasons, vec![None, None, Some("rate_limited".to_owned())]);
     assert!(!s.say("r", "email", "a@b", "other channel").await.blocked);
-    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 3);
+    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 2 + 3);
 }
 
 #[tokio::test]
@@ -567,14 +573,15 @@ async fn read_marker_is_a_high_water_mark_and_unread_counts_what_follows() {
         );
     }
     assert_eq!(s.kit.unread_count("r", "agent").await.unwrap(), 5);
-    assert_eq!(s.kit.mark_read("r", "agent", &ids[2]).await.unwrap(), 2);
+    // Two channel_attached records took indexes 0 and 1.
+    assert_eq!(s.kit.mark_read("r", "agent", &ids[2]).await.unwrap(), 4);
     assert_eq!(s.kit.unread_count("r", "agent").await.unwrap(), 2);
     assert_eq!(
         s.kit.mark_read("r", "agent", &ids[0]).await.unwrap(),
-        2,
+        4,
         "never moves back"
     );
-    assert_eq!(s.kit.mark_all_read("r", "agent").await.unwrap(), Some(4));
+    assert_eq!(s.kit.mark_all_read("r", "agent").await.unwrap(), Some(6));
     assert_eq!(s.kit.unread_count("r", "agent").await.unwrap(), 0);
 }
 
@@ -660,7 +667,8 @@ async fn the_room_context_offers_a_bounded_window_of_recent_events() {
     for n in 0..6 {
         s.say("r", "sms", "+1", &format!("m{n}")).await;
     }
-    assert_eq!(*seen.lock().unwrap(), vec![0, 1, 2, 3, 3, 3]);
+    // The channel_attached record is the first of the room's events.
+    assert_eq!(*seen.lock().unwrap(), vec![1, 2, 3, 3, 3, 3]);
 }
 
 #[tokio::test]

@@ -102,7 +102,8 @@ async fn source_restart_delay_doubles_up_to_the_maximum_and_resets_after_connect
     assert_eq!(health.messages_received, 1);
     assert!(health.connected_at.is_some() && health.last_message_at.is_some());
     assert_eq!(health.error, None);
-    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 1);
+    // The channel_attached record, then the message.
+    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 2);
 }
 
 #[tokio::test(start_paused = true)]
@@ -200,7 +201,8 @@ async fn peak_concurrent_emits(limit: Option<usize>) -> usize {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(s.kit.source_health("feed").unwrap().messages_received, 12);
-    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 12);
+    // The channel_attached record, then the messages.
+    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 1 + 12);
     gauge.peak.load(Ordering::SeqCst)
 }
 

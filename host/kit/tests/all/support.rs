@@ -31,6 +31,50 @@ where
     }
 }
 
+/// Whether an event is one of the room's channel records (`channel_attached`, …), which
+/// attach, detach, mute and binding changes store.
+pub fn is_channel_record(event: &RoomEvent) -> bool {
+    use roomkit_model::EventType::*;
+    matches!(
+        event.event_type,
+        ChannelAttached | ChannelDetached | ChannelMuted | ChannelUnmuted | ChannelUpdated
+    )
+}
+
+/// The events of a timeline without the channel records.
+pub fn without_records(events: Vec<RoomEvent>) -> Vec<RoomEvent> {
+    events.into_iter().filter(|e| !is_channel_record(e)).collect()
+}
+
+/// A hook that waits at a gate until the test opens it, then allows.
+pub struct GatedHook(pub Arc<roomkit_kit::testing::Gate>);
+
+#[async_trait]
+impl Hook for GatedHook {
+    async fn handle(
+        &self,
+        _trigger: HookTrigger,
+        _event: &RoomEvent,
+        _ctx: &RoomContext,
+    ) -> Result<HookResult, HookError> {
+        self.0.pass().await;
+        Ok(HookResult::allow())
+    }
+}
+
+/// How long a test waits for work that must finish while something else is held at a gate.
+/// Reaching it means the work waited for the held call (a deadlock, not slowness): far longer
+/// than anything takes on a busy machine.
+pub const HELD_WORK_LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs `work` while something is held at a gate; fails the test if it cannot finish.
+pub async fn finishes_while_held<T>(what: &str, work: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(HELD_WORK_LIMIT, work).await {
+        Ok(value) => value,
+        Err(_) => panic!("{what} waited for the held call"),
+    }
+}
+
 /// A hook that sleeps, then allows.
 pub struct SlowHook(pub Duration);
 
@@ -129,7 +173,9 @@ impl Setup {
     }
 
     /// A room with these channels attached with default options.
-    pub async fn room(&self, id: &str, channels: &[&str]) {
+    /// Returns the index the room's next event gets: each attach stores a `channel_attached`
+    /// record first.
+    pub async fn room(&self, id: &str, channels: &[&str]) -> u64 {
         self.kit
             .create_room(RoomOptions {
                 id: Some(id.into()),
@@ -143,6 +189,7 @@ impl Setup {
                 .await
                 .unwrap();
         }
+        channels.len() as u64
     }
 
     /// A text message into a room.
@@ -160,13 +207,14 @@ impl Setup {
     }
 }
 
-/// Waits until `check` holds, up to a second (for effects of background tasks).
+/// Waits until `check` holds (for effects of background tasks). The 30 s limit only turns
+/// "never" into a failure: it returns as soon as the check holds.
 pub async fn eventually(mut check: impl FnMut() -> bool) {
-    for _ in 0..200 {
+    for _ in 0..6_000 {
         if check() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert!(check(), "condition not met within a second");
+    assert!(check(), "condition not met within 30 s");
 }

@@ -108,7 +108,7 @@ async fn a_failing_fail_closed_plugin_blocks_the_event() {
     let host = host_with("guard", "fail_closed = true\n[config]\nmode = \"trap\"\n").await;
     let attacked = say(&host, "attack").await;
     assert!(attacked.blocked);
-    assert_eq!(attacked.reason.as_deref(), Some("hook_error"));
+    assert_eq!(attacked.reason.as_deref(), Some("hook_error:guard"));
     assert_eq!(
         attacked.event.as_ref().unwrap().blocked_by.as_deref(),
         Some("guard")

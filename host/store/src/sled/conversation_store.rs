@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use roomkit_model::{
     ChannelBinding, Identity, Observation, Participant, Room, RoomEvent, Task, TaskStatus,
+    Visibility,
 };
 use sled::Transactional;
 
@@ -287,7 +288,12 @@ impl ConversationStore for SledStore {
             after_index: marker,
             ..EventQuery::oldest(usize::MAX)
         };
-        Ok(self.list_events_sync(room_id, &query)?.len() as u64)
+        // Internal records (channel changes) are no one's to read.
+        Ok(self
+            .list_events_sync(room_id, &query)?
+            .iter()
+            .filter(|e| e.visibility != Visibility::Internal)
+            .count() as u64)
     }
 
     async fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>> {
