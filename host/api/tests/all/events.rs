@@ -28,7 +28,7 @@ async fn an_inbound_message_is_stored_delivered_and_answered_with_its_result() {
             "source": {"channel_id": "sms", "channel_type": "sms", "direction": "inbound",
                        "participant_id": "+1555", "external_id": "+1555"},
             "content": {"type": "text", "body": "hello"},
-            "status": "delivered", "visibility": "all", "index": 0, "chain_depth": 0,
+            "status": "delivered", "visibility": "all", "index": 2, "chain_depth": 0,
             "created_at": "<time>", "metadata": {},
             "delivery_results": {"webhook-in": {"status": "delivered",
                                                 "provider_message_id": "pm-1", "attempts": 1}}
@@ -49,7 +49,7 @@ async fn an_inbound_message_is_stored_delivered_and_answered_with_its_result() {
         )
         .await;
     assert_eq!(result["event"]["room_id"], "r");
-    assert_eq!(result["event"]["index"], 1);
+    assert_eq!(result["event"]["index"], 3);
 }
 
 #[tokio::test]
@@ -61,10 +61,13 @@ async fn a_blocked_message_is_answered_200_with_the_reason_and_stored_blocked() 
     assert_eq!(result["reason"], "looks like spam");
     assert_eq!(result["event"]["status"], "blocked");
     assert_eq!(result["event"]["blocked_by"], "test-filter");
+    // The timeline holds only the channel_attached record (index 0).
     let (_, timeline) = server.get("/v1/rooms/r/events").await;
-    assert_eq!(timeline, json!({"events": [], "has_more": false}));
+    assert_eq!(timeline["events"].as_array().unwrap().len(), 1);
+    assert_eq!(timeline["events"][0]["type"], "channel_attached");
     let (_, timeline) = server.get("/v1/rooms/r/events?include_blocked=true").await;
-    assert_eq!(timeline["events"][0]["index"], 0);
+    assert_eq!(timeline["events"][1]["index"], 1);
+    assert_eq!(timeline["events"][1]["status"], "blocked");
 }
 
 #[tokio::test]
@@ -145,17 +148,18 @@ async fn the_timeline_pages_by_offset_and_by_index() {
         };
         server.sms_says("r", &text).await;
     }
+    // Index 0 is the channel_attached record; "spam" is blocked at 4.
     let cases: [(&str, Vec<u64>, bool); 8] = [
-        ("", vec![0, 1, 2, 4, 5, 6], false),
+        ("", vec![0, 1, 2, 3, 5, 6, 7], false),
         ("?limit=2", vec![0, 1], true),
-        ("?limit=2&offset=2", vec![2, 4], true),
-        ("?limit=2&offset=4", vec![5, 6], false),
-        ("?after=2&limit=2", vec![4, 5], true),
-        ("?after=1&before=5", vec![2, 4], false),
-        ("?order=desc&limit=3", vec![6, 5, 4], true),
+        ("?limit=2&offset=2", vec![2, 3], true),
+        ("?limit=2&offset=5", vec![6, 7], false),
+        ("?after=3&limit=2", vec![5, 6], true),
+        ("?after=2&before=6", vec![3, 5], false),
+        ("?order=desc&limit=3", vec![7, 6, 5], true),
         (
-            "?order=desc&before=4&include_blocked=true",
-            vec![3, 2, 1, 0],
+            "?order=desc&before=5&include_blocked=true",
+            vec![4, 3, 2, 1, 0],
             false,
         ),
     ];

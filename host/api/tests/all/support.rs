@@ -338,9 +338,28 @@ impl Server {
         result
     }
 
+    /// How many events the room holds besides its channel records (blocked ones included).
     pub async fn event_count(&self, room: &str) -> u64 {
-        self.kit.get_room(room).await.unwrap().event_count
+        let query = roomkit_store::EventQuery::oldest(usize::MAX).with_blocked();
+        let events = self.kit.get_timeline(room, &query).await.unwrap();
+        events.iter().filter(|e| !is_channel_record(e)).count() as u64
     }
+}
+
+/// Whether an event is one of the room's channel records (`channel_attached`, …).
+pub fn is_channel_record(event: &roomkit_model::RoomEvent) -> bool {
+    use roomkit_model::EventType::*;
+    matches!(
+        event.event_type,
+        ChannelAttached | ChannelDetached | ChannelMuted | ChannelUnmuted | ChannelUpdated
+    )
+}
+
+/// Whether a timeline entry (JSON) is a channel record.
+pub fn is_record_json(event: &Value) -> bool {
+    event["type"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("channel_"))
 }
 
 /// Replaces every timestamp and generated id in a JSON value, so whole bodies can be compared.
