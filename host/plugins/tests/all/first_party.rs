@@ -92,12 +92,15 @@ async fn profanity_filter_blocks_with_reason_profanity_and_the_blocked_event_is_
     assert_eq!(
         summary,
         vec![
-            (0, EventStatus::Blocked, Some("profanity")),
-            (1, EventStatus::Blocked, Some("profanity")),
-            (2, EventStatus::Delivered, None),
+            // The channel_attached records of the room's two channels.
+            (0, EventStatus::Delivered, None),
+            (1, EventStatus::Delivered, None),
+            (2, EventStatus::Blocked, Some("profanity")),
+            (3, EventStatus::Blocked, Some("profanity")),
+            (4, EventStatus::Delivered, None),
         ]
     );
-    assert_eq!(stored[0].content, Content::text("Well DARN it"));
+    assert_eq!(stored[2].content, Content::text("Well DARN it"));
     assert_eq!(sink.bodies(), vec!["darning socks"]);
 }
 
@@ -123,6 +126,7 @@ async fn pii_redactor_masks_cards_emails_and_phones_in_what_is_stored_and_delive
         .await
         .unwrap()
         .into_iter()
+        .filter(|e| e.visibility != roomkit_model::Visibility::Internal)
         .map(|e| e.content)
         .collect();
     assert_eq!(stored, vec![Content::text(masked), Content::text(plain)]);
@@ -269,12 +273,17 @@ async fn keyword_router_routes_by_keyword_and_sender_prefix_into_the_configured_
     );
     // Nothing matches: the host's default routing (the only room bound to `sms`).
     assert_eq!(room_of(&kit, "+15550004", "hello").await, "r");
-    assert_eq!(kit.get_room("room-billing").await.unwrap().event_count, 3);
+    // The channel_attached record of the sender's channel, then three messages.
+    assert_eq!(kit.get_room("room-billing").await.unwrap().event_count, 4);
     let timeline = store
         .list_events("room-billing", &EventQuery::oldest(10))
         .await
         .unwrap();
-    let bodies: Vec<Content> = timeline.into_iter().map(|e| e.content).collect();
+    let bodies: Vec<Content> = timeline
+        .into_iter()
+        .filter(|e| e.visibility != roomkit_model::Visibility::Internal)
+        .map(|e| e.content)
+        .collect();
     assert_eq!(
         bodies,
         vec![

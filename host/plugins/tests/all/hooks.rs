@@ -59,8 +59,8 @@ async fn a_plugin_reads_the_room_context_lazily() {
     let result = say(&host, "attack").await;
     assert_eq!(
         result.reason.as_deref(),
-        Some("3 of 3"),
-        "it read three recent events"
+        Some("5 of 5"),
+        "it read three messages and two channel_attached records"
     );
     assert_eq!(result.event.unwrap().blocked_by.as_deref(), Some("history"));
     let blocked = host
@@ -68,7 +68,7 @@ async fn a_plugin_reads_the_room_context_lazily() {
         .get_timeline("r", &roomkit_store::EventQuery::latest(1).with_blocked())
         .await
         .unwrap();
-    assert_eq!(blocked[0].index, 3);
+    assert_eq!(blocked[0].index, 5, "after two records and three messages");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -61,11 +61,13 @@ async fn a_wasm_router_routes_messages_into_rooms_of_the_pipeline() {
     let support = store.get_binding("support", "sms").await.unwrap().unwrap();
     assert_eq!(support.participant_id.as_deref(), Some("+4"));
     assert_eq!(room_of(&kit, "+5", "#support me too").await, "support");
-    assert_eq!(kit.get_room("support").await.unwrap().event_count, 2);
+    // The sender's channel_attached record, then two messages.
+    assert_eq!(kit.get_room("support").await.unwrap().event_count, 3);
     // route::new-room: a fresh room each time.
     let first = room_of(&kit, "+6", "new room").await;
     let second = room_of(&kit, "+6", "new room").await;
     assert!(![first.as_str(), second.as_str()].contains(&"r"));
     assert_ne!(first, second);
-    assert_eq!(kit.get_room("r").await.unwrap().event_count, 2);
+    // The room's two channel_attached records, then two messages.
+    assert_eq!(kit.get_room("r").await.unwrap().event_count, 4);
 }
