@@ -62,7 +62,9 @@ async fn a_webhook_message_is_redacted_answered_and_delivered_and_profanity_is_b
     let room = first["event"]["room_id"].as_str().unwrap().to_owned();
     assert_eq!(d.room_ids().await, std::slice::from_ref(&room));
     assert_eq!(first["event"]["source"]["participant_id"], "alice");
-    assert_eq!(first["event"]["index"], 0);
+    // Routing made the room and attached the customer's channel and the configured ones: their
+    // three channel_attached records come first.
+    assert_eq!(first["event"]["index"], 3);
     assert_eq!(
         first["response_events"][0]["content"],
         json!({"type": "text", "body": "echo: hello there"})
@@ -101,7 +103,7 @@ async fn a_webhook_message_is_redacted_answered_and_delivered_and_profanity_is_b
         "content": {"type": "text", "body": redacted},
         "status": "delivered",
         "visibility": "all",
-        "index": 2,
+        "index": 5,
         "chain_depth": 0,
         "idempotency_key": "m-2",
         "metadata": {},
@@ -126,7 +128,7 @@ async fn a_webhook_message_is_redacted_answered_and_delivered_and_profanity_is_b
                 "content": {"type": "text", "body": format!("echo: {redacted}")},
                 "status": "delivered",
                 "visibility": "all",
-                "index": 3,
+                "index": 6,
                 "chain_depth": 1,
                 "responds_to": id,
                 "metadata": {"deterministic": true, "model": "echo-ai"},
@@ -147,7 +149,7 @@ async fn a_webhook_message_is_redacted_answered_and_delivered_and_profanity_is_b
     );
     let to_agent = agent.recv().await;
     assert_eq!(to_agent["event"]["id"], answer["id"]);
-    assert_eq!(to_agent["event"]["index"], 3);
+    assert_eq!(to_agent["event"]["index"], 6);
     assert_eq!(
         to_agent["event"]["content"]["body"],
         format!("echo: {redacted}")
@@ -184,7 +186,7 @@ async fn a_webhook_message_is_redacted_answered_and_delivered_and_profanity_is_b
         "status": "blocked",
         "blocked_by": "profanity-filter",
         "visibility": "all",
-        "index": 4,
+        "index": 7,
         "chain_depth": 0,
         "idempotency_key": "m-3",
         "metadata": {"blocked_reason": "profanity"},
@@ -205,8 +207,13 @@ async fn a_webhook_message_is_redacted_answered_and_delivered_and_profanity_is_b
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(d.sink.deliveries().len(), 2);
 
-    // The whole timeline: five events, the blocked one only with include_blocked.
-    let timeline = d.timeline(&room).await;
+    // The whole timeline: three channel_attached records (indexes 0 to 2), then five events,
+    // the blocked one only with include_blocked.
+    let mut timeline = d.timeline(&room).await;
+    let records = timeline.drain(..3).collect::<Vec<_>>();
+    assert!(records.iter().all(|r| r["type"] == "channel_attached"
+        && r["visibility"] == "internal"
+        && r["status"] == "delivered"));
     let summary: Vec<(u64, &str, &str)> = timeline
         .iter()
         .map(|e| {
@@ -221,11 +228,11 @@ async fn a_webhook_message_is_redacted_answered_and_delivered_and_profanity_is_b
     assert_eq!(
         summary,
         [
-            (0, "delivered", "hello there"),
-            (1, "delivered", "echo: hello there"),
-            (2, "delivered", redacted),
-            (3, "delivered", echo.as_str()),
-            (4, "blocked", "Well DARN it"),
+            (3, "delivered", "hello there"),
+            (4, "delivered", "echo: hello there"),
+            (5, "delivered", redacted),
+            (6, "delivered", echo.as_str()),
+            (7, "blocked", "Well DARN it"),
         ]
     );
     assert_eq!(untimed(timeline[4].clone()), blocked_expected);
@@ -236,10 +243,10 @@ async fn a_webhook_message_is_redacted_answered_and_delivered_and_profanity_is_b
         .iter()
         .map(|e| e["index"].as_u64().unwrap())
         .collect();
-    assert_eq!(indexes, [0, 1, 2, 3]);
+    assert_eq!(indexes, [0, 1, 2, 3, 4, 5, 6]);
     let room_now = d.get_ok(&format!("/v1/rooms/{room}")).await;
-    assert_eq!(room_now["event_count"], 5);
-    assert_eq!(room_now["latest_index"], 4);
+    assert_eq!(room_now["event_count"], 8);
+    assert_eq!(room_now["latest_index"], 7);
 
     // A redelivered webhook (same id) is stored once and answered once.
     let again = d
@@ -247,7 +254,7 @@ async fn a_webhook_message_is_redacted_answered_and_delivered_and_profanity_is_b
         .await;
     assert_eq!(again["duplicate"], true);
     assert_eq!(again["event"]["id"], first["event"]["id"]);
-    assert_eq!(d.timeline(&room).await.len(), 5);
+    assert_eq!(d.timeline(&room).await.len(), 3 + 5);
     assert!(agent.is_quiet().await, "agent got a frame");
     assert_eq!(d.sink.deliveries().len(), 2);
 }
@@ -292,7 +299,7 @@ async fn an_agent_answers_over_websocket_and_typing_and_read_receipts_are_not_st
         "content": {"type": "text", "body": "Hi Bob, agent here"},
         "status": "delivered",
         "visibility": "transport",
-        "index": 2,
+        "index": 5,
         "chain_depth": 0,
         "metadata": {},
         "delivery_results": {
@@ -334,7 +341,7 @@ async fn an_agent_answers_over_websocket_and_typing_and_read_receipts_are_not_st
             "id": id,
             "room_id": "desk-2",
             "type": "message",
-            "index": 2,
+            "index": 5,
             "chain_depth": 0,
             "visibility": "transport",
             "parent_event_id": null,
@@ -361,7 +368,7 @@ async fn an_agent_answers_over_websocket_and_typing_and_read_receipts_are_not_st
     assert!(bob_agent.is_quiet().await, "bob_agent got a frame");
 
     let before = d.timeline("desk-2").await;
-    assert_eq!(before.len(), 3);
+    assert_eq!(before.len(), 3 + 3, "three records, three messages");
 
     // Typing: the other client sees it, the typist does not.
     alice
@@ -394,7 +401,7 @@ async fn an_agent_answers_over_websocket_and_typing_and_read_receipts_are_not_st
         untimed(alice.recv().await),
         json!({"type": "ephemeral", "event": {
             "room_id": "desk-2", "type": "read_receipt", "user_id": "agent-2",
-            "channel_id": "agents", "data": {"event_id": id, "index": 2},
+            "channel_id": "agents", "data": {"event_id": id, "index": 5},
         }})
     );
     assert!(bob_agent.is_quiet().await, "bob_agent got a frame");
@@ -420,13 +427,13 @@ async fn an_agent_answers_over_websocket_and_typing_and_read_receipts_are_not_st
     // Nothing of it was stored or delivered to the customer.
     assert_eq!(d.timeline("desk-2").await, before);
     let room = d.get_ok("/v1/rooms/desk-2").await;
-    assert_eq!(room["event_count"], 3);
-    assert_eq!(room["latest_index"], 2);
+    assert_eq!(room["event_count"], 6);
+    assert_eq!(room["latest_index"], 5);
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(d.sink.deliveries().len(), 2);
     // The read marker moved (it is the binding's state, not an event).
     assert_eq!(
         d.get_ok("/v1/rooms/desk-2/bindings/agents/read").await,
-        json!({"room_id": "desk-2", "channel_id": "agents", "last_read_index": 2, "unread_count": 0})
+        json!({"room_id": "desk-2", "channel_id": "agents", "last_read_index": 5, "unread_count": 0})
     );
 }
