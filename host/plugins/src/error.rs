@@ -72,4 +72,7 @@ pub enum CallFailure {
     /// The host could not prepare or finish the call.
     #[error("host error: {0}")]
     Host(String),
+    /// The host cancelled the call: it is shutting down.
+    #[error("cancelled: the host is shutting down")]
+    Cancelled,
 }

@@ -6,6 +6,7 @@
 mod ai;
 #[path = "../support/build_fixture.rs"]
 mod build_fixture;
+mod deadlines;
 mod first_party;
 mod fixtures;
 mod hooks;
