@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use roomkit_kit::{HookTrigger, InboundMessage, RoomContext};
+use roomkit_kit::{HookTrigger, InboundMessage, KitConfig, RoomContext};
 use roomkit_model::{Content, EventSource, Room, RoomEvent};
 use roomkit_plugins::{
     CallFailure, Ceilings, Error, LoadStatus, PluginDirectory, PluginEngine, WasmPlugin,
@@ -282,5 +282,39 @@ async fn cancelling_calls_stops_a_burning_guest_and_refuses_new_calls() {
         plugin.snapshot().calls,
         1,
         "the refused call did not enter the guest"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn process_timeout_cuts_a_burning_hook_before_its_own_deadline_and_nothing_is_stored() {
+    let dir = PluginDir::new();
+    let path = dir.add_component(
+        "burner",
+        "burn-hook",
+        "timeout_ms = 6000\nfuel = 100000000000\n",
+    );
+    let (kit, store, sink) = roomkit_kit::testing::kit_with_sink(|builder| {
+        builder.config(KitConfig {
+            process_timeout: Duration::from_millis(1500),
+            ..KitConfig::default()
+        })
+    })
+    .await;
+    let plugin = Arc::new(WasmPlugin::load(&engine(), &path, Some(Arc::clone(&store))).unwrap());
+    plugin.register(&kit);
+    let result = kit
+        .process_inbound(InboundMessage::text("sms", "+1", "burn").in_room("r"))
+        .await
+        .unwrap();
+    assert!(result.blocked, "{result:?}");
+    assert_eq!(result.reason.as_deref(), Some("process_timeout"));
+    let room = store.get_room("r").await.unwrap().unwrap();
+    assert_eq!(room.event_count, 0, "nothing is stored");
+    assert!(sink.bodies().is_empty(), "nothing is delivered");
+    let stats = plugin.snapshot();
+    assert_eq!(
+        (stats.calls, stats.failures),
+        (1, 1),
+        "the abandoned call counts as failed"
     );
 }
