@@ -13,6 +13,7 @@
 
 mod ai;
 mod bindings;
+mod breaker;
 mod cache;
 mod convert;
 mod directory;

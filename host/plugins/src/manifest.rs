@@ -126,6 +126,13 @@ pub struct Manifest {
     /// time instantiate, and the extra instances are dropped afterwards.
     #[serde(default = "default_warm_instances")]
     pub warm_instances: usize,
+    /// Calls in a row that trap, hit a limit or miss their deadline before the plugin is
+    /// suspended (0: never).
+    #[serde(default = "default_breaker_threshold")]
+    pub breaker_threshold: u32,
+    /// How long a suspension lasts.
+    #[serde(default = "default_breaker_cooldown_ms")]
+    pub breaker_cooldown_ms: u64,
     /// Settings and secrets, read by the plugin through the `config` import.
     #[serde(default)]
     pub config: BTreeMap<String, String>,
@@ -151,6 +158,14 @@ fn default_warm_instances() -> usize {
     8
 }
 
+fn default_breaker_threshold() -> u32 {
+    5
+}
+
+fn default_breaker_cooldown_ms() -> u64 {
+    30_000
+}
+
 /// The most warm instances a plugin may keep: the engine's instance pool (256 components)
 /// is shared by every plugin and every call in flight.
 pub const MAX_WARM_INSTANCES: usize = 64;
@@ -172,6 +187,8 @@ impl Default for Manifest {
             fail_closed: false,
             instance: InstancePolicy::Reuse,
             warm_instances: default_warm_instances(),
+            breaker_threshold: default_breaker_threshold(),
+            breaker_cooldown_ms: default_breaker_cooldown_ms(),
             config: BTreeMap::new(),
         }
     }
@@ -274,12 +291,15 @@ mod tests {
             fail_closed = true
             instance = "fresh"
             warm_instances = 32
+            breaker_threshold = 2
+            breaker_cooldown_ms = 500
             [config]
             words = "darn,heck"
         "#;
         let m = Manifest::parse(text, "p", Path::new("p.toml")).unwrap();
         assert_eq!(m.priority, -3);
         assert_eq!(m.warm_instances, 32);
+        assert_eq!((m.breaker_threshold, m.breaker_cooldown_ms), (2, 500));
         assert_eq!(m.triggers.len(), 2);
         assert_eq!(m.instance, InstancePolicy::Fresh);
         assert_eq!(m.config["words"], "darn,heck");

@@ -52,14 +52,17 @@ impl WebhookRequest {
     }
 }
 
-/// A delivery failure of the host's making: retrying helps after a deadline, a host error or a
-/// cancellation (the next start delivers), not after the plugin's own fault (trap, fuel,
-/// memory).
+/// A delivery failure of the host's making: retrying helps after a deadline, a host error, a
+/// cancellation (the next start delivers) or a suspension (its cool-down ends), not after the
+/// plugin's own fault (trap, fuel, memory).
 pub(crate) fn delivery_error(err: Error) -> DeliveryError {
     let retryable = matches!(
         err,
         Error::Call {
-            cause: CallFailure::Deadline(_) | CallFailure::Host(_) | CallFailure::Cancelled,
+            cause: CallFailure::Deadline(_)
+                | CallFailure::Host(_)
+                | CallFailure::Cancelled
+                | CallFailure::Suspended { .. },
             ..
         } | Error::NotLoaded { .. }
     );

@@ -18,6 +18,7 @@ use wasmtime::component::{InstancePre, Resource};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::bindings::{ai_provider, hook, identity_resolver, inbound_router, provider};
+use crate::breaker::Breaker;
 use crate::engine::PluginEngine;
 use crate::state::{PluginInfo, PluginState, RoomCtx};
 use crate::{CallFailure, Error, InstancePolicy, Manifest, PluginKind, Result};
@@ -95,6 +96,8 @@ pub struct PluginStats {
     pub http_requests: AtomicU64,
     /// Outbound HTTP requests refused because the host is not in `allowed_hosts`.
     pub http_denied: AtomicU64,
+    /// Calls refused without entering the plugin because it was suspended.
+    pub suspended: AtomicU64,
 }
 
 /// A copy of a plugin's counters at one moment.
@@ -114,6 +117,10 @@ pub struct StatsSnapshot {
     pub http_requests: u64,
     /// Outbound HTTP requests refused.
     pub http_denied: u64,
+    /// Calls refused while the plugin was suspended (they did not enter it).
+    pub suspended_calls: u64,
+    /// How long its circuit breaker still suspends it, in milliseconds (0: not suspended).
+    pub suspended_ms: u64,
 }
 
 pub(crate) struct Warm<W> {
@@ -128,6 +135,7 @@ pub(crate) struct Runtime<W: World> {
     pre: W::Pre,
     pool: Mutex<Vec<Warm<W>>>,
     pub(crate) stats: Arc<PluginStats>,
+    breaker: Breaker,
 }
 
 /// The plugin name of a component file (its stem).
@@ -193,7 +201,12 @@ impl<W: World> Runtime<W> {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
+        let breaker = Breaker::new(
+            manifest.breaker_threshold,
+            Duration::from_millis(manifest.breaker_cooldown_ms),
+        );
         Ok(Runtime {
+            breaker,
             info: Arc::new(PluginInfo {
                 name,
                 manifest,
@@ -222,6 +235,12 @@ impl<W: World> Runtime<W> {
             call_micros: load(&self.stats.call_micros),
             http_requests: load(&self.stats.http_requests),
             http_denied: load(&self.stats.http_denied),
+            suspended_calls: load(&self.stats.suspended),
+            suspended_ms: self.suspended().map_or(0, |(remaining, _)| {
+                u64::try_from(remaining.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .max(1)
+            }),
         }
     }
 
@@ -371,6 +390,10 @@ impl<W: World> Runtime<W> {
         if self.engine.is_cancelled() {
             return Err(error(CallFailure::Cancelled));
         }
+        if let Err(suspended) = self.breaker.admit() {
+            self.stats.suspended.fetch_add(1, Ordering::Relaxed);
+            return Err(error(suspended));
+        }
         let mut counted = Counted::start(&self.stats);
         let outcome = match tokio::time::timeout(self.outer_deadline(), call).await {
             Ok(outcome) => outcome,
@@ -378,7 +401,28 @@ impl<W: World> Runtime<W> {
             Err(_) => Err(CallFailure::Deadline(self.info.manifest.timeout_ms)),
         };
         counted.finish(outcome.is_ok());
+        if let Some(failures) = self.breaker.record(outcome.as_ref().map(|_| ())) {
+            let manifest = &self.info.manifest;
+            let last = outcome.as_ref().err().map(ToString::to_string);
+            tracing::warn!(
+                plugin = %self.info.name,
+                function,
+                failures,
+                cooldown_ms = manifest.breaker_cooldown_ms,
+                "plugin {}: suspended for {} ms after {failures} failures in a row \
+                 (the last in {function}: {}); calls fail at once meanwhile",
+                self.info.name,
+                manifest.breaker_cooldown_ms,
+                last.unwrap_or_default()
+            );
+        }
         outcome.map_err(error)
+    }
+
+    /// While the circuit breaker suspends the plugin: how long it still lasts and the failures
+    /// in a row that opened it.
+    pub(crate) fn suspended(&self) -> Option<(Duration, u32)> {
+        self.breaker.suspended()
     }
 }
 

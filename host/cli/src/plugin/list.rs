@@ -33,6 +33,7 @@ fn row(plugin: &PluginStatus) -> [String; 5] {
     let status = match plugin.status {
         LoadStatus::Loaded => "loaded",
         LoadStatus::Failed => "failed",
+        LoadStatus::Suspended => "suspended",
     };
     let version = plugin
         .version

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod ai;
+mod breaker;
 #[path = "../support/build_fixture.rs"]
 mod build_fixture;
 mod deadlines;
