@@ -225,3 +225,116 @@ async fn every_acknowledged_message_survives_sigterm_under_load() {
     }
     d.stop().await;
 }
+
+/// `GET /v1/plugins/burner` until the plugin is loaded and `check` holds for it.
+async fn wait_for_burner(d: &Deployment, what: &str, check: impl Fn(&Value) -> bool) {
+    crate::support::eventually(what, Duration::from_secs(60), || async {
+        let (status, plugin) = d.get("/v1/plugins/burner").await;
+        status == StatusCode::OK && plugin["status"] == "loaded" && check(&plugin)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_host_within_its_grace_while_plugin_calls_burn() {
+    let mut d = Deployment::start().await;
+    d.stop().await;
+    let config_path = d.dir.path().join("roomkit.toml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    let config = config.replace(
+        "max_chain_depth = 3",
+        "max_chain_depth = 3\nshutdown_grace_ms = 1000\nprocess_timeout_ms = 120000",
+    );
+    std::fs::write(&config_path, config).unwrap();
+    d.restart().await;
+    let (status, body) = d.post("/v1/rooms", json!({"id": "burn"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = d
+        .post("/v1/rooms/burn/bindings", json!({"channel_id": "agents"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // A hook that computes for a minute on every message that does not say "pass".
+    let plugins = d.plugin_dir();
+    std::fs::write(
+        plugins.join("burner.toml"),
+        "timeout_ms = 60000\nfuel = 100000000000\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        roomkit_plugin_builds::component("burn-hook"),
+        plugins.join("burner.wasm"),
+    )
+    .unwrap();
+    wait_for_burner(&d, "the burner loaded", |_| true).await;
+    let message = |body: &str| {
+        json!({
+            "channel_id": "agents",
+            "sender_id": "agent",
+            "content": {"type": "text", "body": body},
+        })
+    };
+    let (status, acked) = d.post("/v1/rooms/burn/messages", message("pass")).await;
+    assert_eq!(status, StatusCode::OK, "{acked}");
+    let acked_id = acked["event"]["id"].as_str().unwrap().to_owned();
+
+    let base = d.url("");
+    let burning: Vec<_> = (0..4)
+        .map(|n| {
+            let base = base.clone();
+            let body = message(&format!("burn {n}"));
+            tokio::spawn(async move {
+                let http = reqwest::Client::builder().no_proxy().build().unwrap();
+                let answer = http
+                    .post(format!("{base}/v1/rooms/burn/messages"))
+                    .bearer_auth(TOKEN)
+                    .json(&body)
+                    .send()
+                    .await;
+                // Cut, or acknowledged after its hook call was cancelled (the hook fails open).
+                let response = answer.ok().filter(|r| r.status() == StatusCode::OK)?;
+                let body: Value = response.json().await.ok()?;
+                body["event"]["id"].as_str().map(str::to_owned)
+            })
+        })
+        .collect();
+    wait_for_burner(&d, "four burning calls", |p| {
+        p["stats"]["calls"].as_u64() >= Some(5)
+    })
+    .await;
+    let mut server = d.take_server();
+    server.sigterm();
+    // The burning calls would run for a minute on their own.
+    let status = server.wait_exit(Duration::from_secs(45)).await;
+    let stdout = server.stdout();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "stdout: {stdout:?}\nstderr: {}",
+        d.stderr()
+    );
+    assert_eq!(
+        stdout[stdout.len() - 2..],
+        [
+            "roomkit shutting down: requests in flight cancelled after the grace",
+            "roomkit stopped"
+        ]
+    );
+    drop(server);
+    let mut acked_ids = vec![acked_id];
+    for call in burning {
+        acked_ids.extend(call.await.unwrap());
+    }
+
+    // Everything acknowledged is there after a restart (without the burner).
+    std::fs::remove_file(plugins.join("burner.wasm")).unwrap();
+    std::fs::remove_file(plugins.join("burner.toml")).unwrap();
+    d.restart().await;
+    let timeline = d.timeline("burn").await;
+    for id in &acked_ids {
+        assert!(
+            timeline.iter().any(|e| e["id"] == id.as_str()),
+            "acknowledged event {id} is not stored: {timeline:?}"
+        );
+    }
+    d.stop().await;
+}

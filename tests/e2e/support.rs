@@ -313,7 +313,7 @@ impl Deployment {
                 text = replace_line(
                     &text,
                     "allowed_hosts = ",
-                    &format!("allowed_hosts = [\"{addr}\"]"),
+                    &format!("allowed_hosts = [\"{scheme}://{addr}\"]"),
                 );
                 text = replace_line(
                     &text,

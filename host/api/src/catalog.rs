@@ -40,6 +40,9 @@ pub enum PluginStatus {
     /// No version serves: its file failed to load. (A refused replacement of a loaded plugin
     /// leaves it `loaded`, with the refusal in `error`.)
     Failed,
+    /// Loaded, but suspended by its circuit breaker after failing too often in a row: calls
+    /// fail at once until the cool-down ends or a new version is loaded (`error` says so).
+    Suspended,
 }
 
 /// The limits of one plugin call.

@@ -197,6 +197,14 @@ fn plugin_families(out: &mut String, plugins: &[PluginInfo]) {
     );
     family(
         out,
+        "roomkit_plugin_suspended",
+        "1 while the plugin's circuit breaker suspends it after repeated failures.",
+        "gauge",
+        &["plugin", "kind"],
+        &of(&|p| u64::from(p.status == PluginStatus::Suspended)),
+    );
+    family(
+        out,
         "roomkit_plugin_calls_total",
         "Calls into the plugin.",
         "counter",

@@ -27,6 +27,15 @@ impl PluginCatalog for DirectoryCatalog {
             .list()
             .into_iter()
             .map(|plugin| {
+                // A suspension says why in `error`, unless a refused replacement already does.
+                let suspension = plugin.stats.filter(|s| s.suspended_ms > 0).map(|s| {
+                    format!(
+                        "suspended by its circuit breaker for {} ms more after failing {} \
+                         times in a row",
+                        s.suspended_ms,
+                        plugin.limits.as_ref().map_or(0, |l| l.breaker_threshold)
+                    )
+                });
                 let limits = plugin
                     .limits
                     .map_or_else(PluginLimits::default, |l| PluginLimits {
@@ -49,9 +58,10 @@ impl PluginCatalog for DirectoryCatalog {
                     status: match plugin.status {
                         LoadStatus::Loaded => PluginStatus::Loaded,
                         LoadStatus::Failed => PluginStatus::Failed,
+                        LoadStatus::Suspended => PluginStatus::Suspended,
                     },
                     version: plugin.version,
-                    error: plugin.error,
+                    error: plugin.error.or(suspension),
                     limits,
                     stats,
                 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use roomkit_kit::{AttachOptions, KitConfig, NewRoomChannel};
 use roomkit_model::{Access, ChannelCapabilities, RateLimit, Visibility};
+use roomkit_plugins::Ceilings;
 use roomkit_store::SledStore;
 use roomkit_tls::TrustedRoots;
 use serde::Deserialize;
@@ -86,7 +87,7 @@ impl Default for ApiSection {
     }
 }
 
-/// `[limits]`.
+/// `[limits]`: the orchestrator's, the ceilings of plugin manifests, the shutdown grace.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsSection {
@@ -102,6 +103,18 @@ pub struct LimitsSection {
     /// Inbound messages per second per channel (unlimited when unset).
     #[serde(default)]
     pub inbound_per_second: Option<f64>,
+    /// The largest `fuel` a plugin manifest may ask for.
+    #[serde(default = "default_max_fuel")]
+    pub max_fuel: u64,
+    /// The largest `timeout_ms` a plugin manifest may ask for.
+    #[serde(default = "default_max_timeout_ms")]
+    pub max_timeout_ms: u64,
+    /// The largest `memory_mb` a plugin manifest may ask for (at most 4096).
+    #[serde(default = "default_max_memory_mb")]
+    pub max_memory_mb: u64,
+    /// How long a SIGTERM waits for requests in flight before it cancels them.
+    #[serde(default = "default_shutdown_grace_ms")]
+    pub shutdown_grace_ms: u64,
 }
 
 impl Default for LimitsSection {
@@ -111,6 +124,10 @@ impl Default for LimitsSection {
             process_timeout_ms: default_process_timeout_ms(),
             identity_timeout_ms: default_identity_timeout_ms(),
             inbound_per_second: None,
+            max_fuel: default_max_fuel(),
+            max_timeout_ms: default_max_timeout_ms(),
+            max_memory_mb: default_max_memory_mb(),
+            shutdown_grace_ms: default_shutdown_grace_ms(),
         }
     }
 }
@@ -165,6 +182,9 @@ impl ChannelConfig {
     }
 }
 
+/// The largest `[limits] max_memory_mb`: a plugin's memory is 32-bit.
+const MAX_MEMORY_MB: u64 = 4096;
+
 /// The built-in channel type served by the WebSocket API.
 pub const WEBSOCKET: &str = "websocket";
 /// The channel type of AI channels.
@@ -196,6 +216,22 @@ fn default_process_timeout_ms() -> u64 {
 
 fn default_identity_timeout_ms() -> u64 {
     millis(KitConfig::default().identity_timeout)
+}
+
+fn default_max_fuel() -> u64 {
+    Ceilings::default().max_fuel
+}
+
+fn default_max_timeout_ms() -> u64 {
+    Ceilings::default().max_timeout_ms
+}
+
+fn default_max_memory_mb() -> u64 {
+    Ceilings::default().max_memory_mb
+}
+
+fn default_shutdown_grace_ms() -> u64 {
+    10_000
 }
 
 fn millis(duration: Duration) -> u64 {
@@ -301,7 +337,32 @@ impl HostConfig {
         if self.api.tokens.iter().any(String::is_empty) {
             bail!("[api] tokens must not be empty strings");
         }
+        let limits = &self.limits;
+        if limits.max_fuel == 0 || limits.max_timeout_ms == 0 || limits.max_memory_mb == 0 {
+            bail!("[limits] max_fuel, max_timeout_ms and max_memory_mb must be positive");
+        }
+        if limits.max_memory_mb > MAX_MEMORY_MB {
+            bail!(
+                "[limits] max_memory_mb = {} is over {MAX_MEMORY_MB} (a plugin's memory is 32-bit)",
+                limits.max_memory_mb
+            );
+        }
         Ok(())
+    }
+
+    /// The ceilings plugin manifests are held to (`[limits] max_fuel`, `max_timeout_ms`,
+    /// `max_memory_mb`).
+    pub fn ceilings(&self) -> Ceilings {
+        Ceilings {
+            max_fuel: self.limits.max_fuel,
+            max_timeout_ms: self.limits.max_timeout_ms,
+            max_memory_mb: self.limits.max_memory_mb,
+        }
+    }
+
+    /// How long a SIGTERM waits for requests in flight before cancelling them.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.limits.shutdown_grace_ms)
     }
 
     /// The orchestrator's configuration.
@@ -417,6 +478,37 @@ mod tests {
         assert!(
             format!("{err:#}").contains("unknown field `token`"),
             "{err:#}"
+        );
+    }
+
+    #[test]
+    fn plugin_ceilings_and_the_shutdown_grace_have_defaults_and_are_checked() {
+        let config = HostConfig::default();
+        assert_eq!(config.ceilings(), Ceilings::default());
+        assert_eq!(config.shutdown_grace(), Duration::from_secs(10));
+        let config = HostConfig::parse(
+            "[limits]\nmax_fuel = 5\nmax_timeout_ms = 7\nmax_memory_mb = 9\nshutdown_grace_ms = 0",
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(
+            config.ceilings(),
+            Ceilings {
+                max_fuel: 5,
+                max_timeout_ms: 7,
+                max_memory_mb: 9
+            }
+        );
+        assert_eq!(config.shutdown_grace(), Duration::ZERO);
+        let err = HostConfig::parse("[limits]\nmax_fuel = 0", Path::new(".")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "[limits] max_fuel, max_timeout_ms and max_memory_mb must be positive"
+        );
+        let err = HostConfig::parse("[limits]\nmax_memory_mb = 8192", Path::new(".")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "[limits] max_memory_mb = 8192 is over 4096 (a plugin's memory is 32-bit)"
         );
     }
 

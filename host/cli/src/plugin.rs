@@ -43,10 +43,15 @@ pub enum PluginCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Check a component and its manifest (NAME.toml beside it) against the plugin worlds.
+    /// Check a component and its manifest (NAME.toml beside it) against the plugin worlds
+    /// and the host's ceilings on its limits.
     Check {
         /// The component, NAME.wasm.
         file: PathBuf,
+        /// The host configuration whose `[limits]` ceilings (max_fuel, max_timeout_ms,
+        /// max_memory_mb) to check against (default: the default ceilings).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Load every plugin of the plugin directory and show its status.
     List {
@@ -88,7 +93,7 @@ pub fn run(command: &PluginCommand, data_dir: Option<&Path>) -> Result<()> {
             dir,
         } => new::run(name, *lang, *kind, dir.clone()),
         PluginCommand::Build { dir, out } => build::run(dir, out.clone()),
-        PluginCommand::Check { file } => check::run(file),
+        PluginCommand::Check { file, config } => check::run(file, config.as_deref()),
         PluginCommand::List { config, dir } => {
             list::run(config.as_deref(), dir.as_deref(), data_dir)
         }

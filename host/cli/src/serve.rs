@@ -2,8 +2,10 @@
 //! watching it), builds the orchestrator with the configured identity resolver and inbound
 //! router plugins, registers the configured channels and serves the HTTP and WebSocket API
 //! until SIGTERM or ctrl-c. Shutting down stops accepting, lets requests in flight finish
-//! (each is acknowledged only once its event is durable), closes WebSocket clients and flushes
-//! the store.
+//! (each is acknowledged only once its event is durable) for at most `[limits]
+//! shutdown_grace_ms`, then cancels the plugin calls still running and stops waiting, closes
+//! WebSocket clients and flushes the store: what was acknowledged is durable, what was cut
+//! was never acknowledged.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -56,10 +58,33 @@ pub async fn run(config: HostConfig, overrides: Overrides) -> Result<()> {
     // Scripts and tests wait for this line.
     println!("roomkit listening on http://{address}");
     let router = roomkit_api::router(host.api.clone());
-    roomkit_api::serve(listener, router, shutdown_signal())
-        .await
-        .context("serving the API")?;
-    println!("roomkit shutting down: requests in flight finished");
+    let (signalled, signal) = tokio::sync::oneshot::channel::<()>();
+    let serving = roomkit_api::serve(listener, router, async move {
+        shutdown_signal().await;
+        let _ = signalled.send(());
+    });
+    let grace = config.shutdown_grace();
+    let grace_over = async move {
+        if signal.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = serving => {
+            served.context("serving the API")?;
+            println!("roomkit shutting down: requests in flight finished");
+        }
+        () = grace_over => {
+            // Requests still in flight were not acknowledged; what was is durable already.
+            host.engine.cancel_calls();
+            tracing::warn!(
+                grace_ms = config.limits.shutdown_grace_ms,
+                "requests still in flight after the shutdown grace: plugin calls cancelled"
+            );
+            println!("roomkit shutting down: requests in flight cancelled after the grace");
+        }
+    }
     host.stop().await?;
     println!("roomkit stopped");
     Ok(())
@@ -69,6 +94,7 @@ pub async fn run(config: HostConfig, overrides: Overrides) -> Result<()> {
 struct Host {
     api: ApiState,
     kit: RoomKit,
+    engine: PluginEngine,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -80,12 +106,12 @@ impl Host {
             .with_context(|| format!("creating {}", config.plugin_dir.display()))?;
         let store: Arc<dyn ConversationStore> = open_store(&config.data_dir)?;
         let roots = config.trusted_roots();
-        let engine = PluginEngine::new()?
+        let engine = PluginEngine::with_ceilings(config.ceilings())?
             .with_cache(&plugin_cache_dir(&config.data_dir))?
             .with_trusted_roots(roots.clone());
         let directory = Arc::new(PluginDirectory::detached(
             &config.plugin_dir,
-            engine,
+            engine.clone(),
             Some(Arc::clone(&store)),
         ));
 
@@ -168,6 +194,7 @@ impl Host {
         Ok(Host {
             api,
             kit,
+            engine,
             tasks: vec![watcher, timers],
         })
     }

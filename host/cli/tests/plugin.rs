@@ -270,6 +270,39 @@ fn check_refuses_a_manifest_with_an_unknown_key() {
 }
 
 #[test]
+fn check_refuses_a_manifest_over_a_ceiling_unless_the_configuration_raises_it() {
+    let dir = tempfile::tempdir().unwrap();
+    plugin(
+        dir.path(),
+        "filter",
+        "profanity-filter",
+        Some("kind = \"hook\"\nfuel = 1000000000000000\n"),
+    );
+    let err = fails(&roomkit(dir.path(), &["plugin", "check", "filter.wasm"]));
+    assert!(
+        err.contains(
+            "plugin filter: manifest filter.toml: fuel = 1000000000000000 is over the host's \
+             ceiling max_fuel = 100000000000 ([limits] in roomkit.toml)"
+        ),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join("roomkit.toml"),
+        "[limits]\nmax_fuel = 1000000000000000\n",
+    )
+    .unwrap();
+    let out = ok(&roomkit(
+        dir.path(),
+        &["plugin", "check", "filter.wasm", "--config", "roomkit.toml"],
+    ));
+    assert!(
+        out.lines()
+            .any(|l| l == "  limits    1000 ms, fuel 1000000000M, 64 MiB, reuse, fail open"),
+        "{out}"
+    );
+}
+
+#[test]
 fn list_shows_loaded_and_failed_plugins_and_compiles_nothing_the_second_time() {
     let work = tempfile::tempdir().unwrap();
     let plugins = work.path().join("plugins");

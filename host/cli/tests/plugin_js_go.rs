@@ -368,7 +368,7 @@ async fn js_and_go_plugins_from_plugin_new_serve_the_pipeline_and_hot_reload() {
     std::fs::write(
         plugins.join("notify_provider.toml"),
         format!(
-            "kind = \"provider\"\nallowed_hosts = [\"{server}\"]\ntimeout_ms = 5000\n\n\
+            "kind = \"provider\"\nallowed_hosts = [\"http://{server}\"]\ntimeout_ms = 5000\n\n\
              [config]\nurl = \"{url}\"\n"
         ),
     )

@@ -198,7 +198,7 @@ fn main() {
         std::fs::write(
             dir.path().join("webhook.toml"),
             format!(
-                "kind = \"provider\"\nallowed_hosts = [\"127.0.0.1:{port}\"]\nwarm_instances = {CALLERS}\n[config]\n\
+                "kind = \"provider\"\nallowed_hosts = [\"http://127.0.0.1:{port}\"]\nwarm_instances = {CALLERS}\n[config]\n\
                  url = \"http://127.0.0.1:{port}/roomkit\"\nsecret = \"bench-secret\"\n"
             ),
         )

@@ -69,17 +69,12 @@ impl WasmAiProvider {
                         .enable_all()
                         .build()
                         .map_err(|e| info_error(e.to_string()))?;
-                    rt.block_on(runtime.observe("info", async {
-                        let mut lease = runtime.lease().await?;
-                        let warm = lease.warm()?;
-                        let info = warm
-                            .exports
-                            .call_info(&mut warm.store)
-                            .await
-                            .map_err(|e| runtime.classify(&e))?;
-                        lease.keep();
-                        Ok(info)
-                    }))
+                    rt.block_on(runtime.call(
+                        "info",
+                        None,
+                        |warm, _| Box::pin(warm.exports.call_info(&mut warm.store)),
+                        Ok,
+                    ))
                 })
                 .join()
                 .map_err(|_| info_error("the info thread panicked".into()))?
@@ -118,19 +113,19 @@ impl WasmAiProvider {
 
     /// Calls `generate`.
     pub async fn answer(&self, context: &AiContext) -> Result<AiResponse, DeliveryError> {
+        let request = ai_request_to_wit(context);
         let outcome = self
             .runtime
-            .observe("generate", async {
-                let mut lease = self.runtime.lease().await?;
-                let warm = lease.warm()?;
-                let answer = warm
-                    .exports
-                    .call_generate(&mut warm.store, &ai_request_to_wit(context))
-                    .await
-                    .map_err(|e| self.runtime.classify(&e))?;
-                lease.keep();
-                Ok(answer)
-            })
+            .call(
+                "generate",
+                None,
+                move |warm, _| {
+                    Box::pin(
+                        async move { warm.exports.call_generate(&mut warm.store, &request).await },
+                    )
+                },
+                Ok,
+            )
             .await;
         match outcome {
             Ok(Ok(response)) => ai_response_from_wit(response).map_err(|cause| {

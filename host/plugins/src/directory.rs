@@ -133,6 +133,9 @@ pub enum LoadStatus {
     Loaded,
     /// No version is loaded: its file failed.
     Failed,
+    /// A version is loaded, but its circuit breaker suspends it after too many failures in
+    /// a row: calls fail at once until the cool-down ends (or a new version is loaded).
+    Suspended,
 }
 
 /// A plugin's limits, from its manifest.
@@ -152,6 +155,10 @@ pub struct PluginLimits {
     pub allowed_hosts: Vec<String>,
     /// A failing hook call blocks the event.
     pub fail_closed: bool,
+    /// Failures in a row that suspend it (0: never).
+    pub breaker_threshold: u32,
+    /// How long a suspension lasts.
+    pub breaker_cooldown_ms: u64,
 }
 
 impl PluginLimits {
@@ -164,6 +171,8 @@ impl PluginLimits {
             warm_instances: manifest.warm_instances,
             allowed_hosts: manifest.allowed_hosts.clone(),
             fail_closed: manifest.fail_closed,
+            breaker_threshold: manifest.breaker_threshold,
+            breaker_cooldown_ms: manifest.breaker_cooldown_ms,
         }
     }
 }
@@ -332,16 +341,21 @@ impl PluginDirectory {
         let mut list: BTreeMap<String, PluginStatus> = BTreeMap::new();
         for (name, l) in self.lock_loaded().iter() {
             let info = l.version.info();
+            let stats = l.version.snapshot();
             list.insert(
                 name.clone(),
                 PluginStatus {
                     name: name.clone(),
                     kind: Some(info.manifest.kind),
-                    status: LoadStatus::Loaded,
+                    status: if stats.suspended_ms > 0 {
+                        LoadStatus::Suspended
+                    } else {
+                        LoadStatus::Loaded
+                    },
                     error: None,
                     version: Some(info.version.clone()),
                     limits: Some(PluginLimits::of(&info.manifest)),
-                    stats: Some(l.version.snapshot()),
+                    stats: Some(stats),
                 },
             );
         }

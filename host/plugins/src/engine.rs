@@ -1,9 +1,11 @@
 //! One wasmtime engine for all plugins: async calls, fuel for CPU budgets, epochs for wall-clock
-//! deadlines, and the pooling allocator where the machine allows it.
+//! deadlines and for yielding (a running guest gives its thread back to the async runtime every
+//! [`EPOCH_TICK`]), the host's ceilings on what a manifest may ask for, and the pooling allocator
+//! where the machine allows it.
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use roomkit_tls::TrustedRoots;
@@ -13,10 +15,68 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 use crate::bindings::hook::Hook;
 use crate::cache::CompiledCache;
 use crate::state::PluginState;
-use crate::{Error, Result};
+use crate::{Error, Manifest, Result};
 
-/// How often the engine's epoch advances; deadlines are counted in these ticks.
+/// How often the engine's epoch advances: a running guest yields to the async runtime and its
+/// deadline is checked once per tick.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// The most memory any instance may have: wasm32's whole address space.
+const MEMORY_MB_LIMIT: u64 = 4096;
+
+/// The host's ceilings on the limits a manifest may ask for (`[limits]` of `roomkit.toml`):
+/// a manifest over one is refused at load, with the limit named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ceilings {
+    /// The largest `fuel` of a manifest.
+    pub max_fuel: u64,
+    /// The largest `timeout_ms` of a manifest.
+    pub max_timeout_ms: u64,
+    /// The largest `memory_mb` of a manifest (at most 4096, wasm32's address space).
+    pub max_memory_mb: u64,
+}
+
+impl Default for Ceilings {
+    /// 10^11 fuel (1,000 times the default budget; tens of seconds of CPU), 60 s, 256 MiB.
+    fn default() -> Self {
+        Ceilings {
+            max_fuel: 100_000_000_000,
+            max_timeout_ms: 60_000,
+            max_memory_mb: 256,
+        }
+    }
+}
+
+impl Ceilings {
+    /// Why `manifest` asks for more than these ceilings allow, if it does.
+    pub fn refuse(&self, manifest: &Manifest) -> Option<String> {
+        let over = |key: &str, value: u64, ceiling: &str, max: u64| {
+            (value > max).then(|| {
+                format!(
+                    "{key} = {value} is over the host's ceiling {ceiling} = {max} \
+                     ([limits] in roomkit.toml)"
+                )
+            })
+        };
+        over("fuel", manifest.fuel, "max_fuel", self.max_fuel)
+            .or_else(|| {
+                over(
+                    "timeout_ms",
+                    manifest.timeout_ms,
+                    "max_timeout_ms",
+                    self.max_timeout_ms,
+                )
+            })
+            .or_else(|| {
+                over(
+                    "memory_mb",
+                    manifest.memory_mb,
+                    "max_memory_mb",
+                    self.max_memory_mb,
+                )
+            })
+    }
+}
 
 /// The shared engine and linker.
 #[derive(Clone)]
@@ -28,6 +88,10 @@ pub struct PluginEngine {
     compilations: Arc<AtomicU64>,
     /// What plugins' outbound HTTPS trusts.
     pub(crate) roots: TrustedRoots,
+    ceilings: Ceilings,
+    /// Set by [`PluginEngine::cancel_calls`]: every running guest is interrupted at its next
+    /// epoch tick, and no call starts any more.
+    pub(crate) cancelled: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for PluginEngine {
@@ -38,7 +102,7 @@ impl std::fmt::Debug for PluginEngine {
     }
 }
 
-fn config(pooling: bool) -> Config {
+fn config(pooling: bool, max_memory_mb: u64) -> Config {
     let mut config = Config::new();
     config.consume_fuel(true);
     config.epoch_interruption(true);
@@ -49,22 +113,40 @@ fn config(pooling: bool) -> Config {
         pool.total_core_instances(512);
         pool.total_memories(512);
         pool.total_tables(512);
-        pool.max_memory_size(256 << 20);
+        pool.max_memory_size(usize::try_from(max_memory_mb << 20).unwrap_or(usize::MAX));
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     config
 }
 
 impl PluginEngine {
-    /// An engine with the pooling allocator when the machine allows it, on-demand otherwise,
-    /// and a thread that advances its epoch every [`EPOCH_TICK`].
+    /// An engine with the default [`Ceilings`]: see [`with_ceilings`](Self::with_ceilings).
     pub fn new() -> Result<Self> {
-        let (engine, pooling) = match Engine::new(&config(true)) {
+        Self::with_ceilings(Ceilings::default())
+    }
+
+    /// An engine with the pooling allocator when the machine allows it, on-demand otherwise,
+    /// and a thread that advances its epoch every [`EPOCH_TICK`]. Manifests over `ceilings`
+    /// are refused when they are loaded.
+    pub fn with_ceilings(ceilings: Ceilings) -> Result<Self> {
+        if ceilings.max_fuel == 0 || ceilings.max_timeout_ms == 0 || ceilings.max_memory_mb == 0 {
+            return Err(Error::Engine(
+                "max_fuel, max_timeout_ms and max_memory_mb must be positive".into(),
+            ));
+        }
+        if ceilings.max_memory_mb > MEMORY_MB_LIMIT {
+            return Err(Error::Engine(format!(
+                "max_memory_mb = {} is over {MEMORY_MB_LIMIT} (wasm32's address space)",
+                ceilings.max_memory_mb
+            )));
+        }
+        let max_memory_mb = ceilings.max_memory_mb;
+        let (engine, pooling) = match Engine::new(&config(true, max_memory_mb)) {
             Ok(engine) => (engine, true),
             Err(err) => {
                 tracing::info!(%err, "pooling allocator unavailable; allocating on demand");
-                let engine =
-                    Engine::new(&config(false)).map_err(|e| Error::Engine(e.to_string()))?;
+                let engine = Engine::new(&config(false, max_memory_mb))
+                    .map_err(|e| Error::Engine(e.to_string()))?;
                 (engine, false)
             }
         };
@@ -96,7 +178,26 @@ impl PluginEngine {
             cache: None,
             compilations: Arc::new(AtomicU64::new(0)),
             roots: TrustedRoots::webpki(),
+            ceilings,
+            cancelled: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// The ceilings manifests are held to.
+    pub fn ceilings(&self) -> Ceilings {
+        self.ceilings
+    }
+
+    /// Cancels every plugin call, for good: running guests are interrupted at their next epoch
+    /// tick and fail with `cancelled`, and calls that have not started fail at once. For a host
+    /// that is shutting down and will not wait for its calls any longer.
+    pub fn cancel_calls(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`cancel_calls`](Self::cancel_calls) was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
     }
 
     /// The same engine, keeping compiled components in `dir` so that a second start compiles
@@ -140,10 +241,5 @@ impl PluginEngine {
     /// Whether instances come from the pooling allocator.
     pub fn pooling(&self) -> bool {
         self.pooling
-    }
-
-    /// Epoch ticks for a wall-clock limit (at least one).
-    pub(crate) fn ticks(timeout: Duration) -> u64 {
-        (timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1
     }
 }

@@ -72,4 +72,18 @@ pub enum CallFailure {
     /// The host could not prepare or finish the call.
     #[error("host error: {0}")]
     Host(String),
+    /// The host cancelled the call: it is shutting down.
+    #[error("cancelled: the host is shutting down")]
+    Cancelled,
+    /// The plugin is suspended by its circuit breaker after failing too often in a row; the
+    /// call did not enter it.
+    #[error(
+        "suspended: {failures} failures in a row (trap, limit or deadline); calls are refused for {remaining_ms} ms more"
+    )]
+    Suspended {
+        /// The consecutive failures that opened the breaker.
+        failures: u32,
+        /// How long the suspension still lasts.
+        remaining_ms: u64,
+    },
 }

@@ -2,7 +2,9 @@
 //! see `wit/`) loaded as the orchestrator's hooks, identity resolvers, inbound routers,
 //! providers and AI providers, sandboxed with a fuel budget (CPU), an epoch deadline (wall
 //! clock) and memory, table and instance limits per call, and outbound HTTP only to the hosts
-//! a plugin's manifest allows.
+//! a plugin's manifest allows. A running guest yields to the async runtime at every epoch tick,
+//! every call has an outer deadline the host enforces whatever the guest does, and manifests
+//! are held to the host's [`Ceilings`].
 //!
 //! A plugin is `NAME.wasm` with an optional `NAME.toml` manifest beside it. Plugins get no
 //! filesystem, environment or sockets: settings come through the `config` import, state through
@@ -11,6 +13,7 @@
 
 mod ai;
 mod bindings;
+mod breaker;
 mod cache;
 mod convert;
 mod directory;
@@ -28,7 +31,7 @@ mod state;
 
 pub use ai::{AiInfo, WasmAiProvider};
 pub use directory::{LoadStatus, PluginDirectory, PluginLimits, PluginStatus, ScanReport};
-pub use engine::{EPOCH_TICK, PluginEngine};
+pub use engine::{Ceilings, EPOCH_TICK, PluginEngine};
 pub use error::{CallFailure, Error, Result};
 pub use handle::{
     AiProviderHandle, IdentityResolverHandle, InboundRouterHandle, PluginHandle, ProviderHandle,

@@ -113,7 +113,9 @@ pub struct Manifest {
     #[serde(default = "default_memory_mb")]
     pub memory_mb: u64,
     /// Hosts the plugin may call over HTTP (none by default): `host` allows any port of that
-    /// host, `host:port` only that port (80 or 443 when the URL names none).
+    /// host, `host:port` only that port (80 or 443 when the URL names none), `*.domain` its
+    /// subdomains; over https only, unless the entry starts with `http://`
+    /// (`http://127.0.0.1:9090`). Other entries are refused.
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
     /// A failing call blocks the event instead of being skipped.
@@ -126,6 +128,13 @@ pub struct Manifest {
     /// time instantiate, and the extra instances are dropped afterwards.
     #[serde(default = "default_warm_instances")]
     pub warm_instances: usize,
+    /// Calls in a row that trap, hit a limit or miss their deadline before the plugin is
+    /// suspended (0: never).
+    #[serde(default = "default_breaker_threshold")]
+    pub breaker_threshold: u32,
+    /// How long a suspension lasts.
+    #[serde(default = "default_breaker_cooldown_ms")]
+    pub breaker_cooldown_ms: u64,
     /// Settings and secrets, read by the plugin through the `config` import.
     #[serde(default)]
     pub config: BTreeMap<String, String>,
@@ -151,6 +160,14 @@ fn default_warm_instances() -> usize {
     8
 }
 
+fn default_breaker_threshold() -> u32 {
+    5
+}
+
+fn default_breaker_cooldown_ms() -> u64 {
+    30_000
+}
+
 /// The most warm instances a plugin may keep: the engine's instance pool (256 components)
 /// is shared by every plugin and every call in flight.
 pub const MAX_WARM_INSTANCES: usize = 64;
@@ -172,6 +189,8 @@ impl Default for Manifest {
             fail_closed: false,
             instance: InstancePolicy::Reuse,
             warm_instances: default_warm_instances(),
+            breaker_threshold: default_breaker_threshold(),
+            breaker_cooldown_ms: default_breaker_cooldown_ms(),
             config: BTreeMap::new(),
         }
     }
@@ -196,6 +215,7 @@ impl Manifest {
         if manifest.timeout_ms == 0 || manifest.fuel == 0 || manifest.memory_mb == 0 {
             return Err(invalid("timeout_ms, fuel and memory_mb must be positive"));
         }
+        crate::http::check_allowed_hosts(&manifest.allowed_hosts).map_err(|r| invalid(&r))?;
         if manifest.warm_instances > MAX_WARM_INSTANCES {
             return Err(invalid(&format!(
                 "warm_instances must be at most {MAX_WARM_INSTANCES}"
@@ -263,7 +283,7 @@ mod tests {
     fn a_full_manifest_is_read() {
         let text = r#"
             kind = "hook"
-            allowed_hosts = ["api.example.com", "127.0.0.1:8080"]
+            allowed_hosts = ["api.example.com", "http://127.0.0.1:8080", "*.twilio.com"]
             triggers = ["before_broadcast", "after_broadcast"]
             priority = -3
             channel_types = ["sms"]
@@ -274,17 +294,23 @@ mod tests {
             fail_closed = true
             instance = "fresh"
             warm_instances = 32
+            breaker_threshold = 2
+            breaker_cooldown_ms = 500
             [config]
             words = "darn,heck"
         "#;
         let m = Manifest::parse(text, "p", Path::new("p.toml")).unwrap();
         assert_eq!(m.priority, -3);
         assert_eq!(m.warm_instances, 32);
+        assert_eq!((m.breaker_threshold, m.breaker_cooldown_ms), (2, 500));
         assert_eq!(m.triggers.len(), 2);
         assert_eq!(m.instance, InstancePolicy::Fresh);
         assert_eq!(m.config["words"], "darn,heck");
         assert_eq!(m.filter().directions.len(), 1);
-        assert_eq!(m.allowed_hosts, vec!["api.example.com", "127.0.0.1:8080"]);
+        assert_eq!(
+            m.allowed_hosts,
+            vec!["api.example.com", "http://127.0.0.1:8080", "*.twilio.com"]
+        );
     }
 
     #[test]
@@ -329,6 +355,34 @@ mod tests {
         assert!(err.contains("profanity"), "{err}");
         assert!(err.contains("plugins/profanity.toml"), "{err}");
         assert!(err.contains("priorty"), "{err}");
+    }
+
+    #[test]
+    fn allowed_hosts_that_are_not_a_host_are_refused_with_the_entry_and_the_reason() {
+        for (entries, reason) in [
+            (
+                r#"["*"]"#,
+                r#"allowed_hosts entry "*": a wildcard is only a leading *."#,
+            ),
+            (
+                r#"["api.example.com", "0.0.0.0/0"]"#,
+                r#"allowed_hosts entry "0.0.0.0/0": only a host and a port"#,
+            ),
+            (
+                r#"[""]"#,
+                r#"allowed_hosts entry "": an empty entry allows nothing"#,
+            ),
+        ] {
+            let err = Manifest::parse(
+                &format!("allowed_hosts = {entries}"),
+                "p",
+                Path::new("p.toml"),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.starts_with("plugin p: manifest p.toml: "), "{err}");
+            assert!(err.contains(reason), "{err}");
+        }
     }
 
     #[test]

@@ -9,7 +9,6 @@ use async_trait::async_trait;
 use roomkit_kit::{Hook, HookError, HookResult, HookSpec, HookTrigger, RoomContext, RoomKit};
 use roomkit_model::RoomEvent;
 use roomkit_store::ConversationStore;
-use wasmtime::component::Resource;
 
 use crate::bindings::hook::Hook as HookWorld;
 use crate::convert::{event_to_wit, hook_result_from_wit, trigger};
@@ -70,7 +69,8 @@ impl WasmPlugin {
     }
 
     /// Registers the plugin as a global hook on each of its triggers. The kit's own timeout is
-    /// set a little above the plugin's deadline, so the precise deadline error wins.
+    /// set a little above the runtime's outer deadline, so the plugin's precise deadline error
+    /// wins.
     /// Returns the hook names used, for [`unregister`](Self::unregister).
     pub fn register(self: &Arc<Self>, kit: &RoomKit) -> Vec<String> {
         let manifest = &self.runtime.info.manifest;
@@ -92,7 +92,7 @@ impl WasmPlugin {
             let mut spec = HookSpec::new(name, trigger)
                 .priority(manifest.priority)
                 .filter(manifest.filter())
-                .timeout(manifest.timeout() + std::time::Duration::from_millis(500));
+                .timeout(self.runtime.outer_deadline() + std::time::Duration::from_millis(500));
             if let Some(execution) = manifest.execution {
                 spec.execution = execution;
             }
@@ -111,38 +111,27 @@ impl WasmPlugin {
         event: &RoomEvent,
         ctx: &RoomContext,
     ) -> Result<HookResult> {
+        let (hook_trigger, wit_event) = (trigger(hook_trigger), event_to_wit(event));
         self.runtime
-            .observe("handle", self.call_inner(hook_trigger, event, ctx))
-            .await
-    }
-
-    async fn call_inner(
-        &self,
-        hook_trigger: HookTrigger,
-        event: &RoomEvent,
-        ctx: &RoomContext,
-    ) -> Result<HookResult, CallFailure> {
-        let mut lease = self.runtime.lease().await?;
-        let lent = lease.lend(ctx)?;
-        let borrowed = Resource::<crate::state::RoomCtx>::new_borrow(lent.rep());
-        let warm = lease.warm()?;
-        let answer = warm
-            .exports
-            .call_handle(
-                &mut warm.store,
-                trigger(hook_trigger),
-                &event_to_wit(event),
-                borrowed,
+            .call(
+                "handle",
+                Some(ctx),
+                move |warm, ctx| {
+                    Box::pin(async move {
+                        let ctx = ctx.ok_or_else(|| wasmtime::format_err!("no room context"))?;
+                        warm.exports
+                            .call_handle(&mut warm.store, hook_trigger, &wit_event, ctx)
+                            .await
+                    })
+                },
+                |answer| match answer {
+                    Ok(result) => {
+                        hook_result_from_wit(event, result).map_err(CallFailure::Returned)
+                    }
+                    Err(message) => Err(CallFailure::Returned(message)),
+                },
             )
             .await
-            // A trap or a limit poisons the instance: the lease drops it.
-            .map_err(|e| self.runtime.classify(&e))?;
-        lease.take_back(lent);
-        lease.keep();
-        match answer {
-            Ok(result) => hook_result_from_wit(event, result).map_err(CallFailure::Returned),
-            Err(message) => Err(CallFailure::Returned(message)),
-        }
     }
 }
 

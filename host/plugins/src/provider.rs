@@ -52,13 +52,17 @@ impl WebhookRequest {
     }
 }
 
-/// A delivery failure of the host's making: retrying helps after a deadline or a host error,
-/// not after the plugin's own fault (trap, fuel, memory).
+/// A delivery failure of the host's making: retrying helps after a deadline, a host error, a
+/// cancellation (the next start delivers) or a suspension (its cool-down ends), not after the
+/// plugin's own fault (trap, fuel, memory).
 pub(crate) fn delivery_error(err: Error) -> DeliveryError {
     let retryable = matches!(
         err,
         Error::Call {
-            cause: CallFailure::Deadline(_) | CallFailure::Host(_),
+            cause: CallFailure::Deadline(_)
+                | CallFailure::Host(_)
+                | CallFailure::Cancelled
+                | CallFailure::Suspended { .. },
             ..
         } | Error::NotLoaded { .. }
     );
@@ -117,9 +121,28 @@ impl WasmProvider {
         event: &RoomEvent,
         binding: &ChannelBinding,
     ) -> Result<ProviderResult, DeliveryError> {
+        let (event, binding) = (event_to_wit(event), binding_to_wit(binding));
         let outcome = self
             .runtime
-            .observe("deliver", self.call_deliver(event, binding))
+            .call(
+                "deliver",
+                None,
+                move |warm, _| {
+                    Box::pin(async move {
+                        warm.exports
+                            .call_deliver(&mut warm.store, &event, &binding)
+                            .await
+                    })
+                },
+                |answer| {
+                    Ok(match answer {
+                        Ok(receipt) => Delivered::Sent(ProviderResult {
+                            provider_message_id: receipt.provider_message_id,
+                        }),
+                        Err(refusal) => Delivered::Refused(refusal),
+                    })
+                },
+            )
             .await;
         match outcome {
             Ok(Delivered::Sent(result)) => Ok(result),
@@ -139,45 +162,22 @@ impl WasmProvider {
         }
     }
 
-    async fn call_deliver(
-        &self,
-        event: &RoomEvent,
-        binding: &ChannelBinding,
-    ) -> Result<Delivered, CallFailure> {
-        let mut lease = self.runtime.lease().await?;
-        let warm = lease.warm()?;
-        let answer = warm
-            .exports
-            .call_deliver(
-                &mut warm.store,
-                &event_to_wit(event),
-                &binding_to_wit(binding),
-            )
-            .await
-            .map_err(|e| self.runtime.classify(&e))?;
-        lease.keep();
-        Ok(match answer {
-            Ok(receipt) => Delivered::Sent(ProviderResult {
-                provider_message_id: receipt.provider_message_id,
-            }),
-            Err(refusal) => Delivered::Refused(refusal),
-        })
-    }
-
     /// Calls `verify-signature`: whether the request really comes from the service.
     pub async fn verify_signature(&self, request: &WebhookRequest) -> Result<bool> {
+        let request = request.to_wit();
         self.runtime
-            .observe("verify-signature", async {
-                let mut lease = self.runtime.lease().await?;
-                let warm = lease.warm()?;
-                let answer = warm
-                    .exports
-                    .call_verify_signature(&mut warm.store, &request.to_wit())
-                    .await
-                    .map_err(|e| self.runtime.classify(&e))?;
-                lease.keep();
-                Ok(answer)
-            })
+            .call(
+                "verify-signature",
+                None,
+                move |warm, _| {
+                    Box::pin(async move {
+                        warm.exports
+                            .call_verify_signature(&mut warm.store, &request)
+                            .await
+                    })
+                },
+                Ok,
+            )
             .await
     }
 
@@ -186,26 +186,30 @@ impl WasmProvider {
     ///
     /// [`verify_signature`]: WasmProvider::verify_signature
     pub async fn parse_webhook(&self, request: &WebhookRequest) -> Result<Vec<InboundMessage>> {
+        let request = request.to_wit();
         self.runtime
-            .observe("parse-webhook", async {
-                let mut lease = self.runtime.lease().await?;
-                let warm = lease.warm()?;
-                let answer = warm
-                    .exports
-                    .call_parse_webhook(&mut warm.store, &request.to_wit())
-                    .await
-                    .map_err(|e| self.runtime.classify(&e))?;
-                lease.keep();
-                let messages = answer.map_err(CallFailure::Returned)?;
-                messages
-                    .into_iter()
-                    .enumerate()
-                    .map(|(n, m)| {
-                        inbound_from_wit(m)
-                            .map_err(|e| CallFailure::Returned(format!("message {n}: {e}")))
+            .call(
+                "parse-webhook",
+                None,
+                move |warm, _| {
+                    Box::pin(async move {
+                        warm.exports
+                            .call_parse_webhook(&mut warm.store, &request)
+                            .await
                     })
-                    .collect()
-            })
+                },
+                |answer| {
+                    let messages = answer.map_err(CallFailure::Returned)?;
+                    messages
+                        .into_iter()
+                        .enumerate()
+                        .map(|(n, m)| {
+                            inbound_from_wit(m)
+                                .map_err(|e| CallFailure::Returned(format!("message {n}: {e}")))
+                        })
+                        .collect()
+                },
+            )
             .await
     }
 }

@@ -7,13 +7,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use roomkit_kit::{IdentityResolver, IdentityResult, InboundMessage, RoomContext};
 use roomkit_store::ConversationStore;
-use wasmtime::component::Resource;
 
 use crate::bindings::identity_resolver::IdentityResolver as ResolverWorld;
 use crate::convert::{identity_result_from_wit, inbound_to_wit};
 use crate::engine::PluginEngine;
 use crate::runtime::{Runtime, StatsSnapshot};
-use crate::state::{PluginInfo, RoomCtx};
+use crate::state::PluginInfo;
 use crate::{CallFailure, Result};
 
 /// An identity resolver plugin, ready to call.
@@ -60,37 +59,25 @@ impl WasmIdentityResolver {
         channel_type: &str,
         ctx: &RoomContext,
     ) -> Result<IdentityResult> {
+        let (message, channel_type) = (inbound_to_wit(message), channel_type.to_owned());
         self.runtime
-            .observe("resolve", self.call(message, channel_type, ctx))
-            .await
-    }
-
-    async fn call(
-        &self,
-        message: &InboundMessage,
-        channel_type: &str,
-        ctx: &RoomContext,
-    ) -> Result<IdentityResult, CallFailure> {
-        let mut lease = self.runtime.lease().await?;
-        let lent = lease.lend(ctx)?;
-        let borrowed = Resource::<RoomCtx>::new_borrow(lent.rep());
-        let warm = lease.warm()?;
-        let answer = warm
-            .exports
-            .call_resolve(
-                &mut warm.store,
-                &inbound_to_wit(message),
-                channel_type,
-                borrowed,
+            .call(
+                "resolve",
+                Some(ctx),
+                move |warm, ctx| {
+                    Box::pin(async move {
+                        let ctx = ctx.ok_or_else(|| wasmtime::format_err!("no room context"))?;
+                        warm.exports
+                            .call_resolve(&mut warm.store, &message, &channel_type, ctx)
+                            .await
+                    })
+                },
+                |answer| match answer {
+                    Ok(result) => identity_result_from_wit(result).map_err(CallFailure::Returned),
+                    Err(message) => Err(CallFailure::Returned(message)),
+                },
             )
             .await
-            .map_err(|e| self.runtime.classify(&e))?;
-        lease.take_back(lent);
-        lease.keep();
-        match answer {
-            Ok(result) => identity_result_from_wit(result).map_err(CallFailure::Returned),
-            Err(message) => Err(CallFailure::Returned(message)),
-        }
     }
 }
 

@@ -70,33 +70,29 @@ impl WasmInboundRouter {
         message: &InboundMessage,
         channel_type: &str,
     ) -> Result<Route> {
+        let (message, channel_type) = (inbound_to_wit(message), channel_type.to_owned());
         self.runtime
-            .observe("route", self.call(message, channel_type))
+            .call(
+                "route",
+                None,
+                move |warm, _| {
+                    Box::pin(async move {
+                        warm.exports
+                            .call_route(&mut warm.store, &message, &channel_type)
+                            .await
+                    })
+                },
+                |answer| match answer {
+                    Ok(wit::Route::Room(id)) if id.trim().is_empty() => Err(CallFailure::Returned(
+                        "route::room with an empty room id".to_owned(),
+                    )),
+                    Ok(wit::Route::Room(id)) => Ok(Route::Room(id)),
+                    Ok(wit::Route::NewRoom) => Ok(Route::NewRoom),
+                    Ok(wit::Route::Default) => Ok(Route::Default),
+                    Err(message) => Err(CallFailure::Returned(message)),
+                },
+            )
             .await
-    }
-
-    async fn call(
-        &self,
-        message: &InboundMessage,
-        channel_type: &str,
-    ) -> Result<Route, CallFailure> {
-        let mut lease = self.runtime.lease().await?;
-        let warm = lease.warm()?;
-        let answer = warm
-            .exports
-            .call_route(&mut warm.store, &inbound_to_wit(message), channel_type)
-            .await
-            .map_err(|e| self.runtime.classify(&e))?;
-        lease.keep();
-        match answer {
-            Ok(wit::Route::Room(id)) if id.trim().is_empty() => Err(CallFailure::Returned(
-                "route::room with an empty room id".to_owned(),
-            )),
-            Ok(wit::Route::Room(id)) => Ok(Route::Room(id)),
-            Ok(wit::Route::NewRoom) => Ok(Route::NewRoom),
-            Ok(wit::Route::Default) => Ok(Route::Default),
-            Err(message) => Err(CallFailure::Returned(message)),
-        }
     }
 }
 

@@ -5,21 +5,26 @@
 
 use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use roomkit_kit::RoomContext;
 use roomkit_store::ConversationStore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wasmtime::component::{InstancePre, Resource};
-use wasmtime::{Store, Trap};
+use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::bindings::{ai_provider, hook, identity_resolver, inbound_router, provider};
+use crate::breaker::Breaker;
 use crate::engine::PluginEngine;
 use crate::state::{PluginInfo, PluginState, RoomCtx};
 use crate::{CallFailure, Error, InstancePolicy, Manifest, PluginKind, Result};
+
+/// The future of one export call, borrowing the instance it runs in.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A WIT world the host can instantiate: its pre-instance and its typed exports.
 pub(crate) trait World: Sized + Send + 'static {
@@ -91,6 +96,8 @@ pub struct PluginStats {
     pub http_requests: AtomicU64,
     /// Outbound HTTP requests refused because the host is not in `allowed_hosts`.
     pub http_denied: AtomicU64,
+    /// Calls refused without entering the plugin because it was suspended.
+    pub suspended: AtomicU64,
 }
 
 /// A copy of a plugin's counters at one moment.
@@ -110,6 +117,10 @@ pub struct StatsSnapshot {
     pub http_requests: u64,
     /// Outbound HTTP requests refused.
     pub http_denied: u64,
+    /// Calls refused while the plugin was suspended (they did not enter it).
+    pub suspended_calls: u64,
+    /// How long its circuit breaker still suspends it, in milliseconds (0: not suspended).
+    pub suspended_ms: u64,
 }
 
 pub(crate) struct Warm<W> {
@@ -124,6 +135,7 @@ pub(crate) struct Runtime<W: World> {
     pre: W::Pre,
     pool: Mutex<Vec<Warm<W>>>,
     pub(crate) stats: Arc<PluginStats>,
+    breaker: Breaker,
 }
 
 /// The plugin name of a component file (its stem).
@@ -143,6 +155,13 @@ impl<W: World> Runtime<W> {
     ) -> Result<Self> {
         let name = plugin_name(path);
         let manifest = Manifest::for_component(path, &name)?;
+        if let Some(reason) = engine.ceilings().refuse(&manifest) {
+            return Err(Error::Manifest {
+                plugin: name,
+                path: path.with_extension("toml").display().to_string(),
+                reason,
+            });
+        }
         let load_error = |reason: String| Error::Load {
             plugin: name.clone(),
             path: path.display().to_string(),
@@ -182,7 +201,12 @@ impl<W: World> Runtime<W> {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
+        let breaker = Breaker::new(
+            manifest.breaker_threshold,
+            Duration::from_millis(manifest.breaker_cooldown_ms),
+        );
         Ok(Runtime {
+            breaker,
             info: Arc::new(PluginInfo {
                 name,
                 manifest,
@@ -211,14 +235,22 @@ impl<W: World> Runtime<W> {
             call_micros: load(&self.stats.call_micros),
             http_requests: load(&self.stats.http_requests),
             http_denied: load(&self.stats.http_denied),
+            suspended_calls: load(&self.stats.suspended),
+            suspended_ms: self.suspended().map_or(0, |(remaining, _)| {
+                u64::try_from(remaining.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .max(1)
+            }),
         }
     }
 
-    /// What a failed call reports: out of fuel, deadline, memory, or a trap.
+    /// What a failed call reports: out of fuel, deadline, memory, a trap, or the host's
+    /// cancellation.
     pub(crate) fn classify(&self, err: &wasmtime::Error) -> CallFailure {
         let manifest = &self.info.manifest;
         match err.downcast_ref::<Trap>() {
             Some(Trap::OutOfFuel) => CallFailure::OutOfFuel(manifest.fuel),
+            Some(Trap::Interrupt) if self.engine.is_cancelled() => CallFailure::Cancelled,
             Some(Trap::Interrupt) => CallFailure::Deadline(manifest.timeout_ms),
             _ => {
                 let text = format!("{err:#}");
@@ -231,11 +263,20 @@ impl<W: World> Runtime<W> {
         }
     }
 
-    /// An instance with its fuel refilled and deadline re-armed: a warm one when the policy
-    /// allows, a new one otherwise.
+    /// The deadline the host enforces around a whole call, whatever the guest does: half as
+    /// long again as the manifest's `timeout_ms`. The guest's own deadline (checked at every
+    /// epoch tick while wasm runs) fires first; this one cuts a call that waits in the host
+    /// (a slow HTTP answer, a sleep, a store that does not answer).
+    pub(crate) fn outer_deadline(&self) -> Duration {
+        self.info.manifest.timeout().saturating_mul(3) / 2
+    }
+
+    /// An instance with its fuel refilled and its deadline set to `timeout_ms` from now: a
+    /// warm one when the policy allows, a new one otherwise.
     pub(crate) async fn lease(&self) -> Result<Lease<'_, W>, CallFailure> {
         let manifest = &self.info.manifest;
         let host = |e: wasmtime::Error| CallFailure::Host(e.to_string());
+        let deadline = Instant::now() + manifest.timeout();
         let pooled = if manifest.instance == InstancePolicy::Reuse {
             self.lock_pool().pop()
         } else {
@@ -250,12 +291,27 @@ impl<W: World> Runtime<W> {
                         Arc::clone(&self.info),
                         Arc::clone(&self.stats),
                         self.engine.roots.clone(),
+                        Arc::clone(&self.engine.cancelled),
                     ),
                 );
                 store.limiter(|state| &mut state.limits);
                 store.set_fuel(manifest.fuel).map_err(host)?;
-                store.epoch_deadline_trap();
-                store.set_epoch_deadline(PluginEngine::ticks(manifest.timeout()));
+                store.data_mut().deadline = deadline;
+                // Every epoch tick while wasm runs: stop at the deadline or when the host
+                // cancels its calls, otherwise give the thread back to the async runtime, so
+                // that a guest that computes costs its own task's share and not a worker.
+                store.epoch_deadline_callback(|store| {
+                    let state = store.data();
+                    if state.cancelled.load(Ordering::Relaxed) || Instant::now() >= state.deadline {
+                        Ok(UpdateDeadline::Interrupt)
+                    } else {
+                        Ok(UpdateDeadline::YieldCustom(
+                            1,
+                            Box::pin(tokio::task::yield_now()),
+                        ))
+                    }
+                });
+                store.set_epoch_deadline(1);
                 self.stats.instantiations.fetch_add(1, Ordering::Relaxed);
                 let exports = W::instantiate(&self.pre, &mut store)
                     .await
@@ -264,8 +320,8 @@ impl<W: World> Runtime<W> {
             }
         };
         warm.store.set_fuel(manifest.fuel).map_err(host)?;
-        warm.store
-            .set_epoch_deadline(PluginEngine::ticks(manifest.timeout()));
+        warm.store.data_mut().deadline = deadline;
+        warm.store.set_epoch_deadline(1);
         Ok(Lease {
             runtime: self,
             warm: Some(warm),
@@ -278,25 +334,135 @@ impl<W: World> Runtime<W> {
         self.stats.failures.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Runs one call: counts it, times it, and names the plugin and function in its error.
+    /// One call of an export, the same for every kind: an instance is leased (with `ctx`
+    /// lent to it when given), `export` calls into it, a trap or limit hit is classified and
+    /// drops the instance, a normal return puts it back, and `interpret` turns the export's
+    /// answer into the caller's. All of it runs under [`observe`](Self::observe): counted,
+    /// timed, bounded by the outer deadline, errors naming the plugin and `function`.
+    pub(crate) async fn call<A, R>(
+        &self,
+        function: &'static str,
+        ctx: Option<&RoomContext>,
+        export: impl for<'w> FnOnce(
+            &'w mut Warm<W>,
+            Option<Resource<RoomCtx>>,
+        ) -> BoxFuture<'w, wasmtime::Result<A>>
+        + Send,
+        interpret: impl FnOnce(A) -> Result<R, CallFailure> + Send,
+    ) -> Result<R>
+    where
+        A: Send,
+    {
+        self.observe(function, async {
+            let mut lease = self.lease().await?;
+            let lent = ctx.map(|ctx| lease.lend(ctx)).transpose()?;
+            let borrowed = lent
+                .as_ref()
+                .map(|lent| Resource::<RoomCtx>::new_borrow(lent.rep()));
+            let warm = lease.warm()?;
+            // A trap or a limit poisons the instance: the lease drops it.
+            let answer = export(warm, borrowed)
+                .await
+                .map_err(|e| self.classify(&e))?;
+            if let Some(lent) = lent {
+                lease.take_back(lent);
+            }
+            lease.keep();
+            interpret(answer)
+        })
+        .await
+    }
+
+    /// Runs one call: counts it, times it, cuts it at the [outer
+    /// deadline](Self::outer_deadline), and names the plugin and function in its error. A call
+    /// whose future is dropped before it ends (cut by this deadline, or by a caller's own, such
+    /// as the pipeline's `process_timeout`) counts as failed.
     pub(crate) async fn observe<R>(
         &self,
         function: &'static str,
         call: impl Future<Output = Result<R, CallFailure>>,
     ) -> Result<R> {
-        let started = Instant::now();
-        self.stats.calls.fetch_add(1, Ordering::Relaxed);
-        let outcome = call.await;
-        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        self.stats.call_micros.fetch_add(micros, Ordering::Relaxed);
-        outcome.map_err(|cause| {
-            self.stats.failures.fetch_add(1, Ordering::Relaxed);
-            Error::Call {
-                plugin: self.info.name.clone(),
+        let error = |cause| Error::Call {
+            plugin: self.info.name.clone(),
+            function,
+            cause,
+        };
+        if self.engine.is_cancelled() {
+            return Err(error(CallFailure::Cancelled));
+        }
+        if let Err(suspended) = self.breaker.admit() {
+            self.stats.suspended.fetch_add(1, Ordering::Relaxed);
+            return Err(error(suspended));
+        }
+        let mut counted = Counted::start(&self.stats);
+        let outcome = match tokio::time::timeout(self.outer_deadline(), call).await {
+            Ok(outcome) => outcome,
+            Err(_) if self.engine.is_cancelled() => Err(CallFailure::Cancelled),
+            Err(_) => Err(CallFailure::Deadline(self.info.manifest.timeout_ms)),
+        };
+        counted.finish(outcome.is_ok());
+        if let Some(failures) = self.breaker.record(outcome.as_ref().map(|_| ())) {
+            let manifest = &self.info.manifest;
+            let last = outcome.as_ref().err().map(ToString::to_string);
+            tracing::warn!(
+                plugin = %self.info.name,
                 function,
-                cause,
-            }
-        })
+                failures,
+                cooldown_ms = manifest.breaker_cooldown_ms,
+                "plugin {}: suspended for {} ms after {failures} failures in a row \
+                 (the last in {function}: {}); calls fail at once meanwhile",
+                self.info.name,
+                manifest.breaker_cooldown_ms,
+                last.unwrap_or_default()
+            );
+        }
+        outcome.map_err(error)
+    }
+
+    /// While the circuit breaker suspends the plugin: how long it still lasts and the failures
+    /// in a row that opened it.
+    pub(crate) fn suspended(&self) -> Option<(Duration, u32)> {
+        self.breaker.suspended()
+    }
+}
+
+/// Counts one call in a plugin's stats, as failed unless [`finish`](Counted::finish) says
+/// otherwise: a call abandoned by its caller (its future dropped) is a failure too.
+struct Counted<'a> {
+    stats: &'a PluginStats,
+    started: Instant,
+    finished: bool,
+}
+
+impl<'a> Counted<'a> {
+    fn start(stats: &'a PluginStats) -> Self {
+        stats.calls.fetch_add(1, Ordering::Relaxed);
+        Counted {
+            stats,
+            started: Instant::now(),
+            finished: false,
+        }
+    }
+
+    fn finish(&mut self, ok: bool) {
+        self.finished = true;
+        self.record(ok);
+    }
+
+    fn record(&self, ok: bool) {
+        let micros = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.stats.call_micros.fetch_add(micros, Ordering::Relaxed);
+        if !ok {
+            self.stats.failures.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.record(false);
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 //! the WASI context grants nothing.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 
 use roomkit_kit::RoomContext;
 use roomkit_store::ConversationStore;
@@ -49,6 +51,11 @@ pub struct PluginState {
     pub(crate) limits: StoreLimits,
     http: WasiHttpCtx,
     policy: HttpPolicy,
+    /// When the call in progress must stop (set when the instance is lent to a call); the
+    /// epoch callback interrupts the guest once it has passed.
+    pub(crate) deadline: Instant,
+    /// The engine's cancellation flag ([`crate::PluginEngine::cancel_calls`]).
+    pub(crate) cancelled: Arc<AtomicBool>,
 }
 
 impl PluginState {
@@ -56,6 +63,7 @@ impl PluginState {
         info: Arc<PluginInfo>,
         stats: Arc<PluginStats>,
         roots: roomkit_tls::TrustedRoots,
+        cancelled: Arc<AtomicBool>,
     ) -> Self {
         let memory = info.manifest.memory_mb.saturating_mul(1024 * 1024);
         PluginState {
@@ -67,6 +75,8 @@ impl PluginState {
                 .trap_on_grow_failure(true)
                 .build(),
             policy: HttpPolicy::new(Arc::clone(&info), stats, roots),
+            deadline: Instant::now() + info.manifest.timeout(),
+            cancelled,
             info,
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),

@@ -5,11 +5,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use roomkit_plugins::{
-    Manifest, PluginEngine, PluginInfo, PluginKind, WasmAiProvider, WasmIdentityResolver,
+    Ceilings, Manifest, PluginEngine, PluginInfo, PluginKind, WasmAiProvider, WasmIdentityResolver,
     WasmInboundRouter, WasmPlugin, WasmProvider,
 };
 
 use super::{limits, short_hash};
+use crate::config::HostConfig;
 
 /// A component loaded as its kind.
 enum Loaded {
@@ -142,7 +143,9 @@ fn list(items: &[String]) -> String {
     }
 }
 
-pub fn run(file: &Path) -> Result<()> {
+/// Checks `file` against the ceilings of the configuration `config` (the default ceilings
+/// without one).
+pub fn run(file: &Path, config: Option<&Path>) -> Result<()> {
     if file.extension().is_none_or(|e| e != "wasm") {
         bail!(
             "{}: not a plugin file: the host loads NAME.wasm files",
@@ -164,7 +167,11 @@ pub fn run(file: &Path) -> Result<()> {
             file.display()
         );
     }
-    let engine = PluginEngine::new()?;
+    let ceilings = match config {
+        Some(config) => HostConfig::load(Some(config))?.ceilings(),
+        None => Ceilings::default(),
+    };
+    let engine = PluginEngine::with_ceilings(ceilings)?;
     let loaded = Loaded::load(&engine, file)
         .with_context(|| format!("{} is not a plugin the host can load", file.display()))?;
     // The host accepted it, so it is a well-formed component.

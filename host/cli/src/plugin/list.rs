@@ -5,26 +5,27 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use roomkit_plugins::{LoadStatus, PluginDirectory, PluginEngine, PluginStatus};
+use roomkit_plugins::{Ceilings, LoadStatus, PluginDirectory, PluginEngine, PluginStatus};
 
 use super::{limits, short_hash};
 use crate::config::{HostConfig, plugin_cache_dir};
 
-/// The plugin directory and the data directory of the listing: `--dir` with `--data-dir`
-/// (default `data`), or the configuration's, with `--data-dir` taking precedence as for
-/// `roomkit serve`.
+/// The plugin directory, the data directory and the ceilings of the listing: `--dir` with
+/// `--data-dir` (default `data`) and the default ceilings, or the configuration's, with
+/// `--data-dir` taking precedence as for `roomkit serve`.
 fn directories(
     config: Option<&Path>,
     dir: Option<&Path>,
     data_dir: Option<&Path>,
-) -> Result<(PathBuf, PathBuf)> {
+) -> Result<(PathBuf, PathBuf, Ceilings)> {
     if let Some(dir) = dir {
         let data_dir = data_dir.map_or_else(|| PathBuf::from("data"), Path::to_owned);
-        return Ok((dir.to_owned(), data_dir));
+        return Ok((dir.to_owned(), data_dir, Ceilings::default()));
     }
     let config = HostConfig::load(config)?;
+    let ceilings = config.ceilings();
     let data_dir = data_dir.map_or(config.data_dir, Path::to_owned);
-    Ok((config.plugin_dir, data_dir))
+    Ok((config.plugin_dir, data_dir, ceilings))
 }
 
 fn row(plugin: &PluginStatus) -> [String; 5] {
@@ -32,6 +33,7 @@ fn row(plugin: &PluginStatus) -> [String; 5] {
     let status = match plugin.status {
         LoadStatus::Loaded => "loaded",
         LoadStatus::Failed => "failed",
+        LoadStatus::Suspended => "suspended",
     };
     let version = plugin
         .version
@@ -58,12 +60,12 @@ fn row(plugin: &PluginStatus) -> [String; 5] {
 }
 
 pub fn run(config: Option<&Path>, dir: Option<&Path>, data_dir: Option<&Path>) -> Result<()> {
-    let (plugin_dir, data_dir) = directories(config, dir, data_dir)?;
+    let (plugin_dir, data_dir, ceilings) = directories(config, dir, data_dir)?;
     if !plugin_dir.is_dir() {
         bail!("plugin directory {} does not exist", plugin_dir.display());
     }
     let cache = plugin_cache_dir(&data_dir);
-    let engine = PluginEngine::new()?
+    let engine = PluginEngine::with_ceilings(ceilings)?
         .with_cache(&cache)
         .with_context(|| format!("opening the compiled cache {}", cache.display()))?;
     let directory = PluginDirectory::detached(&plugin_dir, engine.clone(), None);

@@ -453,7 +453,7 @@ async fn kit_with_webhook(path: &Path) -> (roomkit_kit::RoomKit, Arc<WasmProvide
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhook_provider_delivers_a_signed_post_to_the_sink() {
     let (port, received, _) = webhook_sink().await;
-    let manifest = webhook_manifest(&format!("\"127.0.0.1:{port}\""), port);
+    let manifest = webhook_manifest(&format!("\"http://127.0.0.1:{port}\""), port);
     let (_dir, paths) = plugin_dir(&[("crm", "webhook-provider", &manifest)]);
     let (kit, provider) = kit_with_webhook(&paths[0]).await;
 

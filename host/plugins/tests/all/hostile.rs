@@ -45,7 +45,7 @@ async fn attack(name: &str, manifest: &str) -> String {
 async fn an_infinite_loop_hits_the_deadline() {
     let error = attack(
         "looper",
-        "timeout_ms = 200\nfuel = 1000000000000\n[config]\nmode = \"loop\"\n",
+        "timeout_ms = 200\nfuel = 100000000000\n[config]\nmode = \"loop\"\n",
     )
     .await;
     assert_eq!(

@@ -124,7 +124,10 @@ async fn probe_on(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_allowed_host_answers_the_plugin() {
     let (port, accepted) = server().await;
-    for allowed in [format!("127.0.0.1:{port}"), "127.0.0.1".to_owned()] {
+    for allowed in [
+        format!("http://127.0.0.1:{port}"),
+        "http://127.0.0.1".to_owned(),
+    ] {
         let (kit, plugin, _dir) = probe(format!("allowed_hosts = [\"{allowed}\"]\n")).await;
         let reason = fetch(&kit, &format!("http://127.0.0.1:{port}/ping")).await;
         assert_eq!(
@@ -141,13 +144,14 @@ async fn an_allowed_host_answers_the_plugin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forbidden_host_is_refused_and_the_server_receives_nothing() {
     let (port, accepted) = server().await;
-    // Not allowed at all, and allowed only on another port.
+    // Not allowed at all, allowed only on another port, and allowed over https only.
     for manifest in [
         String::new(),
         format!(
-            "allowed_hosts = [\"127.0.0.1:{}\", \"api.example.com\"]\n",
+            "allowed_hosts = [\"http://127.0.0.1:{}\", \"api.example.com\"]\n",
             port.wrapping_add(1)
         ),
+        format!("allowed_hosts = [\"127.0.0.1:{port}\", \"https://127.0.0.1\"]\n"),
     ] {
         let (kit, plugin, _dir) = probe(manifest).await;
         let mut errors = kit.on(Some(&[roomkit_model::FrameworkEventType::HookError]));
@@ -176,7 +180,7 @@ async fn a_forbidden_host_is_refused_and_the_server_receives_nothing() {
 async fn calls_beyond_the_warm_instances_instantiate_and_only_the_warm_ones_are_kept() {
     let (port, _) = serve(Reuse::SlowClose).await;
     let (kit, plugin, _dir) = probe(format!(
-        "allowed_hosts = [\"127.0.0.1:{port}\"]\nwarm_instances = 2\n"
+        "allowed_hosts = [\"http://127.0.0.1:{port}\"]\nwarm_instances = 2\n"
     ))
     .await;
     let url = format!("http://127.0.0.1:{port}/ping");
@@ -212,8 +216,11 @@ async fn calls_beyond_the_warm_instances_instantiate_and_only_the_warm_ones_are_
 async fn fetches_share_one_connection(engine: &PluginEngine, tls: Option<TlsAcceptor>, n: u64) {
     let scheme = if tls.is_some() { "https" } else { "http" };
     let (port, accepted) = serve_on(Reuse::KeepAlive, tls).await;
-    let (kit, plugin, _dir) =
-        probe_on(engine, format!("allowed_hosts = [\"127.0.0.1:{port}\"]\n")).await;
+    let (kit, plugin, _dir) = probe_on(
+        engine,
+        format!("allowed_hosts = [\"{scheme}://127.0.0.1:{port}\"]\n"),
+    )
+    .await;
     for _ in 0..n {
         let reason = fetch(&kit, &format!("{scheme}://127.0.0.1:{port}/ping")).await;
         assert_eq!(reason.as_deref(), Some("200 hello from the test server"));
@@ -234,7 +241,8 @@ async fn requests_to_one_host_reuse_a_kept_alive_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kept_alive_connection_the_server_closed_is_replaced() {
     let (port, accepted) = serve(Reuse::Hangup).await;
-    let (kit, _plugin, _dir) = probe(format!("allowed_hosts = [\"127.0.0.1:{port}\"]\n")).await;
+    let (kit, _plugin, _dir) =
+        probe(format!("allowed_hosts = [\"http://127.0.0.1:{port}\"]\n")).await;
     for _ in 0..3 {
         let reason = fetch(&kit, &format!("http://127.0.0.1:{port}/ping")).await;
         assert_eq!(reason.as_deref(), Some("200 hello from the test server"));

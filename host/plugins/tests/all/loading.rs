@@ -161,3 +161,32 @@ async fn the_listing_shows_kind_status_version_limits_and_calls() {
     assert_eq!(json[1]["status"], "loaded");
     assert_eq!(json[0]["status"], "failed");
 }
+
+#[test]
+fn allowed_hosts_that_are_not_hosts_are_refused_at_load_with_the_entry_and_the_reason() {
+    let dir = PluginDir::new();
+    dir.add_component(
+        "prober",
+        "http-probe",
+        "allowed_hosts = [\"api.example.com\", \"*\", \"0.0.0.0/0\", \"\"]\n",
+    );
+    dir.add_component(
+        "fine",
+        "http-probe",
+        "allowed_hosts = [\"https://api.example.com\", \"http://127.0.0.1:9090\", \"*.twilio.com\"]\n",
+    );
+    let directory = PluginDirectory::detached(dir.dir.path(), engine(), None);
+    let report = directory.load_all();
+    assert_eq!(report.loaded, vec!["fine"]);
+    let (name, reason) = &report.failed[0];
+    assert_eq!(name, "prober");
+    assert!(reason.starts_with("plugin prober: manifest "), "{reason}");
+    assert!(
+        reason
+            .contains("allowed_hosts entry \"*\": a wildcard is only a leading *. before a domain"),
+        "{reason}"
+    );
+    let listed = directory.list();
+    assert_eq!(listed[1].name, "prober");
+    assert_eq!(listed[1].status, LoadStatus::Failed);
+}

@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod ai;
+mod breaker;
 #[path = "../support/build_fixture.rs"]
 mod build_fixture;
+mod deadlines;
 mod first_party;
 mod fixtures;
 mod hooks;

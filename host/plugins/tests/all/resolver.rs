@@ -10,7 +10,7 @@ use crate::fixtures::{PluginDir, engine};
 
 const PHONEBOOK: &str = r#"kind = "identity-resolver"
 timeout_ms = 200
-fuel = 1000000000000
+fuel = 100000000000
 [config]
 "sender.+15550001" = "ana|Ana Lima"
 "sender.+15550002" = "bob|Bob;robert|Robert"
