@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use roomkit_model::{
-    Access, ChannelDirection, Content, EventSource, EventStatus, EventType, FrameworkEventType, Metadata,
-    Observation, Room, RoomEvent, Task, Visibility,
+    Access, ChannelDirection, Content, EventSource, EventStatus, EventType, FrameworkEventType,
+    Metadata, Observation, Room, RoomEvent, Task, Visibility,
 };
 
 use crate::channel::{Channel, Response};
@@ -118,7 +118,7 @@ pub fn blocked_reason(event: &RoomEvent) -> Option<String> {
 }
 
 /// The ids of `addressed_to` that name neither a channel attached to the room nor one of its
-/// participants (SPEC §3 "Addressing"): reported as unavailable targets.
+/// participants or a binding's correspondent (SPEC §3 "Addressing"): reported as unavailable targets.
 fn unknown_addressees(event: &RoomEvent, ctx: &RoomContext) -> Vec<String> {
     let Some(addressed_to) = &event.addressed_to else {
         return Vec::new();
@@ -126,7 +126,9 @@ fn unknown_addressees(event: &RoomEvent, ctx: &RoomContext) -> Vec<String> {
     addressed_to
         .iter()
         .filter(|id| {
-            !ctx.bindings.iter().any(|b| &b.channel_id == *id)
+            !ctx.bindings
+                .iter()
+                .any(|b| &b.channel_id == *id || b.participant_id.as_ref() == Some(*id))
                 && !ctx.participants.iter().any(|p| &p.id == *id)
         })
         .cloned()

@@ -11,5 +11,6 @@ mod intelligence;
 mod pipeline;
 mod realtime;
 mod rooms;
+mod rules;
 mod sources;
 mod support;
