@@ -216,3 +216,56 @@ async fn healthz_reports_a_closing_host() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(err["error"]["code"], "shutting_down");
 }
+
+#[tokio::test]
+async fn unknown_fields_of_an_inbound_message_are_refused_and_change_nothing() {
+    let server = start().await;
+    server.room_with_sms("r").await;
+    let misspelt = [
+        (
+            "/v1/inbound",
+            json!({"channel_id": "sms", "sender_id": "+1555", "room_id": "r",
+                   "idempotency_kye": "k1", "content": {"type": "text", "body": "hi"}}),
+            "idempotency_kye",
+        ),
+        (
+            "/v1/inbound",
+            json!({"channel_id": "sms", "sender_id": "+1555", "room": "r",
+                   "content": {"type": "text", "body": "hi"}}),
+            "room",
+        ),
+        (
+            "/v1/rooms/r/messages",
+            json!({"channel_id": "sms", "sender_id": "+1555", "metdata": {},
+                   "content": {"type": "text", "body": "hi"}}),
+            "metdata",
+        ),
+        (
+            "/v1/rooms/r/bindings",
+            json!({"channel_id": "agent-ws", "retry_policy": {"max_retries": 1,
+                   "base_delay_seconds": 1.0, "max_delay_seconds": 2.0,
+                   "exponential_base": 2.0, "jitter": true}}),
+            "jitter",
+        ),
+    ];
+    for (path, body, field) in misspelt {
+        let (status, err) = server.post(path, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {err}");
+        assert_eq!(err["error"]["code"], "invalid_request", "{field}");
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("unknown field `{field}`")),
+            "{field}: {err}"
+        );
+    }
+    assert_eq!(server.event_count("r").await, 0);
+    let (_, rooms) = server.get("/v1/rooms").await;
+    assert_eq!(
+        rooms["rooms"].as_array().unwrap().len(),
+        1,
+        "routing made no room"
+    );
+    assert!(server.kit.get_binding("r", "agent-ws").await.is_err());
+}
