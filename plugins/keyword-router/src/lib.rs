@@ -35,7 +35,7 @@ impl Rules {
         let keywords = entries("keywords", keywords.unwrap_or(""))?
             .into_iter()
             .map(|(keyword, room)| {
-                let words = words(&keyword);
+                let words: Vec<String> = words(&keyword).map(|w| folded(w).collect()).collect();
                 if words.is_empty() {
                     Err(format!("config `keywords`: {keyword:?} has no word"))
                 } else {
@@ -88,16 +88,27 @@ impl Rules {
         )
     }
 
+    /// The room of the first keyword entry found in any text of `message`: one pass over the
+    /// words of each text, each word compared where it lies (no lower-case copies), so the
+    /// cost is the text's length times the entries' words.
     fn by_keyword(&self, message: &InboundMessage) -> Option<&str> {
-        let texts: Vec<Vec<String>> = message.content.texts().into_iter().map(words).collect();
-        self.keywords
-            .iter()
-            .find(|(keyword, _)| {
-                texts
+        // The first entry (in the rules' order) found so far; only earlier ones are looked for.
+        let mut best = self.keywords.len();
+        'texts: for text in message.content.texts() {
+            let mut words = words(text);
+            while let Some(word) = words.next() {
+                if let Some(found) = self.keywords[..best]
                     .iter()
-                    .any(|text| text.windows(keyword.len()).any(|w| w == keyword.as_slice()))
-            })
-            .map(|(_, room)| room.as_str())
+                    .position(|(keyword, _)| phrase_at(word, words.clone(), keyword))
+                {
+                    best = found;
+                    if best == 0 {
+                        break 'texts;
+                    }
+                }
+            }
+        }
+        self.keywords.get(best).map(|(_, room)| room.as_str())
     }
 
     fn by_sender(&self, sender: &str) -> Option<&str> {
@@ -125,12 +136,38 @@ fn entries(setting: &str, text: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-/// The lower-case words of `text`: runs of letters and digits.
-fn words(text: &str) -> Vec<String> {
+/// The words of `text`: runs of letters and digits, as slices of it.
+fn words(text: &str) -> impl Iterator<Item = &str> + Clone {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+}
+
+/// Whether the words of `phrase` (folded) are `word` and the words after it.
+fn phrase_at<'a>(word: &str, mut after: impl Iterator<Item = &'a str>, phrase: &[String]) -> bool {
+    let Some((first, rest)) = phrase.split_first() else {
+        return false;
+    };
+    same_word(word, first)
+        && rest
+            .iter()
+            .all(|w| after.next().is_some_and(|t| same_word(t, w)))
+}
+
+/// The characters of `word` in lower case, one by one, with the final sigma `ς` taken as
+/// `σ` (lower-casing a character alone cannot tell a final Σ).
+fn folded(word: &str) -> impl Iterator<Item = char> + '_ {
+    word.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ς' { 'σ' } else { c })
+}
+
+/// Whether the text's `word` is the rules' `lowered` (already folded), ignoring case.
+fn same_word(word: &str, lowered: &str) -> bool {
+    if word.is_ascii() {
+        word.eq_ignore_ascii_case(lowered)
+    } else {
+        folded(word).eq(lowered.chars())
+    }
 }
 
 /// The plugin.
@@ -184,6 +221,29 @@ mod tests {
             room("room-fraud")
         );
         assert_eq!(r.route(&msg("+1555", "rebilling")), Route::Default);
+    }
+
+    #[test]
+    fn the_first_entry_wins_wherever_it_is_in_the_text() {
+        let r = rules(None, None);
+        assert_eq!(
+            r.route(&msg("+1555", "card stolen, I want a refund")),
+            room("room-billing")
+        );
+        let r = Rules::parse(Some("b = room-b; a x = room-a"), None, None, None).unwrap();
+        assert_eq!(r.route(&msg("+1", "a x then b")), room("room-b"));
+        assert_eq!(r.route(&msg("+1", "a x then c")), room("room-a"));
+    }
+
+    #[test]
+    fn a_keyword_at_the_end_of_a_megabyte_is_found() {
+        let r = rules(None, None);
+        let padding = "card not stolen, rebilling ".repeat((1 << 20) / 27 + 1);
+        assert_eq!(r.route(&msg("+1555", &padding)), Route::Default);
+        assert_eq!(
+            r.route(&msg("+1555", &format!("{padding}CARD STOLEN"))),
+            room("room-fraud")
+        );
     }
 
     #[test]

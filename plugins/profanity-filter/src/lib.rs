@@ -24,7 +24,7 @@ impl WordList {
     pub fn parse(list: &str) -> Self {
         let entries = list
             .split(',')
-            .map(words)
+            .map(|entry| words(entry).map(lower).collect::<Vec<_>>())
             .filter(|entry| !entry.is_empty())
             .collect();
         WordList { entries }
@@ -36,21 +36,55 @@ impl WordList {
     }
 
     /// Whether `text` contains an entry as whole words.
+    ///
+    /// One pass over the words of `text`, each compared where it lies (no copy, no lower-case
+    /// string); an entry of k words looks at most k words ahead, so the cost is the text's
+    /// length times the entries' words, whatever the text.
     pub fn matches(&self, text: &str) -> bool {
-        let text = words(text);
-        self.entries.iter().any(|entry| {
-            text.windows(entry.len())
-                .any(|window| window == entry.as_slice())
-        })
+        let mut words = words(text);
+        while let Some(word) = words.next() {
+            let found = self.entries.iter().any(|entry| {
+                let mut ahead = words.clone();
+                same_word(word, &entry[0])
+                    && entry[1..]
+                        .iter()
+                        .all(|next| ahead.next().is_some_and(|w| same_word(w, next)))
+            });
+            if found {
+                return true;
+            }
+        }
+        false
     }
 }
 
-/// The lower-case words of `text`: runs of letters and digits.
-fn words(text: &str) -> Vec<String> {
+/// The words of `text`: runs of letters and digits, as slices of it.
+fn words(text: &str) -> impl Iterator<Item = &str> + Clone {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+}
+
+/// The characters of `word` in lower case, one by one, with the final sigma `ς` taken as
+/// `σ` (lower-casing a character alone cannot tell a final Σ; this way "ΟΔΟΣ", "οδος" and
+/// "οδοσ" are one word on either side).
+fn folded(word: &str) -> impl Iterator<Item = char> + '_ {
+    word.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ς' { 'σ' } else { c })
+}
+
+/// `word` folded for the list.
+fn lower(word: &str) -> String {
+    folded(word).collect()
+}
+
+/// Whether the text's `word` is the list's `lowered` (already folded), ignoring case.
+fn same_word(word: &str, lowered: &str) -> bool {
+    if word.is_ascii() {
+        word.eq_ignore_ascii_case(lowered)
+    } else {
+        folded(word).eq(lowered.chars())
+    }
 }
 
 /// What the hook decides for `event` with `list`, blocking with `category`.
@@ -118,6 +152,63 @@ mod tests {
         let list = WordList::parse("son of a gun");
         assert!(list.matches("You son  of a GUN."));
         assert!(!list.matches("son of a nice gun"));
+    }
+
+    #[test]
+    fn case_is_ignored_beyond_ascii() {
+        let list = WordList::parse("ÄRGER, οδος, straße");
+        assert!(list.matches("so ein ärger!"));
+        assert!(list.matches("ΟΔΟΣ"));
+        assert!(list.matches("Die STRAßE"));
+        assert!(!list.matches("ärgerlich"));
+    }
+
+    #[test]
+    fn matching_agrees_with_matching_lower_case_word_lists() {
+        // The first implementation: every word of the text lower-cased into a list.
+        fn model(list: &str, text: &str) -> bool {
+            let words = |t: &str| -> Vec<String> {
+                t.split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_lowercase)
+                    .collect()
+            };
+            let text = words(text);
+            list.split(',')
+                .map(words)
+                .filter(|e| !e.is_empty())
+                .any(|entry| text.windows(entry.len()).any(|w| w == entry.as_slice()))
+        }
+        const PIECES: &[&str] = &[
+            "darn", "DaRn", "son", "of", "a", "gun", " ", "  ", ".", "-", "é", "x", "1",
+        ];
+        let lists = ["darn", "son of a gun, darn", "a, a a gun", "of a"];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for case in 0..20_000 {
+            let text: String = (0..(case % 12))
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    PIECES[(state % PIECES.len() as u64) as usize]
+                })
+                .collect();
+            let list = lists[case % lists.len()];
+            assert_eq!(
+                WordList::parse(list).matches(&text),
+                model(list, &text),
+                "{list:?} in {text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_word_at_the_end_of_a_megabyte_is_found() {
+        let list = WordList::parse("darn, son of a gun");
+        let padding = "a son of a nice gun, ".repeat((1 << 20) / 21 + 1);
+        assert!(!list.matches(&padding));
+        assert!(list.matches(&format!("{padding}DARN")));
+        assert!(list.matches(&format!("{padding}son of a GUN")));
     }
 
     #[test]
