@@ -13,12 +13,16 @@
 //! Keywords are looked for in every piece of text the message carries (see
 //! `Content::texts`).
 
+pub mod words;
+
 use roomkit_sdk::{InboundMessage, InboundRouter, Route, config};
+use words::{Phrases, words};
 
 /// The parsed rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rules {
-    keywords: Vec<(Vec<String>, String)>,
+    keywords: Phrases,
+    rooms: Vec<String>,
     senders: Vec<(String, String)>,
     senders_first: bool,
     fallback: Route,
@@ -32,17 +36,12 @@ impl Rules {
         prefer: Option<&str>,
         fallback: Option<&str>,
     ) -> Result<Rules, String> {
-        let keywords = entries("keywords", keywords.unwrap_or(""))?
-            .into_iter()
-            .map(|(keyword, room)| {
-                let words: Vec<String> = words(&keyword).map(|w| folded(w).collect()).collect();
-                if words.is_empty() {
-                    Err(format!("config `keywords`: {keyword:?} has no word"))
-                } else {
-                    Ok((words, room))
-                }
-            })
-            .collect::<Result<_, _>>()?;
+        let keywords = entries("keywords", keywords.unwrap_or(""))?;
+        if let Some((keyword, _)) = keywords.iter().find(|(k, _)| words(k).next().is_none()) {
+            return Err(format!("config `keywords`: {keyword:?} has no word"));
+        }
+        let rooms = keywords.iter().map(|(_, room)| room.clone()).collect();
+        let keywords = Phrases::new(keywords.iter().map(|(keyword, _)| keyword.as_str()));
         let senders = entries("senders", senders.unwrap_or(""))?;
         let senders_first = match prefer.map(str::trim) {
             None | Some("keywords") => false,
@@ -67,6 +66,7 @@ impl Rules {
         };
         Ok(Rules {
             keywords,
+            rooms,
             senders,
             senders_first,
             fallback,
@@ -88,27 +88,19 @@ impl Rules {
         )
     }
 
-    /// The room of the first keyword entry found in any text of `message`: one pass over the
-    /// words of each text, each word compared where it lies (no lower-case copies), so the
-    /// cost is the text's length times the entries' words.
+    /// The room of the first keyword entry found in any text of `message` (one pass over
+    /// each text; see [`words`]).
     fn by_keyword(&self, message: &InboundMessage) -> Option<&str> {
-        // The first entry (in the rules' order) found so far; only earlier ones are looked for.
         let mut best = self.keywords.len();
-        'texts: for text in message.content.texts() {
-            let mut words = words(text);
-            while let Some(word) = words.next() {
-                if let Some(found) = self.keywords[..best]
-                    .iter()
-                    .position(|(keyword, _)| phrase_at(word, words.clone(), keyword))
-                {
-                    best = found;
-                    if best == 0 {
-                        break 'texts;
-                    }
-                }
+        for text in message.content.texts() {
+            if best == 0 {
+                break;
+            }
+            if let Some(found) = self.keywords.lowest_match(text, best) {
+                best = found;
             }
         }
-        self.keywords.get(best).map(|(_, room)| room.as_str())
+        self.rooms.get(best).map(String::as_str)
     }
 
     fn by_sender(&self, sender: &str) -> Option<&str> {
@@ -134,40 +126,6 @@ fn entries(setting: &str, text: &str) -> Result<Vec<(String, String)>, String> {
             )),
         })
         .collect()
-}
-
-/// The words of `text`: runs of letters and digits, as slices of it.
-fn words(text: &str) -> impl Iterator<Item = &str> + Clone {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-}
-
-/// Whether the words of `phrase` (folded) are `word` and the words after it.
-fn phrase_at<'a>(word: &str, mut after: impl Iterator<Item = &'a str>, phrase: &[String]) -> bool {
-    let Some((first, rest)) = phrase.split_first() else {
-        return false;
-    };
-    same_word(word, first)
-        && rest
-            .iter()
-            .all(|w| after.next().is_some_and(|t| same_word(t, w)))
-}
-
-/// The characters of `word` in lower case, one by one, with the final sigma `ς` taken as
-/// `σ` (lower-casing a character alone cannot tell a final Σ).
-fn folded(word: &str) -> impl Iterator<Item = char> + '_ {
-    word.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'ς' { 'σ' } else { c })
-}
-
-/// Whether the text's `word` is the rules' `lowered` (already folded), ignoring case.
-fn same_word(word: &str, lowered: &str) -> bool {
-    if word.is_ascii() {
-        word.eq_ignore_ascii_case(lowered)
-    } else {
-        folded(word).eq(lowered.chars())
-    }
 }
 
 /// The plugin.

@@ -83,9 +83,12 @@ pub fn redact(text: &str, kinds: Kinds) -> Cow<'_, str> {
             i = end;
             continue;
         }
-        if matches!(bytes[i], b'0'..=b'9' | b'+' | b'(')
-            && let Some((end, label)) = number_at(&text[..limit], i, kinds)
-        {
+        let candidate = next_candidate(bytes, i, limit);
+        if candidate > i {
+            i = candidate;
+            continue;
+        }
+        if let Some((end, label)) = number_at(&text[..limit], i, kinds) {
             // A run that is neither is kept whole, so that its tail is not taken for one.
             if let Some(label) = label {
                 mask(&mut out, text, &mut copied, i, end, label);
@@ -102,6 +105,41 @@ pub fn redact(text: &str, kinds: Kinds) -> Cow<'_, str> {
         }
         None => Cow::Borrowed(text),
     }
+}
+
+/// Whether a byte can start a number run: a digit, `+` or `(`.
+fn can_start_run(b: u8) -> bool {
+    matches!(b, b'0'..=b'9' | b'+' | b'(')
+}
+
+/// The first byte of `bytes[from..to]` that can start a number run, or `to`. Eight bytes at a
+/// time where none is in `(`..=`9` (the range holding every such byte), which is most of a
+/// text, so that plain text costs a fraction of an instruction per byte.
+fn next_candidate(bytes: &[u8], from: usize, to: usize) -> usize {
+    const ONES: u64 = u64::MAX / 255;
+    let mut i = from;
+    while i < to {
+        if i + 8 <= to
+            && let Ok(chunk) = <[u8; 8]>::try_from(&bytes[i..i + 8])
+        {
+            // "Has a byte greater than 0x27 and less than 0x3a" (Bit Twiddling Hacks,
+            // `hasbetween`): exact, and bytes of 0x80 and above never count.
+            let x = u64::from_le_bytes(chunk);
+            let low7 = x & (ONES * 127);
+            let found = (ONES * (127 + 0x3a) - low7) & !x & (low7 + ONES * (127 - 0x27));
+            if found & (ONES * 128) == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        // A candidate may be among the next eight bytes: look at them one by one.
+        let end = (i + 8).min(to);
+        match bytes[i..end].iter().position(|&b| can_start_run(b)) {
+            Some(at) => return i + at,
+            None => i = end,
+        }
+    }
+    to
 }
 
 /// Appends `text[copied..start]` and `label` to `out` (made on first use) and moves `copied`
@@ -209,11 +247,15 @@ fn number_at(text: &str, start: usize, kinds: Kinds) -> Option<(usize, Option<&'
     let bytes = text.as_bytes();
     let first = bytes[start];
     let plus = first == b'+';
-    if text[..start]
-        .chars()
-        .next_back()
-        .is_some_and(|c| c.is_alphanumeric() || c == '+')
-    {
+    let glued_before = match start.checked_sub(1).map(|at| bytes[at]) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric() || b == b'+',
+        Some(_) => text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric),
+    };
+    if glued_before {
         return None;
     }
     // Extend over digits and single separators that are followed by more of the run.
@@ -245,11 +287,15 @@ fn number_at(text: &str, start: usize, kinds: Kinds) -> Option<(usize, Option<&'
             break;
         }
     }
-    if text[end..]
-        .chars()
-        .next()
-        .is_some_and(char::is_alphanumeric)
-    {
+    let glued_after = match bytes.get(end) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[end..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric),
+    };
+    if glued_after {
         return Some((end, None));
     }
     if first == b'(' && !closed {
@@ -516,6 +562,20 @@ mod tests {
                 reference::redact(&text, kinds),
                 "{text:?} with {kinds:?}"
             );
+        }
+    }
+
+    #[test]
+    fn the_eight_byte_skip_finds_every_run_start() {
+        for b in 0..=255u8 {
+            for at in 0..11 {
+                let mut bytes = [b'a'; 11];
+                bytes[at] = b;
+                let expected = if can_start_run(b) { at } else { 11 };
+                assert_eq!(next_candidate(&bytes, 0, 11), expected, "{b:#x} at {at}");
+                assert_eq!(next_candidate(&bytes, 0, at), at, "{b:#x} before {at}");
+                assert_eq!(next_candidate(&bytes, at, 11), expected, "{b:#x} from {at}");
+            }
         }
     }
 

@@ -8,15 +8,18 @@
 //! The block reason is the list's category (`category`, default `profanity`), never the word, so
 //! that the word does not travel further in the reason.
 
+pub mod words;
+
 use roomkit_sdk::{Hook, HookResult, HookTrigger, RoomContext, RoomEvent, config, log};
+use words::{Phrases, words};
 
 /// The reason given when the manifest names no category.
 pub const DEFAULT_CATEGORY: &str = "profanity";
 
-/// A list of words and phrases, each kept as its lower-case words.
+/// A list of words and phrases.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WordList {
-    entries: Vec<Vec<String>>,
+    entries: Phrases,
 }
 
 impl WordList {
@@ -24,10 +27,10 @@ impl WordList {
     pub fn parse(list: &str) -> Self {
         let entries = list
             .split(',')
-            .map(|entry| words(entry).map(lower).collect::<Vec<_>>())
-            .filter(|entry| !entry.is_empty())
-            .collect();
-        WordList { entries }
+            .filter(|entry| words(entry).next().is_some());
+        WordList {
+            entries: Phrases::new(entries),
+        }
     }
 
     /// Whether the list has no entry.
@@ -35,55 +38,10 @@ impl WordList {
         self.entries.is_empty()
     }
 
-    /// Whether `text` contains an entry as whole words.
-    ///
-    /// One pass over the words of `text`, each compared where it lies (no copy, no lower-case
-    /// string); an entry of k words looks at most k words ahead, so the cost is the text's
-    /// length times the entries' words, whatever the text.
+    /// Whether `text` contains an entry as whole words (one pass over the text; see
+    /// [`words`]).
     pub fn matches(&self, text: &str) -> bool {
-        let mut words = words(text);
-        while let Some(word) = words.next() {
-            let found = self.entries.iter().any(|entry| {
-                let mut ahead = words.clone();
-                same_word(word, &entry[0])
-                    && entry[1..]
-                        .iter()
-                        .all(|next| ahead.next().is_some_and(|w| same_word(w, next)))
-            });
-            if found {
-                return true;
-            }
-        }
-        false
-    }
-}
-
-/// The words of `text`: runs of letters and digits, as slices of it.
-fn words(text: &str) -> impl Iterator<Item = &str> + Clone {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-}
-
-/// The characters of `word` in lower case, one by one, with the final sigma `ς` taken as
-/// `σ` (lower-casing a character alone cannot tell a final Σ; this way "ΟΔΟΣ", "οδος" and
-/// "οδοσ" are one word on either side).
-fn folded(word: &str) -> impl Iterator<Item = char> + '_ {
-    word.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'ς' { 'σ' } else { c })
-}
-
-/// `word` folded for the list.
-fn lower(word: &str) -> String {
-    folded(word).collect()
-}
-
-/// Whether the text's `word` is the list's `lowered` (already folded), ignoring case.
-fn same_word(word: &str, lowered: &str) -> bool {
-    if word.is_ascii() {
-        word.eq_ignore_ascii_case(lowered)
-    } else {
-        folded(word).eq(lowered.chars())
+        self.entries.lowest_match(text, usize::MAX).is_some()
     }
 }
 
