@@ -16,7 +16,7 @@
 pub mod words;
 
 use roomkit_sdk::{InboundMessage, InboundRouter, Route, config};
-use words::{Phrases, words};
+use words::{Phrases, has_word};
 
 /// The parsed rules.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +37,7 @@ impl Rules {
         fallback: Option<&str>,
     ) -> Result<Rules, String> {
         let keywords = entries("keywords", keywords.unwrap_or(""))?;
-        if let Some((keyword, _)) = keywords.iter().find(|(k, _)| words(k).next().is_none()) {
+        if let Some((keyword, _)) = keywords.iter().find(|(k, _)| !has_word(k)) {
             return Err(format!("config `keywords`: {keyword:?} has no word"));
         }
         let rooms = keywords.iter().map(|(_, room)| room.clone()).collect();

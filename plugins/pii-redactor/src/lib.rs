@@ -83,15 +83,23 @@ pub fn redact(text: &str, kinds: Kinds) -> Cow<'_, str> {
             i = end;
             continue;
         }
-        let candidate = next_candidate(bytes, i, limit);
-        if candidate > i {
-            i = candidate;
+        let b = bytes[i];
+        if !can_start_run(b) {
+            i = next_candidate(bytes, i, limit);
+            continue;
+        }
+        // What most candidates in a text made to be costly are, told here at a glance: a `(`
+        // or `+` that no run follows, a start glued to an ASCII letter, digit or `+`.
+        let lone = !b.is_ascii_digit() && !continues_at(&bytes[..limit], i + 1);
+        let glued = i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'+');
+        if lone || glued {
+            i += 1;
             continue;
         }
         if let Some((end, label)) = number_at(&text[..limit], i, kinds) {
             // A run that is neither is kept whole, so that its tail is not taken for one.
-            if let Some(label) = label {
-                mask(&mut out, text, &mut copied, i, end, label);
+            if let Some((from, label)) = label {
+                mask(&mut out, text, &mut copied, from, end, label);
             }
             i = end;
             continue;
@@ -191,8 +199,7 @@ impl Iterator for Emails<'_> {
     type Item = (usize, usize);
 
     fn next(&mut self) -> Option<(usize, usize)> {
-        while let Some(offset) = self.text.get(self.from..)?.find('@') {
-            let at = self.from + offset;
+        while let Some(at) = next_at_sign(self.text, self.from) {
             self.from = at + 1;
             if let Some(span) = email_at(self.text.as_bytes(), at)
                 && span.0 >= self.last_end
@@ -204,6 +211,24 @@ impl Iterator for Emails<'_> {
         self.from = self.text.len();
         None
     }
+}
+
+/// The first `@` of `text` at or after byte `from`. The next few bytes are looked at one by
+/// one (in a text full of `@`s, a search for each would cost more than the byte), the rest
+/// with `str::find`.
+fn next_at_sign(text: &str, from: usize) -> Option<usize> {
+    let near = text.as_bytes().get(from..)?;
+    let head = &near[..near.len().min(16)];
+    if let Some(at) = head.iter().position(|&b| b == b'@') {
+        return Some(from + at);
+    }
+    // The search starts on a character boundary; the bytes skipped to get there continue a
+    // character, so none of them is an `@`.
+    let mut start = from + head.len();
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    Some(start + text[start..].find('@')?)
 }
 
 /// The e-mail address whose `@` is at `at`, as a range of `bytes`.
@@ -241,12 +266,23 @@ fn email_at(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
 }
 
 /// The number run starting at byte `start` of `text` (whose first byte is a digit, `+` or
-/// `(`): where it ends and, if it is a phone or card number of `kinds`, what replaces it.
-/// `None` when a letter, digit or `+` comes right before it (it is part of something else).
-fn number_at(text: &str, start: usize, kinds: Kinds) -> Option<(usize, Option<&'static str>)> {
+/// `(`): where it ends and, if it is a phone or card number of `kinds`, where its masked part
+/// starts and what replaces it. `None` when a letter, digit or `+` comes right before it (it
+/// is part of something else) or nothing that can continue a run comes after a `(` or `+`.
+#[allow(clippy::type_complexity)]
+fn number_at(
+    text: &str,
+    start: usize,
+    kinds: Kinds,
+) -> Option<(usize, Option<(usize, &'static str)>)> {
     let bytes = text.as_bytes();
     let first = bytes[start];
     let plus = first == b'+';
+    // A lone `(` or `+` (the costliest texts are made of them): the run would end at once,
+    // which the caller treats alike.
+    if !first.is_ascii_digit() && !continues_at(bytes, start + 1) {
+        return None;
+    }
     let glued_before = match start.checked_sub(1).map(|at| bytes[at]) {
         None => false,
         Some(b) if b.is_ascii() => b.is_ascii_alphanumeric() || b == b'+',
@@ -269,12 +305,7 @@ fn number_at(text: &str, start: usize, kinds: Kinds) -> Option<(usize, Option<&'
             digits += 1;
             end += 1;
         } else if matches!(c, b' ' | b'-' | b'.' | b'(' | b')') {
-            let continues = match bytes.get(end + 1) {
-                Some(n) if n.is_ascii_digit() => true,
-                // "(555) 123": a closing parenthesis then a space, or a space then "(".
-                Some(&n) => (c == b')' && n == b' ') || (c == b' ' && n == b'('),
-                None => false,
-            };
+            let continues = continues_at(bytes, end);
             if !continues {
                 break;
             }
@@ -298,13 +329,8 @@ fn number_at(text: &str, start: usize, kinds: Kinds) -> Option<(usize, Option<&'
     if glued_after {
         return Some((end, None));
     }
-    if first == b'(' && !closed {
-        return Some((end, None));
-    }
     let run = &text[start..end];
-    if kinds.card
-        && !plus
-        && first != b'('
+    let card = kinds.card
         && card_separators
         && (13..=19).contains(&digits)
         && luhn_of(
@@ -312,14 +338,41 @@ fn number_at(text: &str, start: usize, kinds: Kinds) -> Option<(usize, Option<&'
                 .rev()
                 .filter(u8::is_ascii_digit)
                 .map(|b| u32::from(b - b'0')),
-        )
-    {
-        return Some((end, Some("[card]")));
+        );
+    if first.is_ascii_digit() {
+        if card {
+            return Some((end, Some((start, "[card]"))));
+        }
+        if kinds.phone && is_phone(run, digits, plus) {
+            return Some((end, Some((start, "[phone]"))));
+        }
+        return Some((end, None));
     }
-    if kinds.phone && is_phone(run, digits, plus) {
-        return Some((end, Some("[phone]")));
+    // After `(` or `+`: a phone number first ("(555) 123-4567", "+1 555 000 1234"), else a
+    // card number from its first digit on ("(4111 1111 1111 1111)").
+    if (first != b'(' || closed) && kinds.phone && is_phone(run, digits, plus) {
+        return Some((end, Some((start, "[phone]"))));
+    }
+    if card {
+        let from = run.bytes().position(|b| b.is_ascii_digit()).unwrap_or(0);
+        return Some((end, Some((start + from, "[card]"))));
     }
     Some((end, None))
+}
+
+/// Whether a run goes on at byte `at`: a digit, or a single separator (space, `-`, `.`,
+/// parentheses) followed by a digit, or "(555) 123": a closing parenthesis then a space, or a
+/// space then "(".
+fn continues_at(bytes: &[u8], at: usize) -> bool {
+    match bytes.get(at) {
+        Some(c) if c.is_ascii_digit() => true,
+        Some(&c @ (b' ' | b'-' | b'.' | b'(' | b')')) => match bytes.get(at + 1) {
+            Some(n) if n.is_ascii_digit() => true,
+            Some(&n) => (c == b')' && n == b' ') || (c == b' ' && n == b'('),
+            None => false,
+        },
+        _ => false,
+    }
 }
 
 fn is_phone(run: &str, digits: usize, plus: bool) -> bool {
@@ -422,6 +475,18 @@ mod tests {
         assert_eq!(r("4111-1111-1111-1111"), "[card]");
         assert_eq!(r("4111111111111111"), "[card]");
         assert_eq!(r("amex 3782 822463 10005"), "amex [card]");
+    }
+
+    #[test]
+    fn card_numbers_in_parentheses_or_after_a_plus_are_masked() {
+        assert_eq!(r("card (4111 1111 1111 1111)"), "card ([card])");
+        assert_eq!(r("( 4111-1111-1111-1111"), "( [card]");
+        assert_eq!(r("+4111111111111111"), "+[card]");
+        // Phone numbers keep their shape first.
+        assert_eq!(
+            r("(555) 123-4567 and +44 20 7946 0958"),
+            "[phone] and [phone]"
+        );
     }
 
     #[test]
@@ -595,6 +660,16 @@ mod tests {
         assert_eq!(masked.len(), padding.len() + "card [card]".len());
         assert!(masked.ends_with("card [card]"));
         assert!(masked.starts_with(&padding));
+    }
+
+    #[test]
+    fn the_costliest_texts_found_are_scanned_to_their_end() {
+        for unit in ["(", "@", "1a", "a@b.cd ", "+1 "] {
+            let padding = unit.repeat((1 << 20) / unit.len());
+            let text = format!("{padding} 4111 1111 1111 1111");
+            let masked = redact(&text, Kinds::ALL);
+            assert!(masked.ends_with(" [card]"), "{unit:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The first, character-by-character implementation of [`redact`](crate::redact), kept as the
 //! model the one-pass scanner is checked against: it collects the text into characters, tries
 //! every `@`, and builds each number run as a string. Simple to read, but it allocates per run
-//! and per address candidate, which is what made long texts run out of fuel.
+//! and per address candidate, which is what made long texts run out of fuel. One rule was
+//! added to both since: a card number right after `(` or `+` is masked (it used to be left).
 
 use crate::Kinds;
 
@@ -37,7 +38,10 @@ pub fn redact(text: &str, kinds: Kinds) -> String {
         if let Some((end, label)) = number_at(&chars[..limit], i, kinds) {
             // A run that is neither is copied whole, so that its tail is not taken for one.
             match label {
-                Some(label) => out.push_str(label),
+                Some((from, label)) => {
+                    out.extend(&chars[i..from]);
+                    out.push_str(label);
+                }
                 None => out.extend(&chars[i..end]),
             }
             i = end;
@@ -94,7 +98,12 @@ fn email_at(chars: &[char], at: usize) -> Option<(usize, usize)> {
 
 /// The number run starting at `start`: where it ends and, if it is a phone or card number of
 /// `kinds`, what replaces it.
-fn number_at(chars: &[char], start: usize, kinds: Kinds) -> Option<(usize, Option<&'static str>)> {
+#[allow(clippy::type_complexity)]
+fn number_at(
+    chars: &[char],
+    start: usize,
+    kinds: Kinds,
+) -> Option<(usize, Option<(usize, &'static str)>)> {
     let first = chars[start];
     let plus = first == '+';
     if !(first.is_ascii_digit() || plus || first == '(') {
@@ -136,20 +145,27 @@ fn number_at(chars: &[char], start: usize, kinds: Kinds) -> Option<(usize, Optio
     }
     let run: String = chars[start..end].iter().collect();
     let run_digits: Vec<u32> = run.chars().filter_map(|c| c.to_digit(10)).collect();
-    if first == '(' && !run.contains(')') {
+    let card = kinds.card && card_separators && (13..=19).contains(&digits) && luhn(&run_digits);
+    if first.is_ascii_digit() {
+        if card {
+            return Some((end, Some((start, "[card]"))));
+        }
+        if kinds.phone && is_phone(&run, digits, plus) {
+            return Some((end, Some((start, "[phone]"))));
+        }
         return Some((end, None));
     }
-    if kinds.card
-        && !plus
-        && first != '('
-        && card_separators
-        && (13..=19).contains(&digits)
-        && luhn(&run_digits)
-    {
-        return Some((end, Some("[card]")));
+    // After `(` or `+`: a phone number first ("(555) 123-4567", "+1 555 000 1234"), else a
+    // card number from its first digit on ("(4111 1111 1111 1111)").
+    let phone_shape = first != '(' || run.contains(')');
+    if phone_shape && kinds.phone && is_phone(&run, digits, plus) {
+        return Some((end, Some((start, "[phone]"))));
     }
-    if kinds.phone && is_phone(&run, digits, plus) {
-        return Some((end, Some("[phone]")));
+    if card {
+        let from = (start..end)
+            .find(|&k| chars[k].is_ascii_digit())
+            .unwrap_or(start);
+        return Some((end, Some((from, "[card]"))));
     }
     Some((end, None))
 }
