@@ -97,9 +97,18 @@ pub fn redact(text: &str, kinds: Kinds) -> Cow<'_, str> {
             continue;
         }
         if let Some((end, label)) = number_at(&text[..limit], i, kinds) {
-            // A run that is neither is kept whole, so that its tail is not taken for one.
-            if let Some((from, label)) = label {
-                mask(&mut out, text, &mut copied, from, end, label);
+            match label {
+                Some(label) => mask(&mut out, text, &mut copied, i, end, label),
+                // A run that is neither is not taken apart into phone numbers, but a card
+                // number among its pieces is masked ("(4111 1111 1111 1111)", "+4111…",
+                // "4111 1111 1111 1111.5").
+                // (13 digits take 13 bytes at least.)
+                None if kinds.card && end - i >= 13 => {
+                    for (from, to) in card_pieces(&bytes[i..end]) {
+                        mask(&mut out, text, &mut copied, i + from, i + to, "[card]");
+                    }
+                }
+                None => {}
             }
             i = end;
             continue;
@@ -266,15 +275,9 @@ fn email_at(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
 }
 
 /// The number run starting at byte `start` of `text` (whose first byte is a digit, `+` or
-/// `(`): where it ends and, if it is a phone or card number of `kinds`, where its masked part
-/// starts and what replaces it. `None` when a letter, digit or `+` comes right before it (it
+/// `(`): where it ends and, if it is a phone or card number of `kinds`, what replaces it. `None` when a letter, digit or `+` comes right before it (it
 /// is part of something else) or nothing that can continue a run comes after a `(` or `+`.
-#[allow(clippy::type_complexity)]
-fn number_at(
-    text: &str,
-    start: usize,
-    kinds: Kinds,
-) -> Option<(usize, Option<(usize, &'static str)>)> {
+fn number_at(text: &str, start: usize, kinds: Kinds) -> Option<(usize, Option<&'static str>)> {
     let bytes = text.as_bytes();
     let first = bytes[start];
     let plus = first == b'+';
@@ -341,23 +344,55 @@ fn number_at(
         );
     if first.is_ascii_digit() {
         if card {
-            return Some((end, Some((start, "[card]"))));
+            return Some((end, Some("[card]")));
         }
         if kinds.phone && is_phone(run, digits, plus) {
-            return Some((end, Some((start, "[phone]"))));
+            return Some((end, Some("[phone]")));
         }
         return Some((end, None));
     }
-    // After `(` or `+`: a phone number first ("(555) 123-4567", "+1 555 000 1234"), else a
-    // card number from its first digit on ("(4111 1111 1111 1111)").
+    // After `(` or `+`, a phone number ("(555) 123-4567", "+1 555 000 1234"); a card number
+    // there is found by the caller, in the run's pieces.
     if (first != b'(' || closed) && kinds.phone && is_phone(run, digits, plus) {
-        return Some((end, Some((start, "[phone]"))));
-    }
-    if card {
-        let from = run.bytes().position(|b| b.is_ascii_digit()).unwrap_or(0);
-        return Some((end, Some((start + from, "[card]"))));
+        return Some((end, Some("[phone]")));
     }
     Some((end, None))
+}
+
+/// The card numbers among the pieces of a number run: stretches of digits joined by single
+/// spaces or dashes (what parentheses, dots and `+` separate), with 13–19 digits passing the
+/// Luhn check, as ranges of `run`.
+fn card_pieces(run: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut k = 0;
+    std::iter::from_fn(move || {
+        while k < run.len() {
+            while k < run.len() && !run[k].is_ascii_digit() {
+                k += 1;
+            }
+            let start = k;
+            let (mut end, mut digits) = (k, 0);
+            while k < run.len() && matches!(run[k], b'0'..=b'9' | b' ' | b'-') {
+                if run[k].is_ascii_digit() {
+                    digits += 1;
+                    end = k + 1;
+                }
+                k += 1;
+            }
+            let piece = &run[start..end];
+            if (13..=19).contains(&digits)
+                && luhn_of(
+                    piece
+                        .iter()
+                        .rev()
+                        .filter(|b| b.is_ascii_digit())
+                        .map(|b| u32::from(b - b'0')),
+                )
+            {
+                return Some((start, end));
+            }
+        }
+        None
+    })
 }
 
 /// Whether a run goes on at byte `at`: a digit, or a single separator (space, `-`, `.`,
@@ -478,10 +513,16 @@ mod tests {
     }
 
     #[test]
-    fn card_numbers_in_parentheses_or_after_a_plus_are_masked() {
+    fn card_numbers_inside_longer_runs_of_numbers_are_masked() {
         assert_eq!(r("card (4111 1111 1111 1111)"), "card ([card])");
         assert_eq!(r("( 4111-1111-1111-1111"), "( [card]");
         assert_eq!(r("+4111111111111111"), "+[card]");
+        assert_eq!(r("( (4111 1111 1111 1111)"), "( ([card])");
+        assert_eq!(
+            r("4111 1111 1111 1111.5 or (4111 1111 1111 1111 (5"),
+            "[card].5 or ([card] (5"
+        );
+        assert_eq!(r("((4111-1111-1111-1111))"), "(([card]))");
         // Phone numbers keep their shape first.
         assert_eq!(
             r("(555) 123-4567 and +44 20 7946 0958"),

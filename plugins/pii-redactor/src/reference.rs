@@ -2,7 +2,9 @@
 //! model the one-pass scanner is checked against: it collects the text into characters, tries
 //! every `@`, and builds each number run as a string. Simple to read, but it allocates per run
 //! and per address candidate, which is what made long texts run out of fuel. One rule was
-//! added to both since: a card number right after `(` or `+` is masked (it used to be left).
+//! added to both since: in a run that is neither a card nor a phone number, each piece between
+//! parentheses, dots and `+` that is a card number is masked (such a card number, e.g.
+//! "(4111 1111 1111 1111)", used to be left as it was).
 
 use crate::Kinds;
 
@@ -36,13 +38,14 @@ pub fn redact(text: &str, kinds: Kinds) -> String {
             continue;
         }
         if let Some((end, label)) = number_at(&chars[..limit], i, kinds) {
-            // A run that is neither is copied whole, so that its tail is not taken for one.
             match label {
-                Some((from, label)) => {
-                    out.extend(&chars[i..from]);
-                    out.push_str(label);
+                Some(label) => out.push_str(label),
+                // A run that is neither is copied whole, but for the card numbers among its
+                // pieces (split at everything but digits, single spaces and dashes).
+                None => {
+                    let run: String = chars[i..end].iter().collect();
+                    out.push_str(&mask_card_pieces(&run, kinds));
                 }
-                None => out.extend(&chars[i..end]),
             }
             i = end;
             continue;
@@ -98,12 +101,7 @@ fn email_at(chars: &[char], at: usize) -> Option<(usize, usize)> {
 
 /// The number run starting at `start`: where it ends and, if it is a phone or card number of
 /// `kinds`, what replaces it.
-#[allow(clippy::type_complexity)]
-fn number_at(
-    chars: &[char],
-    start: usize,
-    kinds: Kinds,
-) -> Option<(usize, Option<(usize, &'static str)>)> {
+fn number_at(chars: &[char], start: usize, kinds: Kinds) -> Option<(usize, Option<&'static str>)> {
     let first = chars[start];
     let plus = first == '+';
     if !(first.is_ascii_digit() || plus || first == '(') {
@@ -148,26 +146,52 @@ fn number_at(
     let card = kinds.card && card_separators && (13..=19).contains(&digits) && luhn(&run_digits);
     if first.is_ascii_digit() {
         if card {
-            return Some((end, Some((start, "[card]"))));
+            return Some((end, Some("[card]")));
         }
         if kinds.phone && is_phone(&run, digits, plus) {
-            return Some((end, Some((start, "[phone]"))));
+            return Some((end, Some("[phone]")));
         }
         return Some((end, None));
     }
-    // After `(` or `+`: a phone number first ("(555) 123-4567", "+1 555 000 1234"), else a
-    // card number from its first digit on ("(4111 1111 1111 1111)").
+    // After `(` or `+`, a phone number.
     let phone_shape = first != '(' || run.contains(')');
     if phone_shape && kinds.phone && is_phone(&run, digits, plus) {
-        return Some((end, Some((start, "[phone]"))));
-    }
-    if card {
-        let from = (start..end)
-            .find(|&k| chars[k].is_ascii_digit())
-            .unwrap_or(start);
-        return Some((end, Some((from, "[card]"))));
+        return Some((end, Some("[phone]")));
     }
     Some((end, None))
+}
+
+/// `run` with each piece that is a card number (digits joined by single spaces or dashes,
+/// trimmed of them, 13–19 digits passing Luhn) masked, when `kinds` masks cards.
+fn mask_card_pieces(run: &str, kinds: Kinds) -> String {
+    if !kinds.card {
+        return run.to_owned();
+    }
+    let mut out = String::new();
+    let mut piece = String::new();
+    let flush = |piece: &mut String, out: &mut String| {
+        let digits: Vec<u32> = piece.chars().filter_map(|c| c.to_digit(10)).collect();
+        let lead = piece.len() - piece.trim_start_matches([' ', '-']).len();
+        let trail = piece.len() - piece.trim_end_matches([' ', '-']).len();
+        if (13..=19).contains(&digits.len()) && luhn(&digits) {
+            out.push_str(&piece[..lead]);
+            out.push_str("[card]");
+            out.push_str(&piece[piece.len() - trail..]);
+        } else {
+            out.push_str(piece);
+        }
+        piece.clear();
+    };
+    for c in run.chars() {
+        if c.is_ascii_digit() || c == ' ' || c == '-' {
+            piece.push(c);
+        } else {
+            flush(&mut piece, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut piece, &mut out);
+    out
 }
 
 fn is_phone(run: &str, digits: usize, plus: bool) -> bool {
