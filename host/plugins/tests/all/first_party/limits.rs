@@ -88,15 +88,13 @@ async fn pii_redactor_masks_a_card_number_after_a_megabyte_of_padding() {
     assert_eq!(result.event.unwrap().content, Content::text(plain));
     assert_eq!(plugin.snapshot().failures, 0);
 
-    // The costliest texts found (see the measurement below) fit the shipped limits too.
-    for unit in ["+1 ", "(", "@", "1a ", "a@b.cde "] {
-        let text = padded(unit, " (4111 1111 1111 1111)");
-        let result = kit.process_inbound(say("+1", &text)).await.unwrap();
-        let Some(Content::Text { body, .. }) = result.event.map(|e| e.content) else {
-            panic!("{unit:?}: {:?}", result.reason)
-        };
-        assert!(body.ends_with(" ([card])"), "{unit:?}");
-    }
+    // The costliest text found (see the measurement below) fits the shipped limits too.
+    let costly = padded("+1 ", " (4111 1111 1111 1111)");
+    let result = kit.process_inbound(say("+1", &costly)).await.unwrap();
+    let Some(Content::Text { body, .. }) = result.event.map(|e| e.content) else {
+        panic!("{:?}", result.reason)
+    };
+    assert!(body.ends_with(" ([card])"));
     assert_eq!(plugin.snapshot().failures, 0);
 }
 
