@@ -283,6 +283,7 @@ impl Session {
     }
 
     async fn join(&mut self, room_id: String, channel_id: String, user_id: String) -> Result<()> {
+        roomkit_model::validate_id("user_id", &user_id)?;
         let kit = self.state.kit().clone();
         if kit.get_channel(&channel_id).is_none() {
             return Err(roomkit_kit::Error::ChannelNotRegistered(channel_id).into());

@@ -176,6 +176,7 @@ impl RoomKit {
 
     /// Registers a channel; a channel with the same id is [`Error::ChannelExists`].
     pub fn register_channel(&self, channel: Arc<dyn Channel>) -> Result<()> {
+        roomkit_model::validate_id("channel id", channel.id())?;
         let mut channels = self.inner.channels_mut();
         let id = channel.id().to_owned();
         if channels.contains_key(&id) {

@@ -201,7 +201,7 @@ impl Inner {
         on_commit: Option<OnCommit>,
     ) -> Result<InboundResult> {
         self.check_open()?;
-        message.content.validate()?;
+        message.validate()?;
         if let Some(visibility) = &message.visibility {
             visibility.refuse_internal("inbound messages")?;
         }
@@ -252,6 +252,11 @@ impl Inner {
         options: SendOptions,
     ) -> Result<InboundResult> {
         self.check_open()?;
+        roomkit_model::validate_id("room_id", room_id)?;
+        roomkit_model::validate_id("channel_id", channel_id)?;
+        if let Some(participant) = &options.participant_id {
+            roomkit_model::validate_id("participant_id", participant)?;
+        }
         content.validate()?;
         let channel = self.channel(channel_id)?;
         let room = self.room(room_id).await?;

@@ -269,3 +269,63 @@ async fn unknown_fields_of_an_inbound_message_are_refused_and_change_nothing() {
     );
     assert!(server.kit.get_binding("r", "agent-ws").await.is_err());
 }
+
+#[tokio::test]
+async fn ids_with_control_characters_or_over_256_bytes_are_refused_and_change_nothing() {
+    let server = start().await;
+    server.room_with_sms("r").await;
+    let long = "r".repeat(900_000);
+    let cases = [
+        (
+            "/v1/rooms",
+            json!({"id": "r2\n2026-12-06 ERROR forged"}),
+            "id",
+        ),
+        ("/v1/rooms", json!({"id": "\u{1b}[2J"}), "id"),
+        ("/v1/rooms", json!({"id": long}), "id"),
+        (
+            "/v1/inbound",
+            json!({"channel_id": "sms", "sender_id": "+1\u{0}", "room_id": "r",
+                   "content": {"type": "text", "body": "hi"}}),
+            "sender_id",
+        ),
+        (
+            "/v1/inbound",
+            json!({"channel_id": "sms", "sender_id": "+1555", "room_id": "x\ny",
+                   "content": {"type": "text", "body": "hi"}}),
+            "room_id",
+        ),
+        (
+            "/v1/channels",
+            json!({"id": "ws\r", "type": "websocket"}),
+            "channel id",
+        ),
+        (
+            "/v1/rooms/r/bindings",
+            json!({"channel_id": "agent-ws", "participant_id": "a\u{7f}b"}),
+            "participant_id",
+        ),
+        ("/v1/rooms/r/typing", json!({"user_id": "u\n"}), "user_id"),
+    ];
+    for (path, body, field) in cases {
+        let (status, err) = server.post(path, body).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {field}: {err}"
+        );
+        assert_eq!(err["error"]["code"], "invalid_request", "{path} {field}");
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{field}: ")),
+            "{path}: {err}"
+        );
+    }
+    let (_, rooms) = server.get("/v1/rooms").await;
+    assert_eq!(rooms["rooms"].as_array().unwrap().len(), 1);
+    assert_eq!(server.event_count("r").await, 0);
+    assert!(server.kit.get_channel("ws\r").is_none());
+    assert!(server.kit.get_binding("r", "agent-ws").await.is_err());
+}

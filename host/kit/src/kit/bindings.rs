@@ -95,6 +95,9 @@ impl Inner {
         channel_id: &str,
         options: AttachOptions,
     ) -> Result<ChannelBinding> {
+        if let Some(participant) = &options.participant_id {
+            roomkit_model::validate_id("participant_id", participant)?;
+        }
         let channel = self.channel(channel_id)?;
         let room = self.room(room_id).await?;
         let mut binding = ChannelBinding::new(room_id, channel_id, channel.channel_type());
