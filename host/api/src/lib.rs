@@ -29,6 +29,7 @@ mod config;
 mod error;
 mod extract;
 mod handlers;
+mod json_errors;
 mod metrics;
 mod routes;
 pub mod sources;

@@ -120,5 +120,6 @@ pub fn router(state: ApiState) -> Router {
         .fallback(system::no_route)
         .method_not_allowed_fallback(system::wrong_method)
         .layer(DefaultBodyLimit::max(state.config().body_limit))
+        .layer(middleware::from_fn(crate::json_errors::json_errors))
         .with_state(state)
 }

@@ -329,3 +329,18 @@ async fn ids_with_control_characters_or_over_256_bytes_are_refused_and_change_no
     assert!(server.kit.get_channel("ws\r").is_none());
     assert!(server.kit.get_binding("r", "agent-ws").await.is_err());
 }
+
+#[tokio::test]
+async fn rejections_of_the_http_stack_and_extractors_are_json_errors() {
+    let server = start().await;
+    // A path segment that is not UTF-8 (axum's Path extractor answers in plain text).
+    let (status, body) = server.get("/v1/rooms/%FF").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "bad_request", "{body}");
+    assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    // A WebSocket route asked without the upgrade.
+    let (status, body) = server.get(&format!("/v1/ws?token={TOKEN}")).await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(body["error"]["code"].is_string(), "{body}");
+    assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+}
