@@ -120,6 +120,9 @@ pub fn router(state: ApiState) -> Router {
         .fallback(system::no_route)
         .method_not_allowed_fallback(system::wrong_method)
         .layer(DefaultBodyLimit::max(state.config().body_limit))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            state.config().connections.body_read_timeout,
+        ))
         .layer(middleware::from_fn(crate::json_errors::json_errors))
         .with_state(state)
 }

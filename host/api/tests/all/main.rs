@@ -4,6 +4,7 @@
 
 mod bindings;
 mod channels;
+mod connections;
 mod errors;
 mod events;
 mod metrics;

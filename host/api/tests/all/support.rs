@@ -217,6 +217,7 @@ pub async fn start_with(config: ApiConfig) -> Server {
         Arc::new(TestHook),
     );
     let catalog = Arc::new(TestCatalog::default());
+    let limits = config.connections;
     let state = ApiState::new(
         kit.clone(),
         catalog.clone(),
@@ -232,7 +233,7 @@ pub async fn start_with(config: ApiConfig) -> Server {
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = roomkit_api::router(state.clone());
-    tokio::spawn(roomkit_api::serve(listener, router, async {
+    tokio::spawn(roomkit_api::serve_with(listener, router, limits, async {
         let _ = rx.await;
     }));
     Server {
