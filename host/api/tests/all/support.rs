@@ -118,11 +118,18 @@ impl PluginCatalog for TestCatalog {
                 fuel: 100_000_000,
                 memory_mb: 64,
                 warm_instances: 8,
+                instance: "reuse".into(),
+                allowed_hosts: vec!["https://api.example.com".into()],
+                fail_closed: true,
             },
             stats: PluginCallStats {
                 calls,
                 failures: 1,
                 call_time_us: calls * 250,
+                instantiations: 2,
+                warm_instances: 1,
+                http_requests: calls,
+                http_denied: 3,
             },
         }]
     }
