@@ -144,14 +144,17 @@ async fn an_oversized_modify_fails_the_call_and_nothing_oversized_is_stored() {
     let host = host_with("grower", "fail_closed = true\n[config]\nmode = \"grow\"\n").await;
     let attacked = say(&host, "attack").await;
     assert!(attacked.blocked);
-    assert_eq!(attacked.reason.as_deref(), Some("hook_error"));
+    assert_eq!(attacked.reason.as_deref(), Some("hook_error:grower"));
     let stored = host
         .store
         .list_events("r", &EventQuery::oldest(10).with_blocked())
         .await
         .unwrap();
-    let stored: Vec<(EventStatus, &Content)> =
-        stored.iter().map(|e| (e.status, &e.content)).collect();
+    let stored: Vec<(EventStatus, &Content)> = stored
+        .iter()
+        .filter(|e| e.visibility != roomkit_model::Visibility::Internal)
+        .map(|e| (e.status, &e.content))
+        .collect();
     assert_eq!(
         stored,
         vec![(EventStatus::Blocked, &Content::text("attack"))]

@@ -75,9 +75,10 @@ async fn pii_redactor_masks_a_card_number_after_a_megabyte_of_padding() {
     let expected = padded(PII_PADDING, " card 4111 1111 1111 1111")
         .replace(" card 4111 1111 1111 1111", " card [card]");
     let stored = store
-        .list_events("r", &EventQuery::oldest(1))
+        .list_events("r", &EventQuery::oldest(10))
         .await
         .unwrap();
+    let stored = without_records(stored);
     assert_eq!(stored[0].content, Content::text(expected.clone()));
     assert_eq!(sink.bodies(), vec![expected]);
     assert_eq!(plugin.snapshot().failures, 0);
@@ -129,6 +130,7 @@ async fn profanity_filter_blocks_a_word_at_the_end_of_the_largest_message() {
         .list_events("r", &EventQuery::oldest(10).with_blocked())
         .await
         .unwrap();
+    let stored = without_records(stored);
     let blocked_by: Vec<Option<&str>> = stored.iter().map(|e| e.blocked_by.as_deref()).collect();
     assert_eq!(
         blocked_by,
@@ -168,6 +170,7 @@ async fn a_guard_that_cannot_finish_blocks_the_event_and_delivers_nothing() {
             .list_events("r", &EventQuery::oldest(10).with_blocked())
             .await
             .unwrap();
+        let stored = without_records(stored);
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].status, EventStatus::Blocked);
         assert_eq!(stored[0].blocked_by.as_deref(), Some(name));
@@ -445,4 +448,12 @@ async fn fuel_used_by_first_party_plugins_at_growing_sizes() {
         .await;
         println!("{size:>8} bytes: webhook-provider deliver: {deliver:?}");
     }
+}
+
+/// A room's events without its internal channel records (`channel_attached`, …).
+fn without_records(events: Vec<roomkit_model::RoomEvent>) -> Vec<roomkit_model::RoomEvent> {
+    events
+        .into_iter()
+        .filter(|e| e.visibility != roomkit_model::Visibility::Internal)
+        .collect()
 }
