@@ -8,6 +8,7 @@ mod errors;
 mod events;
 mod metrics;
 mod openapi;
+mod people;
 mod rooms;
 mod sources;
 mod support;
