@@ -737,3 +737,59 @@ async fn a_task_of_another_room_or_an_empty_title_is_refused() {
     );
     assert_eq!(s.store.get_task(&task.id).await.unwrap(), Some(task));
 }
+
+#[tokio::test]
+async fn a_resolved_participant_stays_identified_when_the_resolver_is_unsure_again() {
+    let s = setup_with(|b| b.identity_resolver(Arc::new(Undecided)));
+    s.transport("sms", "sms", text_caps());
+    s.room("r", &["sms"]).await;
+    s.say("r", "sms", "+2", "who am I?").await;
+    s.kit
+        .create_identity(identity("ana", "Ana", &[]))
+        .await
+        .unwrap();
+    let resolved = s
+        .kit
+        .resolve_participant("r", "+2", "ana", "manual")
+        .await
+        .unwrap();
+
+    let result = s.say("r", "sms", "+2", "still me").await;
+    assert!(!result.blocked);
+    assert_eq!(
+        s.store.get_participant("r", "+2").await.unwrap(),
+        Some(resolved)
+    );
+}
+
+#[tokio::test]
+async fn a_banned_participant_stays_banned_when_the_resolver_identifies_them() {
+    let store: Arc<dyn roomkit_store::ConversationStore> =
+        Arc::new(roomkit_store::MemoryStore::new());
+    let resolver = Arc::new(StoreIdentityResolver::new(Arc::clone(&store)));
+    let s = Setup {
+        kit: roomkit_kit::RoomKit::builder(Arc::clone(&store))
+            .identity_resolver(resolver)
+            .build(),
+        store,
+    };
+    s.transport("sms", "sms", text_caps());
+    s.room("r", &["sms"]).await;
+    s.kit
+        .create_identity(identity("ana", "Ana", &[("sms", "+1")]))
+        .await
+        .unwrap();
+    let mut banned = Participant::new("ana", "r", "sms");
+    banned.status = ParticipantStatus::Banned;
+    banned.role = ParticipantRole::Observer;
+    s.kit.add_participant(banned).await.unwrap();
+
+    let result = s.say("r", "sms", "+1", "it's me, Ana").await;
+    assert!(result.blocked);
+    assert_eq!(result.reason.as_deref(), Some("participant_banned"));
+    let stored = s.store.get_participant("r", "ana").await.unwrap().unwrap();
+    assert_eq!(stored.identification, Identification::Identified);
+    assert_eq!(stored.identity_id.as_deref(), Some("ana"));
+    assert_eq!(stored.status, ParticipantStatus::Banned);
+    assert_eq!(stored.role, ParticipantRole::Observer);
+}
