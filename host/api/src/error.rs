@@ -133,6 +133,23 @@ impl From<roomkit_kit::Error> for ApiError {
             err @ K::InvalidTransition { .. } => {
                 Self::conflict("invalid_transition", err.to_string())
             }
+            K::ParticipantNotFound {
+                room_id,
+                participant_id,
+            } => Self::not_found(
+                "participant_not_found",
+                format!("no participant {participant_id:?} in room {room_id:?}"),
+            ),
+            K::ParticipantExists {
+                room_id,
+                participant_id,
+            } => Self::conflict(
+                "participant_exists",
+                format!("participant {participant_id:?} is in room {room_id:?} already"),
+            ),
+            err @ K::InvalidTaskTransition { .. } => {
+                Self::conflict("invalid_transition", err.to_string())
+            }
             K::Invalid(err) => err.into(),
             K::Store(err) => err.into(),
             K::Closed => Self::new(

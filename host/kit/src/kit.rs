@@ -2,6 +2,7 @@
 //! realtime backend, and runs the pipeline.
 
 pub(crate) mod bindings;
+mod people;
 mod rooms;
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ use crate::transcode::{ContentTranscoder, DefaultTranscoder};
 use crate::{Error, KitConfig, Result};
 
 pub use bindings::AttachOptions;
+pub use people::{ParticipantUpdate, TaskUpdate};
 pub use rooms::RoomOptions;
 pub(crate) use rooms::lifecycle_event;
 

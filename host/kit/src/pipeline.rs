@@ -13,7 +13,7 @@ use std::task::Poll;
 
 use roomkit_model::{
     Access, ChannelDirection, Content, EventSource, EventStatus, EventType, FrameworkEventType,
-    Metadata, Observation, Room, RoomEvent, Task, Visibility,
+    Metadata, Observation, ParticipantStatus, Room, RoomEvent, Task, Visibility,
 };
 
 use crate::channel::{Channel, Response};
@@ -477,15 +477,25 @@ impl Inner {
         }))
     }
 
-    /// Step 12: the source binding must exist, may write and is not muted; the event's
-    /// visibility narrows to the binding's.
+    /// Step 12: the source binding must exist, the sending participant must not be banned
+    /// from the room, the binding may write and is not muted; the event's visibility narrows
+    /// to the binding's.
     async fn write_gate(&self, event: &mut RoomEvent) -> Result<Option<&'static str>> {
         let binding = self
             .store
             .get_binding(&event.room_id, &event.source.channel_id)
             .await?;
+        let banned = match &event.source.participant_id {
+            Some(id) => self
+                .store
+                .get_participant(&event.room_id, id)
+                .await?
+                .is_some_and(|p| p.status == ParticipantStatus::Banned),
+            None => false,
+        };
         Ok(match binding {
             None => Some("source_unbound"),
+            Some(_) if banned => Some("participant_banned"),
             Some(b) if matches!(b.access, Access::ReadOnly | Access::None) => {
                 Some("source_read_only")
             }

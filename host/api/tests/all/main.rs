@@ -9,6 +9,7 @@ mod errors;
 mod events;
 mod metrics;
 mod openapi;
+mod people;
 mod rooms;
 mod sources;
 mod support;

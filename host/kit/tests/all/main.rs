@@ -8,6 +8,7 @@ mod durability;
 mod hooks;
 mod identity;
 mod intelligence;
+mod people;
 mod pipeline;
 mod realtime;
 mod rooms;
