@@ -149,7 +149,7 @@ async fn every_acknowledged_message_survives_sigterm_under_load() {
         .await;
         let mut server = d.take_server();
         server.sigterm();
-        let status = server.wait_exit(Duration::from_secs(15)).await;
+        let status = server.wait_exit(Duration::from_secs(60)).await;
         let stdout = server.stdout();
         assert_eq!(
             status.code(),

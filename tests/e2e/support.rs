@@ -434,7 +434,7 @@ impl Deployment {
     pub async fn stop(&mut self) {
         let mut server = self.take_server();
         server.sigterm();
-        let status = server.wait_exit(Duration::from_secs(10)).await;
+        let status = server.wait_exit(Duration::from_secs(60)).await;
         assert_eq!(status.code(), Some(0), "stdout: {:?}", server.stdout());
         let stdout = server.stdout();
         assert_eq!(stdout.last().map(String::as_str), Some("roomkit stopped"));
