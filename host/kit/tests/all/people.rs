@@ -147,7 +147,13 @@ async fn a_duplicate_or_invalid_identity_is_refused_and_nothing_is_stored() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Invalid(ValidationError::Empty("address"))),
+        matches!(
+            err,
+            Error::Invalid(ValidationError::InvalidId {
+                field: "address",
+                ..
+            })
+        ),
         "{err:?}"
     );
 
@@ -197,7 +203,13 @@ async fn a_linked_address_identifies_the_sender_of_the_next_message() {
     );
     let err = s.kit.link_address("ana", "", "+2").await.unwrap_err();
     assert!(
-        matches!(err, Error::Invalid(ValidationError::Empty("channel_type"))),
+        matches!(
+            err,
+            Error::Invalid(ValidationError::InvalidId {
+                field: "channel_type",
+                ..
+            })
+        ),
         "{err:?}"
     );
     assert_eq!(s.store.resolve_identity("sms", "+2").await.unwrap(), None);
