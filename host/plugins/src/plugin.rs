@@ -9,7 +9,6 @@
 //! names an identity trigger needs the new export, and one that names it without having it is
 //! refused with both worlds named.
 
-use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -75,18 +74,14 @@ impl World for HookExports {
         }
     }
 
-    fn instantiate<'a>(
+    async fn instantiate<'a>(
         pre: &'a HookPre,
         store: &'a mut Store<PluginState>,
-    ) -> impl Future<Output = wasmtime::Result<Self>> + Send + 'a {
-        async move {
-            Ok(match pre {
-                HookPre::Plain(pre) => HookExports::Plain(pre.instantiate_async(store).await?),
-                HookPre::Identity(pre) => {
-                    HookExports::Identity(pre.instantiate_async(store).await?)
-                }
-            })
-        }
+    ) -> wasmtime::Result<Self> {
+        Ok(match pre {
+            HookPre::Plain(pre) => HookExports::Plain(pre.instantiate_async(store).await?),
+            HookPre::Identity(pre) => HookExports::Identity(pre.instantiate_async(store).await?),
+        })
     }
 }
 
