@@ -35,7 +35,7 @@ use crate::{CallFailure, Error, Manifest, PluginKind, Result};
 /// The export that makes a hook component an `identity-hook` one.
 const HANDLE_IDENTITY: &str = "handle-identity";
 /// The world of a hook component that also handles identity triggers.
-pub(crate) const IDENTITY_HOOK_WORLD: &str = "roomkit:plugin/identity-hook@0.1.0";
+const IDENTITY_HOOK_WORLD: &str = "roomkit:plugin/identity-hook@0.1.0";
 
 /// Whether a trigger is one of the identity triggers, which call `handle-identity`.
 fn is_identity_trigger(trigger: HookTrigger) -> bool {
@@ -152,6 +152,16 @@ impl WasmPlugin {
     /// identity triggers.
     pub fn handles_identity(&self) -> bool {
         self.handles_identity
+    }
+
+    /// The world the component targets: `roomkit:plugin/hook@0.1.0` or
+    /// `roomkit:plugin/identity-hook@0.1.0`.
+    pub fn world(&self) -> &'static str {
+        if self.handles_identity {
+            IDENTITY_HOOK_WORLD
+        } else {
+            PluginKind::Hook.world()
+        }
     }
 
     /// The plugin's name.
