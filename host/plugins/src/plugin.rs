@@ -214,12 +214,16 @@ impl WasmPlugin {
             if manifest.fail_closed {
                 spec = spec.fail_closed();
             }
+            // A name is registered once, as a hook or as an identity hook; a new version that
+            // moved it from one to the other must not leave the old registration behind.
             if is_identity_trigger(trigger) {
+                kit.remove_hook(&spec.name);
                 // `load` refused a component without the export for these triggers.
                 if self.handles_identity {
                     kit.add_identity_hook(spec, Arc::clone(self) as Arc<dyn IdentityHook>);
                 }
             } else {
+                kit.remove_identity_hook(&spec.name);
                 kit.add_hook(spec, Arc::clone(self) as Arc<dyn Hook>);
             }
         }

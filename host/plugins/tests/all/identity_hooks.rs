@@ -399,3 +399,26 @@ async fn a_hook_world_component_loads_as_before_but_is_refused_for_identity_trig
     assert_eq!(report.loaded, vec!["plain"]);
     assert_eq!(report.failed.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_that_moves_a_hook_off_the_identity_trigger_leaves_no_identity_hook_behind() {
+    let s = Setup::new(&[("who", identity_hook(UNKNOWN, "", "reject:no strangers"))]).await;
+    assert_eq!(
+        s.say("sms", "+19999999", "hello").await.reason.as_deref(),
+        Some("no strangers")
+    );
+    std::fs::write(
+        s._dir.dir.path().join("who.toml"),
+        identity_hook(
+            r#""before_broadcast""#,
+            "",
+            "reject:no strangers, version 2",
+        ),
+    )
+    .unwrap();
+    assert_eq!(s.directory.load_all().reloaded, vec!["who"]);
+    let result = s.say("sms", "+19999999", "hello").await;
+    assert!(!result.blocked, "{:?}", result.reason);
+    let forbidden = s.say("sms", "+19999999", "forbidden").await;
+    assert_eq!(forbidden.reason.as_deref(), Some("forbidden word"));
+}
