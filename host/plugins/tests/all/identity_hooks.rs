@@ -422,3 +422,25 @@ async fn a_reload_that_moves_a_hook_off_the_identity_trigger_leaves_no_identity_
     let forbidden = s.say("sms", "+19999999", "forbidden").await;
     assert_eq!(forbidden.reason.as_deref(), Some("forbidden word"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hook_built_against_the_wit_before_identity_hooks_still_loads_and_runs() {
+    let dir = PluginDir::new();
+    dir.add_component("legacy", "legacy-hook", "");
+    let (kit, _store, sink) = crate::fixtures::kit_with_sink().await;
+    let directory = PluginDirectory::detached(dir.dir.path(), engine(), None);
+    assert!(directory.attach_kit(kit.clone()));
+    assert_eq!(directory.load_all().loaded, vec!["legacy"]);
+    assert!(!directory.plugins()["legacy"].handles_identity());
+    let say = |body: &'static str| {
+        let kit = kit.clone();
+        async move {
+            kit.process_inbound(InboundMessage::text("sms", "+1", body).in_room("r"))
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(say("legacy").await.reason.as_deref(), Some("legacy hook"));
+    assert!(!say("hello").await.blocked);
+    assert_eq!(sink.bodies(), vec!["hello"]);
+}
