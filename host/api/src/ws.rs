@@ -119,11 +119,7 @@ impl Session {
             }
         }
         for (room_id, membership) in std::mem::take(&mut session.rooms) {
-            session.announce(
-                FrameworkEventType::ChannelDisconnected,
-                &room_id,
-                &membership,
-            );
+            session.announce(FrameworkEventType::ChannelDisconnected, &room_id, &membership);
         }
         hub.disconnect(session.client.id);
         let _ = writer.await;
@@ -338,11 +334,7 @@ impl Session {
         self.state
             .hub()
             .leave(self.client.id, room_id, &membership.channel_id);
-        self.announce(
-            FrameworkEventType::ChannelDisconnected,
-            room_id,
-            &membership,
-        );
+        self.announce(FrameworkEventType::ChannelDisconnected, room_id, &membership);
         self.send(ServerMessage::Left { room_id }.frame());
         Ok(())
     }

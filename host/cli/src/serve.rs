@@ -169,10 +169,7 @@ impl Host {
             .await
             .map_err(|err| anyhow::anyhow!("restoring runtime channels: {}", err.message))?;
         if !restored.is_empty() {
-            tracing::info!(
-                count = restored.len(),
-                "channels registered at runtime restored"
-            );
+            tracing::info!(count = restored.len(), "channels registered at runtime restored");
         }
         warn_about_orphan_bindings(&kit).await?;
         for source in &config.sources {

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use roomkit_model::{
-    Access, ChannelDirection, Content, EventSource, EventStatus, EventType, FrameworkEventType,
-    Metadata, Observation, Room, RoomEvent, Task, Visibility,
+    Access, ChannelDirection, Content, EventSource, EventStatus, EventType, FrameworkEventType, Metadata,
+    Observation, Room, RoomEvent, Task, Visibility,
 };
 
 use crate::channel::{Channel, Response};

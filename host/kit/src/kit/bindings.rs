@@ -120,8 +120,13 @@ impl Inner {
                 .room(room_id)
                 .channel(channel_id)
         });
-        self.record_channel_change(&room, ChannelChange::Attached, channel_id, Metadata::new())
-            .await?;
+        self.record_channel_change(
+            &room,
+            ChannelChange::Attached,
+            channel_id,
+            Metadata::new(),
+        )
+        .await?;
         Ok(binding)
     }
 
@@ -155,16 +160,10 @@ impl Inner {
                 let room = self.room(room_id).await?;
                 let mut data = Metadata::new();
                 if before.access != binding.access {
-                    data.insert(
-                        "access".into(),
-                        serde_json::to_value(binding.access).unwrap_or_default(),
-                    );
+                    data.insert("access".into(), serde_json::to_value(binding.access).unwrap_or_default());
                 }
                 if before.visibility != binding.visibility {
-                    data.insert(
-                        "visibility".into(),
-                        serde_json::to_value(&binding.visibility).unwrap_or_default(),
-                    );
+                    data.insert("visibility".into(), serde_json::to_value(&binding.visibility).unwrap_or_default());
                 }
                 self.record_channel_change(&room, record, channel_id, data)
                     .await?;

@@ -122,12 +122,7 @@ impl Inner {
     }
 
     /// Starts the async hooks of a lifecycle trigger on `event`, with the room's context.
-    pub(crate) async fn spawn_hooks_on(
-        &self,
-        trigger: HookTrigger,
-        room: &Room,
-        event: &RoomEvent,
-    ) {
+    pub(crate) async fn spawn_hooks_on(&self, trigger: HookTrigger, room: &Room, event: &RoomEvent) {
         if !self.hooks.has_async(trigger, event) {
             return;
         }
