@@ -56,6 +56,15 @@ pub struct PluginLimits {
     pub memory_mb: u64,
     /// How many idle instances it keeps warm.
     pub warm_instances: u64,
+    /// `reuse` warm instances or a `fresh` one per call.
+    #[serde(default)]
+    pub instance: String,
+    /// Hosts it may call over HTTP (`allowed_hosts` of its manifest).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// A failing hook call blocks the event instead of being skipped.
+    #[serde(default)]
+    pub fail_closed: bool,
 }
 
 /// Counters of a plugin's calls.
@@ -67,6 +76,18 @@ pub struct PluginCallStats {
     pub failures: u64,
     /// Time spent in calls, summed, in microseconds (latency = this / calls).
     pub call_time_us: u64,
+    /// Instances created (a trap or limit hit drops the instance it poisoned).
+    #[serde(default)]
+    pub instantiations: u64,
+    /// Warm instances waiting in the pool now.
+    #[serde(default)]
+    pub warm_instances: u64,
+    /// Outbound HTTP requests to allowed hosts.
+    #[serde(default)]
+    pub http_requests: u64,
+    /// Outbound HTTP requests refused (no `allowed_hosts` entry admits them).
+    #[serde(default)]
+    pub http_denied: u64,
 }
 
 /// A catalog for a host that runs no plugins.

@@ -20,6 +20,37 @@ pub struct ApiConfig {
     pub websocket: WebSocketConfig,
     /// What the `sse` and `websocket` sources trust for https and wss.
     pub trusted_roots: TrustedRoots,
+    /// Bounds of connections: read timeouts and how many may be open.
+    pub connections: ConnectionLimits,
+}
+
+/// How slow or idle clients and too many connections are bounded (`serve_with`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// How long a client has to send a request's headers, counted from the connection's start
+    /// or the end of its previous answer (so it is also the idle keep-alive limit). Past it the
+    /// connection is closed.
+    pub header_read_timeout: Duration,
+    /// How long reading a request's body may take; a body that stalls (shorter than its
+    /// `Content-Length`) fails the request and the connection is closed.
+    pub body_read_timeout: Duration,
+    /// Connections served at once; past it new connections get only `/healthz` and
+    /// `/metrics` (503 `overloaded` for the rest) from the reserve, and beyond the reserve they
+    /// are closed at once.
+    pub max_connections: usize,
+    /// Connections kept for `/healthz` and `/metrics` when `max_connections` are open.
+    pub reserved_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: 4096,
+            reserved_connections: 16,
+        }
+    }
 }
 
 impl Default for ApiConfig {
@@ -29,6 +60,7 @@ impl Default for ApiConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             websocket: WebSocketConfig::default(),
             trusted_roots: TrustedRoots::webpki(),
+            connections: ConnectionLimits::default(),
         }
     }
 }

@@ -133,7 +133,24 @@ impl From<roomkit_kit::Error> for ApiError {
             err @ K::InvalidTransition { .. } => {
                 Self::conflict("invalid_transition", err.to_string())
             }
-            K::Invalid(err) => Self::invalid("validation_failed", err.to_string()),
+            K::ParticipantNotFound {
+                room_id,
+                participant_id,
+            } => Self::not_found(
+                "participant_not_found",
+                format!("no participant {participant_id:?} in room {room_id:?}"),
+            ),
+            K::ParticipantExists {
+                room_id,
+                participant_id,
+            } => Self::conflict(
+                "participant_exists",
+                format!("participant {participant_id:?} is in room {room_id:?} already"),
+            ),
+            err @ K::InvalidTaskTransition { .. } => {
+                Self::conflict("invalid_transition", err.to_string())
+            }
+            K::Invalid(err) => err.into(),
             K::Store(err) => err.into(),
             K::Closed => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -176,7 +193,7 @@ impl From<roomkit_store::Error> for ApiError {
             }
             S::TaskNotFound(id) => Self::not_found("task_not_found", format!("no task {id:?}")),
             err @ S::IndexOutOfRange { .. } => Self::invalid("index_out_of_range", err.to_string()),
-            S::Invalid(err) => Self::invalid("validation_failed", err.to_string()),
+            S::Invalid(err) => err.into(),
             err @ S::Corrupt { .. } => Self::internal(&err),
             err @ S::Backend(_) => {
                 tracing::error!(%err, "storage failed");
@@ -197,6 +214,10 @@ impl From<roomkit_store::Error> for ApiError {
 
 impl From<roomkit_model::ValidationError> for ApiError {
     fn from(err: roomkit_model::ValidationError) -> Self {
-        Self::invalid("validation_failed", err.to_string())
+        let code = match err {
+            roomkit_model::ValidationError::InvalidId { .. } => "invalid_request",
+            _ => "validation_failed",
+        };
+        Self::invalid(code, err.to_string())
     }
 }

@@ -29,8 +29,10 @@ mod config;
 mod error;
 mod extract;
 mod handlers;
+mod json_errors;
 mod metrics;
 mod routes;
+mod server;
 pub mod sources;
 mod state;
 #[cfg(feature = "testing")]
@@ -47,24 +49,23 @@ pub use channels::{
     ChannelFactory, ChannelFactoryError, ChannelInfo, ChannelSpec, NoChannelTypes,
     WEBSOCKET_CHANNEL_TYPE,
 };
-pub use config::{ApiConfig, DEFAULT_BODY_LIMIT, WebSocketConfig};
+pub use config::{ApiConfig, ConnectionLimits, DEFAULT_BODY_LIMIT, WebSocketConfig};
 pub use error::{ApiError, Result};
 pub use extract::{JsonBody, QueryParams};
 pub use handlers::system::OPENAPI_JSON;
 pub use routes::{ROUTES, Route, router};
+pub use server::serve_with;
 pub use sources::{SOURCE_TYPES, SourceInfo, SourceSpec, SseSource};
 pub use state::ApiState;
 pub use webhooks::{NoWebhooks, WebhookError, WebhookHandler, WebhookRequest};
 
-/// Serves the router on the listener until `shutdown` resolves, then stops accepting and lets
-/// requests in flight finish (axum's graceful shutdown). WebSocket sessions outlive it: call
-/// [`ApiState::close_websockets`] after it returns, then close the kit.
+/// Serves the router on the listener with the default [`ConnectionLimits`] until `shutdown`
+/// resolves, then stops accepting and lets requests in flight finish. WebSocket sessions
+/// outlive it: call [`ApiState::close_websockets`] after it returns, then close the kit.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, router, ConnectionLimits::default(), shutdown).await
 }

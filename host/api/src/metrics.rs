@@ -219,6 +219,30 @@ fn plugin_families(out: &mut String, plugins: &[PluginInfo]) {
         &["plugin", "kind"],
         &of(&|p| p.stats.failures),
     );
+    family(
+        out,
+        "roomkit_plugin_instantiations_total",
+        "Instances of the plugin created.",
+        "counter",
+        &["plugin", "kind"],
+        &of(&|p| p.stats.instantiations),
+    );
+    family(
+        out,
+        "roomkit_plugin_http_requests_total",
+        "Outbound HTTP requests of the plugin to allowed hosts.",
+        "counter",
+        &["plugin", "kind"],
+        &of(&|p| p.stats.http_requests),
+    );
+    family(
+        out,
+        "roomkit_plugin_http_denied_total",
+        "Outbound HTTP requests of the plugin refused: no allowed_hosts entry admits them.",
+        "counter",
+        &["plugin", "kind"],
+        &of(&|p| p.stats.http_denied),
+    );
     header(
         out,
         "roomkit_plugin_call_seconds_total",

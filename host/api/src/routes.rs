@@ -5,13 +5,13 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 
-use crate::handlers::{bindings, ephemeral, events, room_data, rooms, system};
+use crate::handlers::{bindings, ephemeral, events, identities, room_data, rooms, system};
 use crate::{ApiState, auth, channels, sources, webhooks, ws};
 
 /// A route of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
-    /// The method, lowercase as in OpenAPI (`get`, `post`, `put`, `delete`).
+    /// The method, lowercase as in OpenAPI (`get`, `post`, `put`, `patch`, `delete`).
     pub method: &'static str,
     /// The path, with `{param}` placeholders as in OpenAPI.
     pub path: &'static str,
@@ -86,6 +86,11 @@ route_table! {
     get    "/v1/sources/{channel_id}" token => sources::get;
     delete "/v1/sources/{channel_id}" token => sources::detach;
 
+    get    "/v1/identities" token => identities::list;
+    post   "/v1/identities" token => identities::create;
+    get    "/v1/identities/{identity_id}" token => identities::get;
+    post   "/v1/identities/{identity_id}/addresses" token => identities::link_address;
+
     post   "/v1/inbound" token => events::inbound;
     post   "/v1/rooms/{room_id}/messages" token => events::room_message;
     post   "/v1/rooms/{room_id}/events" token => events::send;
@@ -93,7 +98,13 @@ route_table! {
     get    "/v1/rooms/{room_id}/events/{event_id}" token => events::get;
 
     get    "/v1/rooms/{room_id}/participants" token => room_data::participants;
+    post   "/v1/rooms/{room_id}/participants" token => room_data::add_participant;
+    get    "/v1/rooms/{room_id}/participants/{participant_id}" token => room_data::participant;
+    patch  "/v1/rooms/{room_id}/participants/{participant_id}" token => room_data::update_participant;
+    post   "/v1/rooms/{room_id}/participants/{participant_id}/resolve" token => room_data::resolve_participant;
     get    "/v1/rooms/{room_id}/tasks" token => room_data::tasks;
+    get    "/v1/rooms/{room_id}/tasks/{task_id}" token => room_data::task;
+    patch  "/v1/rooms/{room_id}/tasks/{task_id}" token => room_data::update_task;
     get    "/v1/rooms/{room_id}/observations" token => room_data::observations;
 
     post   "/v1/rooms/{room_id}/typing" token => ephemeral::typing;
@@ -120,5 +131,9 @@ pub fn router(state: ApiState) -> Router {
         .fallback(system::no_route)
         .method_not_allowed_fallback(system::wrong_method)
         .layer(DefaultBodyLimit::max(state.config().body_limit))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            state.config().connections.body_read_timeout,
+        ))
+        .layer(middleware::from_fn(crate::json_errors::json_errors))
         .with_state(state)
 }

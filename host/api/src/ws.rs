@@ -119,7 +119,11 @@ impl Session {
             }
         }
         for (room_id, membership) in std::mem::take(&mut session.rooms) {
-            session.announce(FrameworkEventType::ChannelDisconnected, &room_id, &membership);
+            session.announce(
+                FrameworkEventType::ChannelDisconnected,
+                &room_id,
+                &membership,
+            );
         }
         hub.disconnect(session.client.id);
         let _ = writer.await;
@@ -279,6 +283,7 @@ impl Session {
     }
 
     async fn join(&mut self, room_id: String, channel_id: String, user_id: String) -> Result<()> {
+        roomkit_model::validate_id("user_id", &user_id)?;
         let kit = self.state.kit().clone();
         if kit.get_channel(&channel_id).is_none() {
             return Err(roomkit_kit::Error::ChannelNotRegistered(channel_id).into());
@@ -334,7 +339,11 @@ impl Session {
         self.state
             .hub()
             .leave(self.client.id, room_id, &membership.channel_id);
-        self.announce(FrameworkEventType::ChannelDisconnected, room_id, &membership);
+        self.announce(
+            FrameworkEventType::ChannelDisconnected,
+            room_id,
+            &membership,
+        );
         self.send(ServerMessage::Left { room_id }.frame());
         Ok(())
     }

@@ -12,7 +12,7 @@ use roomkit_api::{
 };
 use roomkit_kit::{AiChannel, Channel, InboundMessage, RoomKit, TransportChannel};
 use roomkit_plugins::{
-    CallFailure, Error as PluginError, LoadStatus, PluginDirectory, ProviderHandle,
+    CallFailure, Error as PluginError, InstancePolicy, LoadStatus, PluginDirectory, ProviderHandle,
 };
 
 use crate::config::AI;
@@ -43,6 +43,13 @@ impl PluginCatalog for DirectoryCatalog {
                         fuel: l.fuel,
                         memory_mb: l.memory_mb,
                         warm_instances: l.warm_instances as u64,
+                        instance: match l.instance {
+                            InstancePolicy::Reuse => "reuse",
+                            InstancePolicy::Fresh => "fresh",
+                        }
+                        .to_owned(),
+                        allowed_hosts: l.allowed_hosts.clone(),
+                        fail_closed: l.fail_closed,
                     });
                 let stats =
                     plugin
@@ -51,6 +58,10 @@ impl PluginCatalog for DirectoryCatalog {
                             calls: s.calls,
                             failures: s.failures,
                             call_time_us: s.call_micros,
+                            instantiations: s.instantiations,
+                            warm_instances: s.warm_instances,
+                            http_requests: s.http_requests,
+                            http_denied: s.http_denied,
                         });
                 PluginInfo {
                     name: plugin.name,

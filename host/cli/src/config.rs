@@ -76,6 +76,18 @@ pub struct ApiSection {
     /// The largest request body, in bytes.
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
+    /// How long a client has to send a request's headers (also the idle keep-alive limit).
+    #[serde(default = "default_header_read_timeout_ms")]
+    pub header_read_timeout_ms: u64,
+    /// How long reading a request's body may take.
+    #[serde(default = "default_body_read_timeout_ms")]
+    pub body_read_timeout_ms: u64,
+    /// Connections served at once.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Connections kept for `/healthz` and `/metrics` past `max_connections`.
+    #[serde(default = "default_reserved_connections")]
+    pub reserved_connections: usize,
 }
 
 impl Default for ApiSection {
@@ -83,6 +95,22 @@ impl Default for ApiSection {
         ApiSection {
             tokens: Vec::new(),
             max_body_bytes: default_max_body_bytes(),
+            header_read_timeout_ms: default_header_read_timeout_ms(),
+            body_read_timeout_ms: default_body_read_timeout_ms(),
+            max_connections: default_max_connections(),
+            reserved_connections: default_reserved_connections(),
+        }
+    }
+}
+
+impl ApiSection {
+    /// The connection bounds of `[api]`.
+    pub fn connection_limits(&self) -> roomkit_api::ConnectionLimits {
+        roomkit_api::ConnectionLimits {
+            header_read_timeout: std::time::Duration::from_millis(self.header_read_timeout_ms),
+            body_read_timeout: std::time::Duration::from_millis(self.body_read_timeout_ms),
+            max_connections: self.max_connections,
+            reserved_connections: self.reserved_connections,
         }
     }
 }
@@ -204,6 +232,26 @@ fn default_plugin_dir() -> PathBuf {
 
 fn default_max_body_bytes() -> usize {
     1024 * 1024
+}
+
+fn default_header_read_timeout_ms() -> u64 {
+    roomkit_api::ConnectionLimits::default()
+        .header_read_timeout
+        .as_millis() as u64
+}
+
+fn default_body_read_timeout_ms() -> u64 {
+    roomkit_api::ConnectionLimits::default()
+        .body_read_timeout
+        .as_millis() as u64
+}
+
+fn default_max_connections() -> usize {
+    roomkit_api::ConnectionLimits::default().max_connections
+}
+
+fn default_reserved_connections() -> usize {
+    roomkit_api::ConnectionLimits::default().reserved_connections
 }
 
 fn default_max_chain_depth() -> u32 {
@@ -333,6 +381,12 @@ impl HostConfig {
             source.build(roots).map_err(|err| {
                 anyhow::anyhow!("source of channel `{}`: {err}", source.channel_id)
             })?;
+        }
+        if self.api.max_connections == 0 {
+            bail!("[api] max_connections must be at least 1");
+        }
+        if self.api.header_read_timeout_ms == 0 || self.api.body_read_timeout_ms == 0 {
+            bail!("[api] header_read_timeout_ms and body_read_timeout_ms must be above 0");
         }
         if self.api.tokens.iter().any(String::is_empty) {
             bail!("[api] tokens must not be empty strings");

@@ -7,6 +7,7 @@
 mod bridge;
 mod config;
 mod demo;
+mod logging;
 mod plugin;
 mod serve;
 mod sink;
@@ -133,12 +134,17 @@ async fn main() -> Result<()> {
     }
 }
 
-/// Logs to stderr; `RUST_LOG` picks what (default: info).
+/// Logs to stderr; `RUST_LOG` picks what (default: info). Colours only on a terminal; every
+/// field goes through [`logging::escaped_fields`], so no value (an id, a plugin's error text)
+/// can plant a line or a terminal escape.
 fn init_logging() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .fmt_fields(logging::escaped_fields())
         .with_writer(std::io::stderr)
         .init();
 }

@@ -50,6 +50,7 @@ pub async fn run(config: HostConfig, overrides: Overrides) -> Result<()> {
     if let Some(dir) = overrides.plugin_dir {
         config.plugin_dir = dir;
     }
+    raise_open_files_limit();
     let host = Host::start(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -59,10 +60,15 @@ pub async fn run(config: HostConfig, overrides: Overrides) -> Result<()> {
     println!("roomkit listening on http://{address}");
     let router = roomkit_api::router(host.api.clone());
     let (signalled, signal) = tokio::sync::oneshot::channel::<()>();
-    let serving = roomkit_api::serve(listener, router, async move {
-        shutdown_signal().await;
-        let _ = signalled.send(());
-    });
+    let serving = roomkit_api::serve_with(
+        listener,
+        router,
+        config.api.connection_limits(),
+        async move {
+            shutdown_signal().await;
+            let _ = signalled.send(());
+        },
+    );
     let grace = config.shutdown_grace();
     let grace_over = async move {
         if signal.await.is_err() {
@@ -145,6 +151,7 @@ impl Host {
             body_limit: config.api.max_body_bytes,
             websocket: WebSocketConfig::default(),
             trusted_roots: roots.clone(),
+            connections: config.api.connection_limits(),
         };
         if api_config.is_open() {
             tracing::warn!(
@@ -169,7 +176,10 @@ impl Host {
             .await
             .map_err(|err| anyhow::anyhow!("restoring runtime channels: {}", err.message))?;
         if !restored.is_empty() {
-            tracing::info!(count = restored.len(), "channels registered at runtime restored");
+            tracing::info!(
+                count = restored.len(),
+                "channels registered at runtime restored"
+            );
         }
         warn_about_orphan_bindings(&kit).await?;
         for source in &config.sources {
@@ -206,6 +216,16 @@ impl Host {
         }
         self.kit.close().await.context("closing the orchestrator")?;
         Ok(())
+    }
+}
+
+/// Raises the soft limit of open files to the hard one: every connection, plugin instance and
+/// store segment is a descriptor, and the default soft limit (often 1024) is reached long
+/// before `[api] max_connections`.
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open files limit"),
+        Err(err) => tracing::warn!(%err, "cannot raise the open files limit"),
     }
 }
 

@@ -4,8 +4,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use roomkit_model::{
-    ChannelBinding, ChannelCapabilities, ChannelCategory, Content, Metadata, RoomEvent,
-    Visibility,
+    ChannelBinding, ChannelCapabilities, ChannelCategory, Content, Metadata, RoomEvent, Visibility,
 };
 
 use crate::RoomContext;

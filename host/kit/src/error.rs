@@ -38,6 +38,32 @@ pub enum Error {
         /// What was asked.
         action: &'static str,
     },
+    /// No participant with this id in the room.
+    #[error("participant {participant_id:?} not found in room {room_id:?}")]
+    ParticipantNotFound {
+        /// The room.
+        room_id: String,
+        /// The participant.
+        participant_id: String,
+    },
+    /// The room has a participant with this id already.
+    #[error("participant {participant_id:?} is in room {room_id:?} already")]
+    ParticipantExists {
+        /// The room.
+        room_id: String,
+        /// The participant.
+        participant_id: String,
+    },
+    /// A finished task (completed, failed, cancelled) keeps its status.
+    #[error("task {task_id:?} is {from}; it cannot become {to}")]
+    InvalidTaskTransition {
+        /// The task.
+        task_id: String,
+        /// Its current status.
+        from: &'static str,
+        /// The status asked for.
+        to: &'static str,
+    },
     /// A message or record breaks a rule of the data model.
     #[error("invalid input: {0}")]
     Invalid(#[from] roomkit_model::ValidationError),

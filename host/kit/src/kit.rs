@@ -2,6 +2,7 @@
 //! realtime backend, and runs the pipeline.
 
 pub(crate) mod bindings;
+mod people;
 mod rooms;
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ use crate::transcode::{ContentTranscoder, DefaultTranscoder};
 use crate::{Error, KitConfig, Result};
 
 pub use bindings::AttachOptions;
+pub use people::{ParticipantUpdate, TaskUpdate};
 pub use rooms::RoomOptions;
 pub(crate) use rooms::lifecycle_event;
 
@@ -176,6 +178,7 @@ impl RoomKit {
 
     /// Registers a channel; a channel with the same id is [`Error::ChannelExists`].
     pub fn register_channel(&self, channel: Arc<dyn Channel>) -> Result<()> {
+        roomkit_model::validate_id("channel id", channel.id())?;
         let mut channels = self.inner.channels_mut();
         let id = channel.id().to_owned();
         if channels.contains_key(&id) {

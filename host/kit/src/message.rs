@@ -88,6 +88,24 @@ impl InboundMessage {
         self
     }
 
+    /// Its ids (channel, sender, room, parent, addressees) are ids a caller may choose, and its
+    /// content follows the model's rules.
+    pub fn validate(&self) -> Result<(), roomkit_model::ValidationError> {
+        use roomkit_model::validate_id;
+        validate_id("channel_id", &self.channel_id)?;
+        validate_id("sender_id", &self.sender_id)?;
+        if let Some(room_id) = &self.room_id {
+            validate_id("room_id", room_id)?;
+        }
+        if let Some(parent) = &self.parent_event_id {
+            validate_id("parent_event_id", parent)?;
+        }
+        for id in self.addressed_to.iter().flatten() {
+            validate_id("addressed_to", id)?;
+        }
+        self.content.validate()
+    }
+
     /// The same message with an idempotency key.
     pub fn with_idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());

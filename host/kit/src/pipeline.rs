@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use roomkit_model::{
-    Access, ChannelDirection, Content, EventSource, EventStatus, EventType, FrameworkEventType, Metadata,
-    Observation, Room, RoomEvent, Task, Visibility,
+    Access, ChannelDirection, Content, EventSource, EventStatus, EventType, FrameworkEventType,
+    Metadata, Observation, ParticipantStatus, Room, RoomEvent, Task, Visibility,
 };
 
 use crate::channel::{Channel, Response};
@@ -118,7 +118,7 @@ pub fn blocked_reason(event: &RoomEvent) -> Option<String> {
 }
 
 /// The ids of `addressed_to` that name neither a channel attached to the room nor one of its
-/// participants (SPEC §3 "Addressing"): reported as unavailable targets.
+/// participants or a binding's correspondent (SPEC §3 "Addressing"): reported as unavailable targets.
 fn unknown_addressees(event: &RoomEvent, ctx: &RoomContext) -> Vec<String> {
     let Some(addressed_to) = &event.addressed_to else {
         return Vec::new();
@@ -126,7 +126,9 @@ fn unknown_addressees(event: &RoomEvent, ctx: &RoomContext) -> Vec<String> {
     addressed_to
         .iter()
         .filter(|id| {
-            !ctx.bindings.iter().any(|b| &b.channel_id == *id)
+            !ctx.bindings
+                .iter()
+                .any(|b| &b.channel_id == *id || b.participant_id.as_ref() == Some(*id))
                 && !ctx.participants.iter().any(|p| &p.id == *id)
         })
         .cloned()
@@ -199,7 +201,7 @@ impl Inner {
         on_commit: Option<OnCommit>,
     ) -> Result<InboundResult> {
         self.check_open()?;
-        message.content.validate()?;
+        message.validate()?;
         if let Some(visibility) = &message.visibility {
             visibility.refuse_internal("inbound messages")?;
         }
@@ -250,6 +252,11 @@ impl Inner {
         options: SendOptions,
     ) -> Result<InboundResult> {
         self.check_open()?;
+        roomkit_model::validate_id("room_id", room_id)?;
+        roomkit_model::validate_id("channel_id", channel_id)?;
+        if let Some(participant) = &options.participant_id {
+            roomkit_model::validate_id("participant_id", participant)?;
+        }
         content.validate()?;
         let channel = self.channel(channel_id)?;
         let room = self.room(room_id).await?;
@@ -470,15 +477,25 @@ impl Inner {
         }))
     }
 
-    /// Step 12: the source binding must exist, may write and is not muted; the event's
-    /// visibility narrows to the binding's.
+    /// Step 12: the source binding must exist, the sending participant must not be banned
+    /// from the room, the binding may write and is not muted; the event's visibility narrows
+    /// to the binding's.
     async fn write_gate(&self, event: &mut RoomEvent) -> Result<Option<&'static str>> {
         let binding = self
             .store
             .get_binding(&event.room_id, &event.source.channel_id)
             .await?;
+        let banned = match &event.source.participant_id {
+            Some(id) => self
+                .store
+                .get_participant(&event.room_id, id)
+                .await?
+                .is_some_and(|p| p.status == ParticipantStatus::Banned),
+            None => false,
+        };
         Ok(match binding {
             None => Some("source_unbound"),
+            Some(_) if banned => Some("participant_banned"),
             Some(b) if matches!(b.access, Access::ReadOnly | Access::None) => {
                 Some("source_read_only")
             }

@@ -32,6 +32,9 @@ pub enum ValidationError {
     /// A required text field is empty.
     #[error("{0} must not be empty")]
     Empty(&'static str),
+    /// An id that is empty, too long or holds control characters.
+    #[error("{field}: {reason}")]
+    InvalidId { field: &'static str, reason: String },
     /// A value its field does not allow.
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },

@@ -40,7 +40,7 @@ pub use event::{
     DeliveryResult, DeliveryStatus, Direction, EventSource, EventStatus, EventType, RoomEvent,
 };
 pub use framework::FrameworkEventType;
-pub use ids::new_id;
+pub use ids::{MAX_ID_BYTES, new_id, validate_id};
 pub use participant::{Identification, Identity, Participant, ParticipantRole, ParticipantStatus};
 pub use room::{AgentResponsePolicy, Room, RoomStatus, RoomTimers};
 pub use task::{Observation, Task, TaskStatus};

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Metadata, new_id};
+use crate::{Metadata, ValidationError, new_id, validate_id};
 
 /// Someone taking part in a room through a channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +84,23 @@ pub enum ParticipantStatus {
     Banned,
 }
 
+impl ParticipantStatus {
+    /// The status as written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParticipantStatus::Active => "active",
+            ParticipantStatus::Inactive => "inactive",
+            ParticipantStatus::Left => "left",
+            ParticipantStatus::Banned => "banned",
+        }
+    }
+
+    /// Whether the participant is gone from the room (left or banned).
+    pub fn is_gone(self) -> bool {
+        matches!(self, ParticipantStatus::Left | ParticipantStatus::Banned)
+    }
+}
+
 /// Result of identity resolution for a participant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -134,6 +151,20 @@ impl Identity {
     }
 }
 
+impl Identity {
+    /// The id and every channel type and address must be valid ids (SPEC §4).
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        validate_id("identity id", &self.id)?;
+        for (channel_type, addresses) in &self.channel_addresses {
+            validate_id("channel_type", channel_type)?;
+            for address in addresses {
+                validate_id("address", address)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for Identity {
     fn default() -> Self {
         Self::new()
@@ -160,5 +191,29 @@ mod tests {
         let json = serde_json::to_value(&identity).unwrap();
         assert_eq!(json["channel_addresses"]["sms"][0], "+15550001");
         assert_eq!(serde_json::from_value::<Identity>(json).unwrap(), identity);
+    }
+
+    #[test]
+    fn an_identity_needs_valid_ids_and_addresses() {
+        let mut identity = Identity::new();
+        assert!(identity.validate().is_ok());
+        identity
+            .channel_addresses
+            .insert("sms".into(), vec![String::new()]);
+        assert_eq!(identity.validate(), Err(ValidationError::Empty("address")));
+        identity.channel_addresses.clear();
+        identity
+            .channel_addresses
+            .insert(String::new(), vec!["+1".into()]);
+        assert_eq!(
+            identity.validate(),
+            Err(ValidationError::Empty("channel_type"))
+        );
+        identity.channel_addresses.clear();
+        identity.id = String::new();
+        assert_eq!(
+            identity.validate(),
+            Err(ValidationError::Empty("identity id"))
+        );
     }
 }

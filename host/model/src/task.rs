@@ -56,6 +56,33 @@ pub enum TaskStatus {
     Cancelled,
 }
 
+impl TaskStatus {
+    /// The status as written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Pending => "pending",
+            TaskStatus::InProgress => "in_progress",
+            TaskStatus::Completed => "completed",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Completed, failed and cancelled tasks are finished: their status no longer changes.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Cancelled
+        )
+    }
+
+    /// Whether a task may move from this status to `next`: any status may be set again, and
+    /// an unfinished task may move to any status; a finished one stays as it is.
+    pub fn can_become(self, next: TaskStatus) -> bool {
+        self == next || !self.is_final()
+    }
+}
+
 /// Something a hook or agent noticed about a conversation (sentiment, intent, …).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
@@ -128,6 +155,22 @@ mod tests {
         );
         o.confidence = f64::NAN;
         assert!(o.validate().is_err());
+    }
+
+    #[test]
+    fn a_finished_task_keeps_its_status() {
+        use TaskStatus::*;
+        for from in [Pending, InProgress] {
+            for to in [Pending, InProgress, Completed, Failed, Cancelled] {
+                assert!(from.can_become(to), "{from:?} -> {to:?}");
+            }
+        }
+        for from in [Completed, Failed, Cancelled] {
+            for to in [Pending, InProgress, Completed, Failed, Cancelled] {
+                assert_eq!(from.can_become(to), from == to, "{from:?} -> {to:?}");
+            }
+        }
+        assert_eq!(InProgress.as_str(), "in_progress");
     }
 
     #[test]

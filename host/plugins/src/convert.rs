@@ -14,6 +14,49 @@ use roomkit_model::{
 
 use crate::bindings::wit;
 
+/// The most a hook may make an event weigh, as JSON: the API's request body limit
+/// (`roomkit_api::config::DEFAULT_BODY_LIMIT`, 1 MiB), so that what a hook hands back is held
+/// to the size of what may come in. An event that came in larger than that (its ids and
+/// fields around the body) may keep its size.
+pub const MAX_EVENT_BYTES: usize = 1024 * 1024;
+
+/// Counts the bytes written to it, and refuses to take more than `limit` (so that measuring a
+/// huge value stops early).
+struct JsonSize {
+    bytes: usize,
+    limit: usize,
+}
+
+impl std::io::Write for JsonSize {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.bytes += buf.len();
+        if self.bytes > self.limit {
+            return Err(std::io::Error::other("over the limit"));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether `value` written as JSON fits in `limit` bytes.
+fn json_fits<T: serde::Serialize>(value: &T, limit: usize) -> bool {
+    serde_json::to_writer(&mut JsonSize { bytes: 0, limit }, value).is_ok()
+}
+
+/// The size limit of what a hook hands back in place of `original`: [`MAX_EVENT_BYTES`], or
+/// the original's own size if it is larger.
+fn event_limit(original: &RoomEvent) -> usize {
+    let mut size = JsonSize {
+        bytes: 0,
+        limit: usize::MAX,
+    };
+    let _ = serde_json::to_writer(&mut size, original);
+    size.bytes.max(MAX_EVENT_BYTES)
+}
+
 fn json_text(map: &Metadata) -> String {
     serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
 }
@@ -367,7 +410,17 @@ pub fn hook_result_from_wit(
         wit::HookAction::Allow => HookAction::Allow,
         wit::HookAction::Block(reason) => HookAction::Block(reason),
         wit::HookAction::Modify(event) => {
-            HookAction::Modify(Box::new(event_from_wit(original, event)?))
+            let modified = event_from_wit(original, event)?;
+            // Held to the limits of an inbound event, so that a hook cannot store or deliver
+            // more than a client could send.
+            let limit = event_limit(original);
+            if !json_fits(&modified, limit) {
+                return Err(format!(
+                    "modified event too large: over {limit} bytes as JSON (the limit of an \
+                     inbound event)"
+                ));
+            }
+            HookAction::Modify(Box::new(modified))
         }
     };
     let injected_events = result
@@ -376,6 +429,11 @@ pub fn hook_result_from_wit(
         .map(|i| {
             let content = content_from_wit(i.content)?;
             content.validate().map_err(|e| e.to_string())?;
+            if !json_fits(&content, MAX_EVENT_BYTES) {
+                return Err(format!(
+                    "injected event too large: over {MAX_EVENT_BYTES} bytes of content as JSON"
+                ));
+            }
             Ok(InjectedEvent {
                 content,
                 target_channel_ids: i.target_channel_ids,
@@ -681,5 +739,69 @@ mod tests {
                 .unwrap_err()
                 .contains("metadata")
         );
+    }
+
+    /// A hook's `modify` of `original` whose text is `len` bytes.
+    fn modified_to(original: &RoomEvent, len: usize) -> wit::HookResult {
+        let mut event = event_to_wit(original);
+        event.content = wit::Content::Text(wit::TextContent {
+            body: "x".repeat(len),
+            language: None,
+        });
+        wit::HookResult {
+            action: wit::HookAction::Modify(event),
+            injected_events: Vec::new(),
+            tasks: Vec::new(),
+            observations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_modified_event_is_held_to_the_size_of_an_inbound_one() {
+        let small = RoomEvent::new("r", EventSource::inbound("sms", "sms"), Content::text("x"));
+        let fits = hook_result_from_wit(&small, modified_to(&small, MAX_EVENT_BYTES - 1024));
+        assert!(matches!(fits.unwrap().action, HookAction::Modify(_)));
+        let error = hook_result_from_wit(&small, modified_to(&small, MAX_EVENT_BYTES))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            error.starts_with("modified event too large: over 1048576 bytes"),
+            "{error}"
+        );
+        let huge = hook_result_from_wit(&small, modified_to(&small, 50 << 20));
+        assert!(huge.is_err());
+
+        // An event that came in larger than the limit may keep its size, not grow.
+        let big_text = "y".repeat(MAX_EVENT_BYTES + 10);
+        let big = RoomEvent::new(
+            "r",
+            EventSource::inbound("sms", "sms"),
+            Content::text(big_text),
+        );
+        assert!(hook_result_from_wit(&big, modified_to(&big, MAX_EVENT_BYTES + 10)).is_ok());
+        assert!(hook_result_from_wit(&big, modified_to(&big, MAX_EVENT_BYTES + 2048)).is_err());
+    }
+
+    #[test]
+    fn an_injected_event_is_held_to_the_same_size() {
+        let event = RoomEvent::new("r", EventSource::inbound("sms", "sms"), Content::text("x"));
+        let inject = |len: usize| wit::HookResult {
+            action: wit::HookAction::Allow,
+            injected_events: vec![wit::InjectedEvent {
+                content: wit::Content::Text(wit::TextContent {
+                    body: "z".repeat(len),
+                    language: None,
+                }),
+                target_channel_ids: Vec::new(),
+                visibility: "all".into(),
+            }],
+            tasks: Vec::new(),
+            observations: Vec::new(),
+        };
+        assert!(hook_result_from_wit(&event, inject(1000)).is_ok());
+        let error = hook_result_from_wit(&event, inject(MAX_EVENT_BYTES))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(error.starts_with("injected event too large"), "{error}");
     }
 }

@@ -389,6 +389,21 @@ impl ConversationStore for MemoryStore {
         Ok(self.inner().identities.get(identity_id).cloned())
     }
 
+    async fn list_identities(&self, after: Option<&str>, limit: usize) -> Result<Vec<Identity>> {
+        use std::ops::Bound;
+        let inner = self.inner();
+        let start = match after {
+            Some(after) => Bound::Excluded(after.to_owned()),
+            None => Bound::Unbounded,
+        };
+        Ok(inner
+            .identities
+            .range((start, Bound::Unbounded))
+            .map(|(_, identity)| identity.clone())
+            .take(limit)
+            .collect())
+    }
+
     async fn resolve_identity(
         &self,
         channel_type: &str,

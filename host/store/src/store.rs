@@ -118,6 +118,10 @@ pub trait ConversationStore: Send + Sync + std::fmt::Debug + 'static {
     /// The identity, if it exists.
     async fn get_identity(&self, identity_id: &str) -> Result<Option<Identity>>;
 
+    /// Identities in id order, those after `after` (exclusive) when given, at most `limit`.
+    /// The cost is proportional to what is returned, not to the number of identities.
+    async fn list_identities(&self, after: Option<&str>, limit: usize) -> Result<Vec<Identity>>;
+
     /// The identity reachable at this address on this channel type.
     async fn resolve_identity(&self, channel_type: &str, address: &str)
     -> Result<Option<Identity>>;

@@ -23,15 +23,21 @@ pub fn answer(request: &AiRequest, prefix: &str) -> AiResponse {
     if text.is_empty() {
         return metadata(AiResponse::text(""));
     }
-    let text = match request.max_tokens {
-        Some(max) => text
-            .split_whitespace()
-            .take(max as usize)
-            .collect::<Vec<_>>()
-            .join(" "),
-        None => text.to_owned(),
-    };
-    metadata(AiResponse::text(format!("{prefix}{text}")))
+    let mut answer = String::with_capacity(prefix.len() + text.len());
+    answer.push_str(prefix);
+    match request.max_tokens {
+        // The first words joined by single spaces, written straight into the answer.
+        Some(max) => {
+            for (i, word) in text.split_whitespace().take(max as usize).enumerate() {
+                if i > 0 {
+                    answer.push(' ');
+                }
+                answer.push_str(word);
+            }
+        }
+        None => answer.push_str(text),
+    }
+    metadata(AiResponse::text(answer))
 }
 
 fn metadata(mut response: AiResponse) -> AiResponse {
@@ -108,6 +114,17 @@ mod tests {
         let mut r = request(vec![AiMessage::text(AiRole::User, "one two  three four")]);
         r.max_tokens = Some(2);
         assert_eq!(answer(&r, DEFAULT_PREFIX).content, "echo: one two");
+    }
+
+    #[test]
+    fn a_megabyte_message_is_echoed_whole_or_cut_to_its_words() {
+        let text = "word ".repeat((1 << 20) / 5) + "end";
+        let mut r = request(vec![AiMessage::text(AiRole::User, &text)]);
+        assert_eq!(answer(&r, "> ").content, format!("> {text}"));
+        r.max_tokens = Some(3);
+        assert_eq!(answer(&r, "> ").content, "> word word word");
+        r.max_tokens = Some(u32::MAX);
+        assert_eq!(answer(&r, "").content, text);
     }
 
     #[test]

@@ -13,12 +13,16 @@
 //! Keywords are looked for in every piece of text the message carries (see
 //! `Content::texts`).
 
+pub mod words;
+
 use roomkit_sdk::{InboundMessage, InboundRouter, Route, config};
+use words::{Phrases, has_word};
 
 /// The parsed rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rules {
-    keywords: Vec<(Vec<String>, String)>,
+    keywords: Phrases,
+    rooms: Vec<String>,
     senders: Vec<(String, String)>,
     senders_first: bool,
     fallback: Route,
@@ -32,17 +36,12 @@ impl Rules {
         prefer: Option<&str>,
         fallback: Option<&str>,
     ) -> Result<Rules, String> {
-        let keywords = entries("keywords", keywords.unwrap_or(""))?
-            .into_iter()
-            .map(|(keyword, room)| {
-                let words = words(&keyword);
-                if words.is_empty() {
-                    Err(format!("config `keywords`: {keyword:?} has no word"))
-                } else {
-                    Ok((words, room))
-                }
-            })
-            .collect::<Result<_, _>>()?;
+        let keywords = entries("keywords", keywords.unwrap_or(""))?;
+        if let Some((keyword, _)) = keywords.iter().find(|(k, _)| !has_word(k)) {
+            return Err(format!("config `keywords`: {keyword:?} has no word"));
+        }
+        let rooms = keywords.iter().map(|(_, room)| room.clone()).collect();
+        let keywords = Phrases::new(keywords.iter().map(|(keyword, _)| keyword.as_str()));
         let senders = entries("senders", senders.unwrap_or(""))?;
         let senders_first = match prefer.map(str::trim) {
             None | Some("keywords") => false,
@@ -67,6 +66,7 @@ impl Rules {
         };
         Ok(Rules {
             keywords,
+            rooms,
             senders,
             senders_first,
             fallback,
@@ -88,16 +88,19 @@ impl Rules {
         )
     }
 
+    /// The room of the first keyword entry found in any text of `message` (one pass over
+    /// each text; see [`words`]).
     fn by_keyword(&self, message: &InboundMessage) -> Option<&str> {
-        let texts: Vec<Vec<String>> = message.content.texts().into_iter().map(words).collect();
-        self.keywords
-            .iter()
-            .find(|(keyword, _)| {
-                texts
-                    .iter()
-                    .any(|text| text.windows(keyword.len()).any(|w| w == keyword.as_slice()))
-            })
-            .map(|(_, room)| room.as_str())
+        let mut best = self.keywords.len();
+        for text in message.content.texts() {
+            if best == 0 {
+                break;
+            }
+            if let Some(found) = self.keywords.lowest_match(text, best) {
+                best = found;
+            }
+        }
+        self.rooms.get(best).map(String::as_str)
     }
 
     fn by_sender(&self, sender: &str) -> Option<&str> {
@@ -122,14 +125,6 @@ fn entries(setting: &str, text: &str) -> Result<Vec<(String, String)>, String> {
                 "config `{setting}`: entry {entry:?} is not KEY = ROOM"
             )),
         })
-        .collect()
-}
-
-/// The lower-case words of `text`: runs of letters and digits.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
         .collect()
 }
 
@@ -184,6 +179,29 @@ mod tests {
             room("room-fraud")
         );
         assert_eq!(r.route(&msg("+1555", "rebilling")), Route::Default);
+    }
+
+    #[test]
+    fn the_first_entry_wins_wherever_it_is_in_the_text() {
+        let r = rules(None, None);
+        assert_eq!(
+            r.route(&msg("+1555", "card stolen, I want a refund")),
+            room("room-billing")
+        );
+        let r = Rules::parse(Some("b = room-b; a x = room-a"), None, None, None).unwrap();
+        assert_eq!(r.route(&msg("+1", "a x then b")), room("room-b"));
+        assert_eq!(r.route(&msg("+1", "a x then c")), room("room-a"));
+    }
+
+    #[test]
+    fn a_keyword_at_the_end_of_a_megabyte_is_found() {
+        let r = rules(None, None);
+        let padding = "card not stolen, rebilling ".repeat((1 << 20) / 27 + 1);
+        assert_eq!(r.route(&msg("+1555", &padding)), Route::Default);
+        assert_eq!(
+            r.route(&msg("+1555", &format!("{padding}CARD STOLEN"))),
+            room("room-fraud")
+        );
     }
 
     #[test]

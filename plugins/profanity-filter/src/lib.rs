@@ -8,26 +8,27 @@
 //! The block reason is the list's category (`category`, default `profanity`), never the word, so
 //! that the word does not travel further in the reason.
 
+pub mod words;
+
 use roomkit_sdk::{Hook, HookResult, HookTrigger, RoomContext, RoomEvent, config, log};
+use words::{Phrases, has_word};
 
 /// The reason given when the manifest names no category.
 pub const DEFAULT_CATEGORY: &str = "profanity";
 
-/// A list of words and phrases, each kept as its lower-case words.
+/// A list of words and phrases.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WordList {
-    entries: Vec<Vec<String>>,
+    entries: Phrases,
 }
 
 impl WordList {
     /// Parses a comma-separated list; blank entries are skipped.
     pub fn parse(list: &str) -> Self {
-        let entries = list
-            .split(',')
-            .map(words)
-            .filter(|entry| !entry.is_empty())
-            .collect();
-        WordList { entries }
+        let entries = list.split(',').filter(|entry| has_word(entry));
+        WordList {
+            entries: Phrases::new(entries),
+        }
     }
 
     /// Whether the list has no entry.
@@ -35,22 +36,11 @@ impl WordList {
         self.entries.is_empty()
     }
 
-    /// Whether `text` contains an entry as whole words.
+    /// Whether `text` contains an entry as whole words (one pass over the text; see
+    /// [`words`]).
     pub fn matches(&self, text: &str) -> bool {
-        let text = words(text);
-        self.entries.iter().any(|entry| {
-            text.windows(entry.len())
-                .any(|window| window == entry.as_slice())
-        })
+        self.entries.lowest_match(text, usize::MAX).is_some()
     }
-}
-
-/// The lower-case words of `text`: runs of letters and digits.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
 }
 
 /// What the hook decides for `event` with `list`, blocking with `category`.
@@ -118,6 +108,93 @@ mod tests {
         let list = WordList::parse("son of a gun");
         assert!(list.matches("You son  of a GUN."));
         assert!(!list.matches("son of a nice gun"));
+    }
+
+    #[test]
+    fn case_is_ignored_beyond_ascii() {
+        let list = WordList::parse("ÄRGER, οδος, straße");
+        assert!(list.matches("so ein ärger!"));
+        assert!(list.matches("ΟΔΟΣ"));
+        assert!(list.matches("Die STRAßE"));
+        assert!(!list.matches("ärgerlich"));
+    }
+
+    #[test]
+    fn matching_agrees_with_matching_lower_case_word_lists() {
+        // The first implementation: every word of the text lower-cased into a list.
+        fn model(list: &str, text: &str) -> bool {
+            let words = |t: &str| -> Vec<String> {
+                t.split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_lowercase)
+                    .collect()
+            };
+            let text = words(text);
+            list.split(',')
+                .map(words)
+                .filter(|e| !e.is_empty())
+                .any(|entry| text.windows(entry.len()).any(|w| w == entry.as_slice()))
+        }
+        const PIECES: &[&str] = &[
+            "darn",
+            "DaRn",
+            "son",
+            "of",
+            "a",
+            "gun",
+            " ",
+            "  ",
+            ".",
+            "-",
+            "é",
+            "É",
+            "x",
+            "1",
+            "☎",
+            "\u{212A}ay",
+            "kay",
+        ];
+        let lists = [
+            "darn",
+            "son of a gun, darn",
+            "a, a a gun",
+            "of a",
+            "kay, é",
+            "éx",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for case in 0..20_000 {
+            let text: String = (0..(case % 12))
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    PIECES[(state % PIECES.len() as u64) as usize]
+                })
+                .collect();
+            let list = lists[case % lists.len()];
+            assert_eq!(
+                WordList::parse(list).matches(&text),
+                model(list, &text),
+                "{list:?} in {text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_word_at_the_end_of_a_megabyte_is_found() {
+        let list = WordList::parse("darn, son of a gun");
+        let padding = "a son of a nice gun, ".repeat((1 << 20) / 21 + 1);
+        assert!(!list.matches(&padding));
+        assert!(list.matches(&format!("{padding}DARN")));
+        assert!(list.matches(&format!("{padding}son of a GUN")));
+        let almost = "son of a son of a ".repeat((1 << 20) / 18);
+        assert!(!list.matches(&almost));
+        // Characters beyond ASCII that may start a word ("kay" may be written with a Kelvin
+        // sign) but are not letters: each is looked at once.
+        let signs = "☎".repeat((1 << 20) / 3);
+        assert!(!WordList::parse("kay").matches(&signs));
+        assert!(WordList::parse("kay").matches(&format!("{signs}\u{212A}AY")));
     }
 
     #[test]

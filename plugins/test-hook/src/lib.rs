@@ -5,8 +5,9 @@
 //! the key-value store), `error` (returns an error of its own), `history` (blocks with the
 //! number of recent events it can read). Hostile modes: `loop` (infinite loop), `burn` (long CPU
 //! burn), `bomb` (allocates without end), `trap` (panics), `recursion` (unbounded recursion),
-//! `huge` (answers with a huge result), `env` and `fs` (try to read the environment and files;
-//! they block with what they found, which must be nothing).
+//! `huge` (answers with a huge result), `grow` (modifies the event into a text of `grow_bytes`
+//! bytes, 2 MiB unless set), `env` and `fs` (try to read the environment and files; they block
+//! with what they found, which must be nothing).
 
 #![allow(clippy::unwrap_used)]
 
@@ -81,6 +82,12 @@ impl Guest for TestHook {
             "trap" => panic!("test-hook panics on purpose"),
             "recursion" => Ok(result(HookAction::Block(recurse(u64::MAX).to_string()))),
             "huge" => Ok(result(HookAction::Block("x".repeat(48 << 20)))),
+            "grow" => {
+                let bytes = host::config("grow_bytes").and_then(|b| b.parse().ok()).unwrap_or(2 << 20);
+                let mut grown = event.clone();
+                grown.content = Content::Text(TextContent { body: "x".repeat(bytes), language: None });
+                Ok(result(HookAction::Modify(grown)))
+            }
             "env" => {
                 let found: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
                 Ok(result(HookAction::Block(format!("env: {found:?}"))))

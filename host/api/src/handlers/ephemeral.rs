@@ -29,6 +29,7 @@ pub(crate) async fn typing(
     Path(room_id): Path<String>,
     JsonBody(body): JsonBody<Typing>,
 ) -> Result<StatusCode> {
+    roomkit_model::validate_id("user_id", &body.user_id)?;
     state.kit().get_room(&room_id).await?;
     let kind = if body.typing {
         EphemeralEventType::TypingStart
@@ -63,6 +64,7 @@ pub(crate) async fn presence(
     Path(room_id): Path<String>,
     JsonBody(body): JsonBody<Presence>,
 ) -> Result<StatusCode> {
+    roomkit_model::validate_id("user_id", &body.user_id)?;
     state.kit().get_room(&room_id).await?;
     let kind = match body.status.as_str() {
         "online" => EphemeralEventType::PresenceOnline,
@@ -104,6 +106,7 @@ pub(crate) async fn read_receipt(
     Path(room_id): Path<String>,
     JsonBody(body): JsonBody<ReadReceipt>,
 ) -> Result<StatusCode> {
+    roomkit_model::validate_id("user_id", &body.user_id)?;
     state.kit().get_room(&room_id).await?;
     let event = state
         .kit()

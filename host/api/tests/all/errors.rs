@@ -216,3 +216,131 @@ async fn healthz_reports_a_closing_host() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(err["error"]["code"], "shutting_down");
 }
+
+#[tokio::test]
+async fn unknown_fields_of_an_inbound_message_are_refused_and_change_nothing() {
+    let server = start().await;
+    server.room_with_sms("r").await;
+    let misspelt = [
+        (
+            "/v1/inbound",
+            json!({"channel_id": "sms", "sender_id": "+1555", "room_id": "r",
+                   "idempotency_kye": "k1", "content": {"type": "text", "body": "hi"}}),
+            "idempotency_kye",
+        ),
+        (
+            "/v1/inbound",
+            json!({"channel_id": "sms", "sender_id": "+1555", "room": "r",
+                   "content": {"type": "text", "body": "hi"}}),
+            "room",
+        ),
+        (
+            "/v1/rooms/r/messages",
+            json!({"channel_id": "sms", "sender_id": "+1555", "metdata": {},
+                   "content": {"type": "text", "body": "hi"}}),
+            "metdata",
+        ),
+        (
+            "/v1/rooms/r/bindings",
+            json!({"channel_id": "agent-ws", "retry_policy": {"max_retries": 1,
+                   "base_delay_seconds": 1.0, "max_delay_seconds": 2.0,
+                   "exponential_base": 2.0, "jitter": true}}),
+            "jitter",
+        ),
+    ];
+    for (path, body, field) in misspelt {
+        let (status, err) = server.post(path, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {err}");
+        assert_eq!(err["error"]["code"], "invalid_request", "{field}");
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("unknown field `{field}`")),
+            "{field}: {err}"
+        );
+    }
+    assert_eq!(server.event_count("r").await, 0);
+    let (_, rooms) = server.get("/v1/rooms").await;
+    assert_eq!(
+        rooms["rooms"].as_array().unwrap().len(),
+        1,
+        "routing made no room"
+    );
+    assert!(server.kit.get_binding("r", "agent-ws").await.is_err());
+}
+
+#[tokio::test]
+async fn ids_with_control_characters_or_over_256_bytes_are_refused_and_change_nothing() {
+    let server = start().await;
+    server.room_with_sms("r").await;
+    let long = "r".repeat(900_000);
+    let cases = [
+        (
+            "/v1/rooms",
+            json!({"id": "r2\n2026-12-06 ERROR forged"}),
+            "id",
+        ),
+        ("/v1/rooms", json!({"id": "\u{1b}[2J"}), "id"),
+        ("/v1/rooms", json!({"id": long}), "id"),
+        (
+            "/v1/inbound",
+            json!({"channel_id": "sms", "sender_id": "+1\u{0}", "room_id": "r",
+                   "content": {"type": "text", "body": "hi"}}),
+            "sender_id",
+        ),
+        (
+            "/v1/inbound",
+            json!({"channel_id": "sms", "sender_id": "+1555", "room_id": "x\ny",
+                   "content": {"type": "text", "body": "hi"}}),
+            "room_id",
+        ),
+        (
+            "/v1/channels",
+            json!({"id": "ws\r", "type": "websocket"}),
+            "channel id",
+        ),
+        (
+            "/v1/rooms/r/bindings",
+            json!({"channel_id": "agent-ws", "participant_id": "a\u{7f}b"}),
+            "participant_id",
+        ),
+        ("/v1/rooms/r/typing", json!({"user_id": "u\n"}), "user_id"),
+    ];
+    for (path, body, field) in cases {
+        let (status, err) = server.post(path, body).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {field}: {err}"
+        );
+        assert_eq!(err["error"]["code"], "invalid_request", "{path} {field}");
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{field}: ")),
+            "{path}: {err}"
+        );
+    }
+    let (_, rooms) = server.get("/v1/rooms").await;
+    assert_eq!(rooms["rooms"].as_array().unwrap().len(), 1);
+    assert_eq!(server.event_count("r").await, 0);
+    assert!(server.kit.get_channel("ws\r").is_none());
+    assert!(server.kit.get_binding("r", "agent-ws").await.is_err());
+}
+
+#[tokio::test]
+async fn rejections_of_the_http_stack_and_extractors_are_json_errors() {
+    let server = start().await;
+    // A path segment that is not UTF-8 (axum's Path extractor answers in plain text).
+    let (status, body) = server.get("/v1/rooms/%FF").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "bad_request", "{body}");
+    assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    // A WebSocket route asked without the upgrade.
+    let (status, body) = server.get(&format!("/v1/ws?token={TOKEN}")).await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(body["error"]["code"].is_string(), "{body}");
+    assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+}

@@ -4,10 +4,12 @@
 
 mod bindings;
 mod channels;
+mod connections;
 mod errors;
 mod events;
 mod metrics;
 mod openapi;
+mod people;
 mod rooms;
 mod sources;
 mod support;

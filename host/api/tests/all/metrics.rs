@@ -26,6 +26,9 @@ async fn metrics_count_processed_and_blocked_events_deliveries_and_plugin_calls(
         "roomkit_plugin_calls_total{plugin=\"pii-redactor\",kind=\"hook\"} 4\n",
         "roomkit_plugin_call_failures_total{plugin=\"pii-redactor\",kind=\"hook\"} 1\n",
         "roomkit_plugin_call_seconds_total{plugin=\"pii-redactor\",kind=\"hook\"} 0.001\n",
+        "roomkit_plugin_instantiations_total{plugin=\"pii-redactor\",kind=\"hook\"} 2\n",
+        "roomkit_plugin_http_requests_total{plugin=\"pii-redactor\",kind=\"hook\"} 4\n",
+        "roomkit_plugin_http_denied_total{plugin=\"pii-redactor\",kind=\"hook\"} 3\n",
         "roomkit_websocket_clients 0\n",
         "# TYPE roomkit_hook_failures_total counter\n",
     ];
@@ -55,8 +58,11 @@ async fn plugins_are_listed_with_status_version_limits_and_statistics() {
     assert_eq!(status, StatusCode::OK);
     let plugin = json!({
         "name": "pii-redactor", "kind": "hook", "status": "loaded", "version": "1.2.0",
-        "limits": {"timeout_ms": 1000, "fuel": 100_000_000, "memory_mb": 64, "warm_instances": 8},
-        "stats": {"calls": 10, "failures": 1, "call_time_us": 2500}
+        "limits": {"timeout_ms": 1000, "fuel": 100_000_000, "memory_mb": 64, "warm_instances": 8,
+                   "instance": "reuse", "allowed_hosts": ["https://api.example.com"],
+                   "fail_closed": true},
+        "stats": {"calls": 10, "failures": 1, "call_time_us": 2500, "instantiations": 2,
+                  "warm_instances": 1, "http_requests": 10, "http_denied": 3}
     });
     assert_eq!(body, json!({"plugins": [plugin.clone()]}));
     let (status, body) = server.get("/v1/plugins/pii-redactor").await;

@@ -57,6 +57,9 @@ async fn every_route_of_the_table_is_served_and_the_document_is_too() {
             .replace("{room_id}", "none")
             .replace("{channel_id}", "none")
             .replace("{event_id}", "none")
+            .replace("{participant_id}", "none")
+            .replace("{task_id}", "none")
+            .replace("{identity_id}", "none")
             .replace("{name}", "none");
         let method = reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap();
         let response = server

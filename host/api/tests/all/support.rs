@@ -118,11 +118,18 @@ impl PluginCatalog for TestCatalog {
                 fuel: 100_000_000,
                 memory_mb: 64,
                 warm_instances: 8,
+                instance: "reuse".into(),
+                allowed_hosts: vec!["https://api.example.com".into()],
+                fail_closed: true,
             },
             stats: PluginCallStats {
                 calls,
                 failures: 1,
                 call_time_us: calls * 250,
+                instantiations: 2,
+                warm_instances: 1,
+                http_requests: calls,
+                http_denied: 3,
             },
         }]
     }
@@ -217,6 +224,7 @@ pub async fn start_with(config: ApiConfig) -> Server {
         Arc::new(TestHook),
     );
     let catalog = Arc::new(TestCatalog::default());
+    let limits = config.connections;
     let state = ApiState::new(
         kit.clone(),
         catalog.clone(),
@@ -232,7 +240,7 @@ pub async fn start_with(config: ApiConfig) -> Server {
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = roomkit_api::router(state.clone());
-    tokio::spawn(roomkit_api::serve(listener, router, async {
+    tokio::spawn(roomkit_api::serve_with(listener, router, limits, async {
         let _ = rx.await;
     }));
     Server {

@@ -342,3 +342,35 @@ async fn a_client_that_stops_reading_is_evicted_without_stalling_deliveries_to_o
     );
     drop(slow);
 }
+
+#[tokio::test]
+async fn joining_and_leaving_a_room_emit_channel_connected_and_channel_disconnected() {
+    use roomkit_model::FrameworkEventType::{ChannelConnected, ChannelDisconnected};
+    let server = start().await;
+    support_room(&server).await;
+    let mut events = server
+        .kit
+        .on(Some(&[ChannelConnected, ChannelDisconnected]));
+    let mut agent = Client::connect(&server).await;
+    agent.join("r", "agent-ws", "agent-1").await;
+    let connected = events.recv().await.unwrap();
+    assert_eq!(connected.event_type, ChannelConnected);
+    assert_eq!(connected.room_id.as_deref(), Some("r"));
+    assert_eq!(connected.channel_id.as_deref(), Some("agent-ws"));
+    assert_eq!(connected.data["user_id"], "agent-1");
+    agent.send(json!({"type": "leave", "room_id": "r"})).await;
+    assert_eq!(agent.recv().await["type"], "left");
+    let left = events.recv().await.unwrap();
+    assert_eq!(left.event_type, ChannelDisconnected);
+    assert_eq!(left.data["user_id"], "agent-1");
+
+    // A client that goes away leaves every room it joined.
+    let mut customer = Client::connect(&server).await;
+    customer.join("r", "customer-ws", "cust-1").await;
+    assert_eq!(events.recv().await.unwrap().event_type, ChannelConnected);
+    drop(customer);
+    let gone = events.recv().await.unwrap();
+    assert_eq!(gone.event_type, ChannelDisconnected);
+    assert_eq!(gone.channel_id.as_deref(), Some("customer-ws"));
+    assert_eq!(gone.data["user_id"], "cust-1");
+}

@@ -95,6 +95,9 @@ impl Inner {
         channel_id: &str,
         options: AttachOptions,
     ) -> Result<ChannelBinding> {
+        if let Some(participant) = &options.participant_id {
+            roomkit_model::validate_id("participant_id", participant)?;
+        }
         let channel = self.channel(channel_id)?;
         let room = self.room(room_id).await?;
         let mut binding = ChannelBinding::new(room_id, channel_id, channel.channel_type());
@@ -120,13 +123,8 @@ impl Inner {
                 .room(room_id)
                 .channel(channel_id)
         });
-        self.record_channel_change(
-            &room,
-            ChannelChange::Attached,
-            channel_id,
-            Metadata::new(),
-        )
-        .await?;
+        self.record_channel_change(&room, ChannelChange::Attached, channel_id, Metadata::new())
+            .await?;
         Ok(binding)
     }
 
@@ -160,10 +158,16 @@ impl Inner {
                 let room = self.room(room_id).await?;
                 let mut data = Metadata::new();
                 if before.access != binding.access {
-                    data.insert("access".into(), serde_json::to_value(binding.access).unwrap_or_default());
+                    data.insert(
+                        "access".into(),
+                        serde_json::to_value(binding.access).unwrap_or_default(),
+                    );
                 }
                 if before.visibility != binding.visibility {
-                    data.insert("visibility".into(), serde_json::to_value(&binding.visibility).unwrap_or_default());
+                    data.insert(
+                        "visibility".into(),
+                        serde_json::to_value(&binding.visibility).unwrap_or_default(),
+                    );
                 }
                 self.record_channel_change(&room, record, channel_id, data)
                     .await?;

@@ -122,7 +122,12 @@ impl Inner {
     }
 
     /// Starts the async hooks of a lifecycle trigger on `event`, with the room's context.
-    pub(crate) async fn spawn_hooks_on(&self, trigger: HookTrigger, room: &Room, event: &RoomEvent) {
+    pub(crate) async fn spawn_hooks_on(
+        &self,
+        trigger: HookTrigger,
+        room: &Room,
+        event: &RoomEvent,
+    ) {
         if !self.hooks.has_async(trigger, event) {
             return;
         }
@@ -214,7 +219,10 @@ impl RoomKit {
     pub async fn create_room(&self, options: RoomOptions) -> Result<Room> {
         self.inner.check_open()?;
         let mut room = match options.id {
-            Some(id) => Room::with_id(id),
+            Some(id) => {
+                roomkit_model::validate_id("id", &id)?;
+                Room::with_id(id)
+            }
             None => Room::new(),
         };
         room.organization_id = options.organization_id;

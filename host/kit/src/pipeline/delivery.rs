@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use roomkit_model::{
-    Access, AgentResponsePolicy, ChannelBinding, ChannelCategory, ChannelDirection, DeliveryResult, DeliveryStatus,
-    EventStatus, FrameworkEventType, Metadata, Observation, RoomEvent, Task, Viewer,
+    Access, AgentResponsePolicy, ChannelBinding, ChannelCategory, ChannelDirection, DeliveryResult,
+    DeliveryStatus, EventStatus, FrameworkEventType, Metadata, Observation, RoomEvent, Task,
+    Viewer,
 };
 
 use super::Followup;

@@ -95,8 +95,12 @@ impl Inner {
                         && p.identity_id.as_deref() == Some(identity.id.as_str())
                 });
                 if !known {
+                    // A row the room already has keeps its role and status (a ban is not
+                    // lifted by being identified).
                     let mut participant =
-                        Participant::new(&identity.id, &ctx.room.id, &message.channel_id);
+                        ctx.participant(&identity.id).cloned().unwrap_or_else(|| {
+                            Participant::new(&identity.id, &ctx.room.id, &message.channel_id)
+                        });
                     participant.identification = Identification::Identified;
                     participant.identity_id = Some(identity.id.clone());
                     participant.display_name = identity.display_name.clone();
@@ -119,12 +123,21 @@ impl Inner {
                 });
             }
             (Identification::Ambiguous | Identification::Pending, _) => {
-                let pending = ctx
-                    .participant(&message.sender_id)
-                    .is_some_and(|p| p.identification == Identification::Pending);
-                if !pending {
-                    let mut participant =
-                        Participant::new(&message.sender_id, &ctx.room.id, &message.channel_id);
+                // Pending already, or resolved after the fact (`resolve_participant`): a
+                // resolver that is unsure again does not undo a resolution.
+                let settled = ctx.participant(&message.sender_id).is_some_and(|p| {
+                    matches!(
+                        p.identification,
+                        Identification::Pending | Identification::Identified
+                    )
+                });
+                if !settled {
+                    let mut participant = ctx
+                        .participant(&message.sender_id)
+                        .cloned()
+                        .unwrap_or_else(|| {
+                            Participant::new(&message.sender_id, &ctx.room.id, &message.channel_id)
+                        });
                     participant.identification = Identification::Pending;
                     self.store.put_participant(&participant).await?;
                 }

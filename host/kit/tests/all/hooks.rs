@@ -13,9 +13,7 @@ use roomkit_model::{
 };
 use roomkit_store::EventQuery;
 
-use crate::support::{
-    FnHook, SlowHook, TriggerLog, eventually, setup, text_caps, without_records,
-};
+use crate::support::{FnHook, SlowHook, TriggerLog, eventually, setup, text_caps, without_records};
 
 fn body(event: &RoomEvent) -> String {
     match &event.content {

@@ -216,10 +216,7 @@ async fn duplicate_replay_returns_the_original_and_delivers_nothing() {
     assert!(!again.blocked);
     assert_eq!(again.event.unwrap().id, first.event.unwrap().id);
     assert_eq!(email.calls(), 1);
-    assert_eq!(
-        s.kit.get_room("r").await.unwrap().event_count,
-        records + 1
-    );
+    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, records + 1);
 }
 
 #[tokio::test]
@@ -386,7 +383,11 @@ async fn internal_visibility_is_refused_on_inbound_messages_and_bindings() {
         s.kit.set_visibility("r", "sms", Visibility::Internal).await,
         Err(Error::Invalid(_))
     ));
-    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 1, "only the attach");
+    assert_eq!(
+        s.kit.get_room("r").await.unwrap().event_count,
+        1,
+        "only the attach"
+    );
 }
 
 #[tokio::test]
@@ -407,7 +408,11 @@ async fn process_timeout_blocks_and_stores_nothing() {
     let result = s.say("r", "sms", "+1", "x").await;
     assert_eq!(result.reason.as_deref(), Some("process_timeout"));
     assert!(result.event.is_none());
-    assert_eq!(s.kit.get_room("r").await.unwrap().event_count, 1, "only the attach");
+    assert_eq!(
+        s.kit.get_room("r").await.unwrap().event_count,
+        1,
+        "only the attach"
+    );
     assert!(timeouts.recv().await.is_some());
 }
 

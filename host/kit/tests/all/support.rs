@@ -43,7 +43,10 @@ pub fn is_channel_record(event: &RoomEvent) -> bool {
 
 /// The events of a timeline without the channel records.
 pub fn without_records(events: Vec<RoomEvent>) -> Vec<RoomEvent> {
-    events.into_iter().filter(|e| !is_channel_record(e)).collect()
+    events
+        .into_iter()
+        .filter(|e| !is_channel_record(e))
+        .collect()
 }
 
 /// A hook that waits at a gate until the test opens it, then allows.

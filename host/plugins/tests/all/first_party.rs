@@ -19,6 +19,8 @@ use tokio::net::TcpListener;
 
 use crate::fixtures::{engine, kit_routed_by, kit_with_sink, room_of};
 
+mod limits;
+
 /// The first-party plugins (packages of the plugins workspace).
 const FIRST_PARTY: &[&str] = &[
     "profanity-filter",

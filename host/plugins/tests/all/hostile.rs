@@ -2,7 +2,8 @@
 //! fail policy, the failure names the plugin and its cause, and the next call works.
 
 use roomkit_kit::InboundMessage;
-use roomkit_model::FrameworkEventType;
+use roomkit_model::{Content, EventStatus, FrameworkEventType};
+use roomkit_store::EventQuery;
 
 use crate::fixtures::{Host, host_with};
 
@@ -127,4 +128,48 @@ async fn plugins_see_no_environment_and_no_files() {
     let reason = fs.reason.unwrap();
     assert!(reason.starts_with("fs: Err("), "{reason}");
     assert!(errors.try_recv().map(|e| e.event_type) != Ok(FrameworkEventType::HookError));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_modify_fails_the_call_and_nothing_oversized_is_stored() {
+    // Fail open: the event goes on as it came in.
+    let error = attack("grower", "[config]\nmode = \"grow\"\n").await;
+    assert_eq!(
+        error,
+        "plugin grower: handle: returned an error: modified event too large: over 1048576 \
+         bytes as JSON (the limit of an inbound event)"
+    );
+
+    // Fail closed: blocked, and stored with the content it came in with.
+    let host = host_with("grower", "fail_closed = true\n[config]\nmode = \"grow\"\n").await;
+    let attacked = say(&host, "attack").await;
+    assert!(attacked.blocked);
+    assert_eq!(attacked.reason.as_deref(), Some("hook_error:grower"));
+    let stored = host
+        .store
+        .list_events("r", &EventQuery::oldest(10).with_blocked())
+        .await
+        .unwrap();
+    let stored: Vec<(EventStatus, &Content)> = stored
+        .iter()
+        .filter(|e| e.visibility != roomkit_model::Visibility::Internal)
+        .map(|e| (e.status, &e.content))
+        .collect();
+    assert_eq!(
+        stored,
+        vec![(EventStatus::Blocked, &Content::text("attack"))]
+    );
+    assert!(host.sink.bodies().is_empty());
+
+    // Within the limit, the modified event is taken.
+    let host = host_with(
+        "grower",
+        "[config]\nmode = \"grow\"\ngrow_bytes = \"100000\"\n",
+    )
+    .await;
+    let grown = say(&host, "attack").await;
+    assert_eq!(
+        grown.event.unwrap().content,
+        Content::text("x".repeat(100_000))
+    );
 }

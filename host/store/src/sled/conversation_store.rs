@@ -10,7 +10,8 @@ use roomkit_model::{
 };
 use sled::Transactional;
 
-use super::codec::{encode, from_tx, get_json, scan_json};
+use super::codec::{decode, encode, from_tx, get_json, scan_json};
+use super::trees::name_of;
 use super::{SledStore, keys, remember};
 use crate::rules::{keep_counters, merge_room_update};
 use crate::{CommitOutcome, ConversationStore, Error, EventQuery, Result, RoomFilter};
@@ -201,6 +202,22 @@ impl ConversationStore for SledStore {
 
     async fn get_identity(&self, identity_id: &str) -> Result<Option<Identity>> {
         get_json(&self.trees.identities, identity_id.as_bytes())
+    }
+
+    async fn list_identities(&self, after: Option<&str>, limit: usize) -> Result<Vec<Identity>> {
+        let tree = &self.trees.identities;
+        let entries = match after {
+            // The smallest key after `after` is `after` followed by a zero byte.
+            Some(after) => tree.range([after.as_bytes(), &[0]].concat()..),
+            None => tree.iter(),
+        };
+        entries
+            .take(limit)
+            .map(|entry| {
+                let (key, value) = entry?;
+                decode(name_of(tree), &key, &value)
+            })
+            .collect()
     }
 
     async fn resolve_identity(

@@ -1895,6 +1895,52 @@ async fn link_address_to_a_missing_identity_is_identity_not_found(store: Backend
     assert_eq!(store.get_identity("ghost").await.unwrap(), None);
 }
 
+async fn identities_are_listed_in_id_order_and_paged_after_an_id(store: Backend) {
+    for id in ["i3", "i1", "i4", "i2"] {
+        store
+            .create_identity(&identity(id, &[("sms", &format!("+{id}"))]))
+            .await
+            .unwrap();
+    }
+    let ids = |list: Vec<Identity>| list.into_iter().map(|i| i.id).collect::<Vec<_>>();
+
+    assert_eq!(
+        ids(store.list_identities(None, 10).await.unwrap()),
+        ["i1", "i2", "i3", "i4"]
+    );
+    assert_eq!(
+        ids(store.list_identities(None, 2).await.unwrap()),
+        ["i1", "i2"]
+    );
+    assert_eq!(
+        ids(store.list_identities(Some("i2"), 2).await.unwrap()),
+        ["i3", "i4"]
+    );
+    // `after` need not name an identity; "i1x" sorts between i1 and i2.
+    assert_eq!(
+        ids(store.list_identities(Some("i1x"), 10).await.unwrap()),
+        ["i2", "i3", "i4"]
+    );
+    assert!(
+        store
+            .list_identities(Some("i4"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.list_identities(None, 0).await.unwrap().is_empty());
+    // Listed as stored, addresses included.
+    let linked = store.link_address("i3", "email", "c@x.io").await.unwrap();
+    assert_eq!(
+        store.list_identities(Some("i2"), 1).await.unwrap(),
+        vec![linked]
+    );
+}
+
+async fn no_identities_list_empty(store: Backend) {
+    assert!(store.list_identities(None, 100).await.unwrap().is_empty());
+}
+
 // --- tasks -----------------------------------------------------------------------------------
 
 async fn tasks_are_added_read_back_and_listed_in_creation_order(store: Backend) {
@@ -2477,6 +2523,8 @@ crate::backend_tests!(
     address_taken_by_another_identity_is_refused,
     link_address_adds_an_address_once,
     link_address_to_a_missing_identity_is_identity_not_found,
+    identities_are_listed_in_id_order_and_paged_after_an_id,
+    no_identities_list_empty,
     tasks_are_added_read_back_and_listed_in_creation_order,
     list_tasks_filters_by_status,
     update_task_replaces_it_in_place,
