@@ -46,6 +46,11 @@ if [ ${#manifests[@]} -eq 1 ]; then
   name="$(basename "$manifest" .toml)"
   kind="$(sed -n 's/^[[:space:]]*kind[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$manifest" | head -1)"
   kind="${kind:-hook}"
+  # A hook whose manifest names an identity trigger is built for the identity-hook world
+  # (handle and handle-identity; the host refuses a plain hook component on those triggers).
+  if [ "$kind" = hook ] && grep -Eq '^[[:space:]]*triggers[[:space:]]*=.*on_identity_(unknown|ambiguous)' "$manifest"; then
+    kind=identity-hook
+  fi
 else
   manifest=
   name="$(basename "$dir" | tr - _)"

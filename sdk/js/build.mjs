@@ -24,6 +24,9 @@ const witDir = resolve(sdk, '../../wit');
 /** Per kind: the world and its exports (name, whether the SDK supplies a default, error glue). */
 export const KINDS = {
   hook: { world: 'hook', exports: [['handle', 'string']] },
+  // Not a manifest kind: a hook whose manifest names an identity trigger is built for this
+  // world (see `worldKind`).
+  'identity-hook': { world: 'identity-hook', exports: [['handle', 'string'], ['handleIdentity', 'string']] },
   'identity-resolver': { world: 'identity-resolver', exports: [['resolve', 'string']] },
   'inbound-router': { world: 'inbound-router', exports: [['route', 'string']] },
   provider: {
@@ -52,6 +55,18 @@ function parseArgs(argv) {
     else args.dir = a;
   }
   return args;
+}
+
+/**
+ * The entry of KINDS to build: the manifest kind, except that a hook whose manifest names
+ * `on_identity_unknown` or `on_identity_ambiguous` is built for the `identity-hook` world
+ * (which adds `handleIdentity`; the host refuses a `hook` component on those triggers).
+ */
+export function worldKind(kind, manifestPath) {
+  if (kind !== 'hook' || !manifestPath) return kind;
+  const text = readFileSync(manifestPath, 'utf8');
+  const triggers = text.match(/^\s*triggers\s*=\s*\[([^\]]*)\]/m)?.[1] ?? '';
+  return /on_identity_(unknown|ambiguous)/.test(triggers) ? 'identity-hook' : kind;
 }
 
 /** The plugin's manifest: its path, name and kind (a `kind = "..."` line; `hook` when none). */
@@ -101,7 +116,7 @@ async function main() {
     fail('the JS toolchain is not installed: run sdk/js/setup.sh (npm ci into sdk/js/node_modules)');
   }
   const manifest = findManifest(dir);
-  const kind = args.kind ?? manifest?.kind ?? 'hook';
+  const kind = worldKind(args.kind ?? manifest?.kind ?? 'hook', manifest?.path);
   if (!KINDS[kind]) fail(`unknown kind "${kind}" (one of ${Object.keys(KINDS).join(', ')})`);
   const name = manifest?.name ?? basename(dir).replaceAll('-', '_');
   const entry = findEntry(dir);

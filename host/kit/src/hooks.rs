@@ -103,6 +103,14 @@ impl HookFilter {
             && (self.channel_ids.is_empty() || self.channel_ids.contains(&source.channel_id))
             && (self.directions.is_empty() || self.directions.contains(&source.direction))
     }
+
+    /// Whether an inbound message on a channel of this id and type passes the filter: what
+    /// the identity triggers apply, before there is an event (direction inbound).
+    pub fn admits_inbound(&self, channel_id: &str, channel_type: &str) -> bool {
+        (self.channel_types.is_empty() || self.channel_types.contains(channel_type))
+            && (self.channel_ids.is_empty() || self.channel_ids.contains(channel_id))
+            && (self.directions.is_empty() || self.directions.contains(&Direction::Inbound))
+    }
 }
 
 /// How a hook is registered.

@@ -16,6 +16,21 @@ pub mod hook {
     });
 }
 
+/// The `identity-hook` world: the `hook` world plus `handle-identity`.
+pub mod identity_hook {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "identity-hook",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "roomkit:plugin/types": crate::bindings::hook::roomkit::plugin::types,
+            "roomkit:plugin/host": crate::bindings::hook::roomkit::plugin::host,
+            "roomkit:plugin/room-context": crate::bindings::hook::roomkit::plugin::room_context,
+        },
+    });
+}
+
 /// The `identity-resolver` world.
 pub mod identity_resolver {
     wasmtime::component::bindgen!({

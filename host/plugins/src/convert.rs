@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use roomkit_kit::ai::{AiContext, AiMessage, AiPart, AiResponse, AiRole};
 use roomkit_kit::{
-    HookAction, HookResult, HookTrigger, IdentityResult, InboundMessage, InjectedEvent,
+    HookAction, HookResult, HookTrigger, IdentityHookResult, IdentityResult, InboundMessage,
+    InjectedEvent,
 };
 use roomkit_model::{
     Button, ChannelBinding, Content, DeleteType, Direction, EventStatus, EventType, Identification,
@@ -585,6 +586,65 @@ pub fn identity_result_from_wit(r: wit::IdentityResult) -> Result<IdentityResult
             .into_iter()
             .map(identity_from_wit)
             .collect::<Result<_, _>>()?,
+    })
+}
+
+fn identity_to_wit(i: &Identity) -> wit::Identity {
+    wit::Identity {
+        id: i.id.clone(),
+        organization_id: i.organization_id.clone(),
+        display_name: i.display_name.clone(),
+        addresses: i
+            .channel_addresses
+            .iter()
+            .flat_map(|(channel_type, addresses)| {
+                addresses.iter().map(|address| wit::ChannelAddress {
+                    channel_type: channel_type.clone(),
+                    address: address.clone(),
+                })
+            })
+            .collect(),
+        external_id: i.external_id.clone(),
+        metadata: json_text(&i.metadata),
+    }
+}
+
+/// What the resolver found, as an identity hook sees it.
+pub fn identity_result_to_wit(r: &IdentityResult) -> wit::IdentityResult {
+    use wit::Identification as W;
+    let status = match r.status {
+        Identification::Identified => W::Identified,
+        Identification::Pending => W::Pending,
+        Identification::Ambiguous => W::Ambiguous,
+        Identification::Unknown => W::Unknown,
+        Identification::ChallengeSent => W::ChallengeSent,
+        Identification::Rejected => W::Rejected,
+    };
+    wit::IdentityResult {
+        status,
+        identity: r.identity.as_ref().map(identity_to_wit),
+        candidates: r.candidates.iter().map(identity_to_wit).collect(),
+    }
+}
+
+/// An identity hook's decision in the kit's terms. A resolved identity needs an id, a
+/// challenge valid content and a rejection a reason: an answer without them is the plugin's
+/// error, not a decision.
+pub fn identity_decision_from_wit(d: wit::IdentityDecision) -> Result<IdentityHookResult, String> {
+    Ok(match d {
+        wit::IdentityDecision::Resolved(identity) => {
+            IdentityHookResult::Resolved(identity_from_wit(identity)?)
+        }
+        wit::IdentityDecision::Pending => IdentityHookResult::Pending,
+        wit::IdentityDecision::Challenge(content) => {
+            IdentityHookResult::Challenge(content_from_wit(content)?)
+        }
+        wit::IdentityDecision::Reject(reason) => {
+            if reason.trim().is_empty() {
+                return Err("reject without a reason".to_owned());
+            }
+            IdentityHookResult::Reject(reason)
+        }
     })
 }
 

@@ -289,8 +289,11 @@ impl PluginDirectory {
 
     fn remove_hooks<'a>(&self, hooks: impl IntoIterator<Item = &'a String>) {
         if let Some(kit) = self.kit.get() {
+            // A name is either a hook or an identity hook (the identity triggers).
             for hook in hooks {
-                kit.remove_hook(hook);
+                if !kit.remove_hook(hook) {
+                    kit.remove_identity_hook(hook);
+                }
             }
         }
     }

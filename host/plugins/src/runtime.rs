@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{InstancePre, Resource};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
-use crate::bindings::{ai_provider, hook, identity_resolver, inbound_router, provider};
+use crate::bindings::{ai_provider, identity_resolver, inbound_router, provider};
 use crate::breaker::Breaker;
 use crate::engine::PluginEngine;
 use crate::state::{PluginInfo, PluginState, RoomCtx};
@@ -59,7 +59,6 @@ macro_rules! world {
     };
 }
 
-world!(hook::Hook, hook::HookPre<PluginState>, PluginKind::Hook);
 world!(
     identity_resolver::IdentityResolver,
     identity_resolver::IdentityResolverPre<PluginState>,
@@ -218,6 +217,11 @@ impl<W: World> Runtime<W> {
             pool: Mutex::new(Vec::new()),
             stats: Arc::new(PluginStats::default()),
         })
+    }
+
+    /// The checked component.
+    pub(crate) fn pre(&self) -> &W::Pre {
+        &self.pre
     }
 
     fn lock_pool(&self) -> std::sync::MutexGuard<'_, Vec<Warm<W>>> {

@@ -165,6 +165,18 @@ func NobodyKnown() IdentityResult {
 	return IdentityResult{Status: t.Identification_Unknown, Identity: None[Identity]()}
 }
 
+// Resolved is an identity hook's decision: the sender is who.
+func Resolved(who Identity) IdentityDecision { return t.MakeIdentityDecisionResolved(who) }
+
+// KeepPending is an identity hook's decision: keep the sender pending and let the message go on.
+func KeepPending() IdentityDecision { return t.MakeIdentityDecisionPending() }
+
+// Challenge is an identity hook's decision: send text back to the sender and block the message.
+func Challenge(text string) IdentityDecision { return t.MakeIdentityDecisionChallenge(Text(text)) }
+
+// Reject is an identity hook's decision: block the message with reason.
+func Reject(reason string) IdentityDecision { return t.MakeIdentityDecisionReject(reason) }
+
 // ToRoom routes into an existing room.
 func ToRoom(roomID string) Route { return t.MakeRouteRoom(roomID) }
 

@@ -48,16 +48,18 @@ type (
 	Identity        = t.Identity
 	Identification  = t.Identification
 	IdentityResult  = t.IdentityResult
-	Route           = t.Route
-	DeliveryReceipt = t.DeliveryReceipt
-	Header          = t.Header
-	WebhookRequest  = t.WebhookRequest
-	AiRole          = t.AiRole
-	AiPart          = t.AiPart
-	AiMessage       = t.AiMessage
-	AiRequest       = t.AiRequest
-	AiResponse      = t.AiResponse
-	AiInfo          = t.AiInfo
+	// IdentityDecision is what an identity hook answers (see package identityhook).
+	IdentityDecision = t.IdentityDecision
+	Route            = t.Route
+	DeliveryReceipt  = t.DeliveryReceipt
+	Header           = t.Header
+	WebhookRequest   = t.WebhookRequest
+	AiRole           = t.AiRole
+	AiPart           = t.AiPart
+	AiMessage        = t.AiMessage
+	AiRequest        = t.AiRequest
+	AiResponse       = t.AiResponse
+	AiInfo           = t.AiInfo
 	// Context reads the event's room lazily: Room(), Bindings(), RecentEvents(limit).
 	Context = ctx.Context
 )

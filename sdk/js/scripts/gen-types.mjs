@@ -16,7 +16,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const sdk = join(here, '..');
 const witDir = join(sdk, '../../wit');
 const outDir = join(sdk, 'types');
-export const WORLDS = ['hook', 'identity-resolver', 'inbound-router', 'provider', 'ai-provider'];
+export const WORLDS = ['hook', 'identity-hook', 'identity-resolver', 'inbound-router', 'provider', 'ai-provider'];
 
 /** The package's WIT files as one source text (one `package` line, then every file's items). */
 export function witSource(dir = witDir) {

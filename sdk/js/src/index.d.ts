@@ -6,7 +6,7 @@
 
 import type {
   AiInfo, AiRequest, AiResponse, Content, DeliveryReceipt, HookAction, Identity,
-  IdentityResult, InboundMessage, InjectedEvent, Observation, RoomEvent, Route, Task,
+  IdentityDecision, IdentityResult, InboundMessage, InjectedEvent, Observation, RoomEvent, Route, Task,
   WebhookRequest, ChannelAddress,
 } from 'roomkit:plugin/types@0.1.0';
 
@@ -42,6 +42,13 @@ export function ambiguous(candidates: Identity[]): IdentityResult;
 export function unknown(): IdentityResult;
 export function pending(): IdentityResult;
 export function rejected(): IdentityResult;
+/** What an identity hook's `handleIdentity` may answer; `undefined` leaves it to the next hook. */
+export const decision: {
+  resolved(who: Identity): IdentityDecision;
+  pending(): IdentityDecision;
+  challenge(body: string | Content): IdentityDecision;
+  reject(reason: string): IdentityDecision;
+};
 
 export function toRoom(roomId: string): Route;
 export function newRoom(): Route;

@@ -154,6 +154,21 @@ export const pending = () => ({ status: 'pending', identity: undefined, candidat
 /** The sender is refused. */
 export const rejected = () => ({ status: 'rejected', identity: undefined, candidates: [] });
 
+/**
+ * What an identity hook's `handleIdentity` may answer (the WIT `identity-decision`); returning
+ * `undefined` leaves the decision to the next identity hook.
+ */
+export const decision = Object.freeze({
+  /** This is who it is. */
+  resolved: (who) => ({ tag: 'resolved', val: who }),
+  /** Keep the sender pending and let the message go on. */
+  pending: () => ({ tag: 'pending' }),
+  /** Send `body` (text, or a content value) back to the sender; the message is blocked. */
+  challenge: (body) => ({ tag: 'challenge', val: typeof body === 'string' ? text(body) : body }),
+  /** Block the message with `reason`. */
+  reject: (reason) => ({ tag: 'reject', val: reason }),
+});
+
 // ---- inbound routers -----------------------------------------------------------------------
 
 /** Into this existing room. */

@@ -40,6 +40,73 @@ macro_rules! export_hook {
     };
 }
 
+/// Exports a hook that also implements [`IdentityHook`](crate::IdentityHook) as the
+/// component's `identity-hook` world: `handle` for the ordinary triggers, `handle-identity` for
+/// `on_identity_ambiguous` and `on_identity_unknown`.
+///
+/// ```
+/// # use roomkit_sdk::{Hook, HookResult, HookTrigger, IdentityDecision, IdentityHook,
+/// #     IdentityResult, InboundMessage, RoomContext, RoomEvent};
+/// struct AskStrangers;
+/// impl Hook for AskStrangers {
+///     fn handle(_: HookTrigger, _: RoomEvent, _: &RoomContext) -> Result<HookResult, String> {
+///         Ok(HookResult::allow())
+///     }
+/// }
+/// impl IdentityHook for AskStrangers {
+///     fn handle_identity(
+///         _: HookTrigger,
+///         _: InboundMessage,
+///         _: IdentityResult,
+///         _: &RoomContext,
+///     ) -> Result<Option<IdentityDecision>, String> {
+///         Ok(Some(IdentityDecision::challenge("Who is this?")))
+///     }
+/// }
+/// roomkit_sdk::export_identity_hook!(AskStrangers);
+/// ```
+#[macro_export]
+macro_rules! export_identity_hook {
+    ($plugin:ty) => {
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        type __RoomkitPlugin = $plugin;
+        $crate::__export_world!("roomkit:plugin/identity-hook@0.1.0", {
+            "roomkit:plugin/room-context@0.1.0": ::roomkit_sdk::__private::room_context,
+        },
+            impl Guest for __RoomkitExport {
+                fn handle(
+                    trigger: ::roomkit_sdk::HookTrigger,
+                    event: ::roomkit_sdk::RoomEvent,
+                    ctx: &::roomkit_sdk::__private::room_context::Context,
+                ) -> ::core::result::Result<::roomkit_sdk::HookResult, ::std::string::String> {
+                    <super::__RoomkitPlugin as ::roomkit_sdk::Hook>::handle(
+                        trigger,
+                        event,
+                        &::roomkit_sdk::RoomContext::__host(ctx),
+                    )
+                }
+                fn handle_identity(
+                    trigger: ::roomkit_sdk::HookTrigger,
+                    message: ::roomkit_sdk::InboundMessage,
+                    identity: ::roomkit_sdk::IdentityResult,
+                    ctx: &::roomkit_sdk::__private::room_context::Context,
+                ) -> ::core::result::Result<
+                    ::core::option::Option<::roomkit_sdk::IdentityDecision>,
+                    ::std::string::String,
+                > {
+                    <super::__RoomkitPlugin as ::roomkit_sdk::IdentityHook>::handle_identity(
+                        trigger,
+                        message,
+                        identity,
+                        &::roomkit_sdk::RoomContext::__host(ctx),
+                    )
+                }
+            }
+        );
+    };
+}
+
 /// Exports an [`IdentityResolver`](crate::IdentityResolver) implementation as the component's
 /// `identity-resolver` world.
 ///

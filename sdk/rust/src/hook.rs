@@ -2,7 +2,8 @@
 
 use crate::context::RoomContext;
 use crate::types::{
-    Content, HookAction, HookResult, HookTrigger, InjectedEvent, Json, Observation, RoomEvent, Task,
+    Content, HookAction, HookResult, HookTrigger, Identity, IdentityDecision, IdentityResult,
+    InboundMessage, InjectedEvent, Json, Observation, RoomEvent, Task,
 };
 
 /// A hook: runs at the triggers its manifest names and allows, blocks or modifies the event,
@@ -18,6 +19,55 @@ pub trait Hook {
         event: RoomEvent,
         ctx: &RoomContext<'_>,
     ) -> Result<HookResult, String>;
+}
+
+/// A hook that also decides about senders identity resolution could not settle: the host
+/// calls [`handle_identity`](IdentityHook::handle_identity) on the triggers
+/// `on_identity_ambiguous` (several candidates, or pending) and `on_identity_unknown` (nobody
+/// found), and [`Hook::handle`] on the others. Export it with
+/// [`export_identity_hook!`](crate::export_identity_hook) (the `identity-hook` world); name the
+/// identity triggers in the manifest:
+///
+/// ```toml
+/// triggers = ["on_identity_unknown"]
+/// channel_types = ["sms"]   # optional: the filters apply to the inbound message
+/// ```
+///
+/// Identity hooks run only when the host has an identity resolver, in priority order, until
+/// one decides; `Ok(None)` leaves the decision to the next one (and, when none decides, the
+/// host goes on with the resolver's answer). An `Err` is reported as `hook_error` and the next
+/// hook is asked; a fail-closed hook's failure rejects the message.
+pub trait IdentityHook: Hook {
+    /// Decides about the sender of `message`, whom the resolver found to be `result`.
+    fn handle_identity(
+        trigger: HookTrigger,
+        message: InboundMessage,
+        result: IdentityResult,
+        ctx: &RoomContext<'_>,
+    ) -> Result<Option<IdentityDecision>, String>;
+}
+
+impl IdentityDecision {
+    /// This is who it is: the message goes on with `identity` as its participant.
+    pub fn resolved(identity: Identity) -> Self {
+        IdentityDecision::Resolved(identity)
+    }
+
+    /// Keep the sender a pending participant and let the message go on.
+    pub fn pending() -> Self {
+        IdentityDecision::Pending
+    }
+
+    /// Send `text` back to the sender and block the message; nothing is stored (the host
+    /// answers `identity_challenge_sent`).
+    pub fn challenge(text: impl Into<String>) -> Self {
+        IdentityDecision::Challenge(Content::text(text))
+    }
+
+    /// Block the message with `reason`; nothing is stored.
+    pub fn reject(reason: impl Into<String>) -> Self {
+        IdentityDecision::Reject(reason.into())
+    }
 }
 
 impl HookResult {

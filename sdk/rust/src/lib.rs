@@ -2,7 +2,8 @@
 //! providers, built as WebAssembly components (`wasm32-wasip2`) for the RoomKit host.
 //!
 //! A plugin is a type implementing one trait ([`Hook`], [`IdentityResolver`],
-//! [`InboundRouter`], [`Provider`] or [`AiProvider`]) and one export macro naming it:
+//! [`InboundRouter`], [`Provider`] or [`AiProvider`]; a hook may add [`IdentityHook`]) and one
+//! export macro naming it:
 //!
 //! ```
 //! use roomkit_sdk::{Hook, HookResult, HookTrigger, RoomContext, RoomEvent};
@@ -36,7 +37,9 @@
 //!   key-value space), [`log`], the room context ([`RoomContext`]) and outbound [`http`]
 //!   (wasi:http; the host allows only the manifest's `allowed_hosts`).
 //! - One export macro per kind: [`export_hook!`], [`export_identity_resolver!`],
-//!   [`export_inbound_router!`], [`export_provider!`], [`export_ai_provider!`].
+//!   [`export_inbound_router!`], [`export_provider!`], [`export_ai_provider!`]; and
+//!   [`export_identity_hook!`] for a hook that also implements [`IdentityHook`], deciding about
+//!   senders identity resolution could not settle (resolved, pending, challenge, reject).
 //! - Off wasm (`cargo test` on the build machine) the host imports are served by in-memory
 //!   stand-ins that tests fill through [`testing`], so a plugin's trait implementation runs in
 //!   ordinary unit tests.
@@ -81,7 +84,7 @@ pub mod testing;
 
 pub use ai::AiProvider;
 pub use context::RoomContext;
-pub use hook::Hook;
+pub use hook::{Hook, IdentityHook};
 pub use identity::IdentityResolver;
 pub use provider::Provider;
 pub use router::InboundRouter;
@@ -97,9 +100,9 @@ pub mod types {
 pub use types::{
     AiImage, AiInfo, AiMessage, AiPart, AiRequest, AiResponse, AiRole, BindingView, ChannelAddress,
     Content, DeliveryError, DeliveryReceipt, Direction, EventSource, Header, HookAction,
-    HookResult, HookTrigger, Identification, Identity, IdentityResult, InboundMessage,
-    InjectedEvent, Json, Observation, Part, RichContent, RoomEvent, RoomView, Route, Task,
-    TextContent, WebhookRequest,
+    HookResult, HookTrigger, Identification, Identity, IdentityDecision, IdentityResult,
+    InboundMessage, InjectedEvent, Json, Observation, Part, RichContent, RoomEvent, RoomView,
+    Route, Task, TextContent, WebhookRequest,
 };
 
 /// The README's examples, compiled as doc tests.

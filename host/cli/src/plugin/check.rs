@@ -182,11 +182,12 @@ pub fn run(file: &Path, config: Option<&Path>) -> Result<()> {
     let manifest_path = file.with_extension("toml");
     println!("ok: {}", file.display());
     println!("  name      {}", info.name);
-    println!(
-        "  kind      {} ({})",
-        manifest.kind.as_str(),
-        manifest.kind.world()
-    );
+    // A hook component targets `hook` or, with `handle-identity`, `identity-hook`.
+    let world = match &loaded {
+        Loaded::Hook(plugin) => plugin.world(),
+        _ => manifest.kind.world(),
+    };
+    println!("  kind      {} ({world})", manifest.kind.as_str());
     if manifest_path.is_file() {
         println!("  manifest  {}", manifest_path.display());
     } else {

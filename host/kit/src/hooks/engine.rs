@@ -326,56 +326,60 @@ impl HookEngine {
             .is_empty()
     }
 
-    /// Asks the identity hooks of `trigger` in order until one decides.
+    /// Asks the identity hooks of `trigger` whose filter admits the message (on a channel of
+    /// `channel_type`, direction inbound) in order until one decides. A hook that fails is
+    /// reported and the next one is asked, unless it is fail-closed: then its failure rejects
+    /// the message (`hook_error:NAME` / `hook_timeout:NAME`).
     pub async fn run_identity(
         &self,
         trigger: HookTrigger,
         message: &InboundMessage,
+        channel_type: &str,
         result: &IdentityResult,
         ctx: &RoomContext,
     ) -> Option<IdentityHookResult> {
         let hooks: Vec<RegisteredIdentity> = read(&self.identity)
             .iter()
-            .filter(|r| r.spec.trigger == trigger)
+            .filter(|r| {
+                r.spec.trigger == trigger
+                    && r.spec
+                        .filter
+                        .admits_inbound(&message.channel_id, channel_type)
+            })
             .cloned()
             .collect();
         for registered in hooks {
             let spec = &registered.spec;
             let call = registered.hook.handle(trigger, message, result, ctx);
-            match tokio::time::timeout(spec.timeout, call).await {
+            let failure = |timed_out, message| HookFailure {
+                hook: spec.name.clone(),
+                trigger,
+                timed_out,
+                message,
+            };
+            let failure = match tokio::time::timeout(spec.timeout, call).await {
                 Ok(Ok(Some(decision))) => return Some(decision),
-                Ok(Ok(None)) => {}
-                Ok(Err(err)) => {
-                    self.report_identity(spec, trigger, err.timed_out, err.message, ctx)
-                }
-                Err(_) => self.report_identity(
-                    spec,
-                    trigger,
-                    true,
-                    format!("did not answer within {:?}", spec.timeout),
-                    ctx,
-                ),
+                Ok(Ok(None)) => continue,
+                Ok(Err(err)) => failure(err.timed_out, err.message),
+                Err(_) => failure(true, format!("did not answer within {:?}", spec.timeout)),
+            };
+            self.report_identity(&failure, message, ctx);
+            if spec.fail_closed {
+                return Some(IdentityHookResult::Reject(failure.block_reason()));
             }
         }
         None
     }
 
-    fn report_identity(
-        &self,
-        spec: &HookSpec,
-        trigger: HookTrigger,
-        timed_out: bool,
-        message: String,
-        ctx: &RoomContext,
-    ) {
-        let failure = HookFailure {
-            hook: spec.name.clone(),
-            trigger,
-            timed_out,
-            message,
-        };
-        self.bus
-            .emit(failure_event(&failure).room(ctx.room.id.clone()));
+    fn report_identity(&self, failure: &HookFailure, message: &InboundMessage, ctx: &RoomContext) {
+        tracing::warn!(hook = %failure.hook, trigger = ?failure.trigger, timed_out = failure.timed_out,
+            error = %failure.message, room = %ctx.room.id, channel = %message.channel_id,
+            "identity hook failed");
+        self.bus.emit(
+            failure_event(failure)
+                .room(ctx.room.id.clone())
+                .channel(message.channel_id.clone()),
+        );
     }
 
     fn report(&self, failure: &HookFailure, event: &RoomEvent) {

@@ -66,7 +66,7 @@ impl Inner {
         if let Some(trigger) = trigger {
             match self
                 .hooks
-                .run_identity(trigger, message, &result, ctx)
+                .run_identity(trigger, message, channel.channel_type(), &result, ctx)
                 .await
             {
                 Some(IdentityHookResult::Resolved(identity)) => {

@@ -204,3 +204,42 @@ async fn identity_is_resolved_only_for_the_selected_channel_types() {
         "sms is not resolved"
     );
 }
+
+/// Fails every call.
+struct Failing;
+
+#[async_trait]
+impl IdentityHook for Failing {
+    async fn handle(
+        &self,
+        _trigger: HookTrigger,
+        _message: &InboundMessage,
+        _result: &IdentityResult,
+        _ctx: &RoomContext,
+    ) -> Result<Option<IdentityHookResult>, HookError> {
+        Err(HookError::new("directory unavailable"))
+    }
+}
+
+#[tokio::test]
+async fn identity_hooks_see_only_what_their_filter_admits_and_a_failing_fail_closed_one_rejects() {
+    let s = with_directory();
+    s.transport("sms", "sms", text_caps());
+    s.transport("mail", "email", text_caps());
+    s.room("r", &["sms", "mail"]).await;
+    let email_only = roomkit_kit::HookFilter {
+        channel_types: ["email".to_owned()].into(),
+        ..roomkit_kit::HookFilter::default()
+    };
+    s.kit.add_identity_hook(
+        HookSpec::new("strict", HookTrigger::OnIdentityUnknown)
+            .filter(email_only)
+            .fail_closed(),
+        Arc::new(Failing),
+    );
+    let sms = s.say("r", "sms", "+999", "hi").await;
+    assert!(!sms.blocked, "the filter keeps the hook out of sms");
+    let mail = s.say("r", "mail", "x@example.com", "hi").await;
+    assert_eq!(mail.reason.as_deref(), Some("hook_error:strict"));
+    assert!(mail.event.is_none());
+}

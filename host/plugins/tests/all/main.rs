@@ -13,6 +13,7 @@ mod fixtures;
 mod hooks;
 mod hostile;
 mod http;
+mod identity_hooks;
 mod loading;
 mod provider;
 mod reload;

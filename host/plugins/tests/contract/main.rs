@@ -13,3 +13,4 @@ mod fixtures;
 
 #[path = "cases.rs"]
 mod contract;
+mod identity;

@@ -23,6 +23,7 @@ mod bindgen;
 /// The worlds of `roomkit:plugin` and the Go package of the SDK that exports each.
 pub const WORLDS: &[(&str, &str)] = &[
     ("hook", "hook"),
+    ("identity-hook", "identityhook"),
     ("identity-resolver", "identity"),
     ("inbound-router", "router"),
     ("provider", "provider"),

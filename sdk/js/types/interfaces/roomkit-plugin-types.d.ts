@@ -424,6 +424,38 @@ declare module 'roomkit:plugin/types@0.1.0' {
     candidates: Array<Identity>,
   }
   /**
+   * What an identity hook decided about a sender the resolver could not settle.
+   */
+  export type IdentityDecision = IdentityDecisionResolved | IdentityDecisionPending | IdentityDecisionChallenge | IdentityDecisionReject;
+  /**
+   * This is who it is: the message goes on with this identity as its participant.
+   */
+  export interface IdentityDecisionResolved {
+    tag: 'resolved',
+    val: Identity,
+  }
+  /**
+   * Keep the sender a pending participant and let the message go on.
+   */
+  export interface IdentityDecisionPending {
+    tag: 'pending',
+  }
+  /**
+   * Send this back to the sender on the channel the message came from and block the
+   * message: nothing is stored (reason `identity_challenge_sent`).
+   */
+  export interface IdentityDecisionChallenge {
+    tag: 'challenge',
+    val: Content,
+  }
+  /**
+   * Block the message with this reason; nothing is stored.
+   */
+  export interface IdentityDecisionReject {
+    tag: 'reject',
+    val: string,
+  }
+  /**
    * Where an inbound message without a room id goes.
    */
   export type Route = RouteRoom | RouteNewRoom | RouteDefault;

@@ -579,6 +579,62 @@ type IdentityResult struct {
 }
 
 const (
+	// This is who it is: the message goes on with this identity as its participant.
+	IdentityDecision_Resolved uint8 = 0
+	// Keep the sender a pending participant and let the message go on.
+	IdentityDecision_Pending uint8 = 1
+	// Send this back to the sender on the channel the message came from and block the
+	// message: nothing is stored (reason `identity_challenge_sent`).
+	IdentityDecision_Challenge uint8 = 2
+	// Block the message with this reason; nothing is stored.
+	IdentityDecision_Reject uint8 = 3
+)
+
+// What an identity hook decided about a sender the resolver could not settle.
+type IdentityDecision struct {
+	tag   uint8
+	value any
+}
+
+func (self IdentityDecision) Tag() uint8 {
+	return self.tag
+}
+
+func (self IdentityDecision) Resolved() Identity {
+	if self.tag != IdentityDecision_Resolved {
+		panic("tag mismatch")
+	}
+	return self.value.(Identity)
+}
+
+func (self IdentityDecision) Challenge() Content {
+	if self.tag != IdentityDecision_Challenge {
+		panic("tag mismatch")
+	}
+	return self.value.(Content)
+}
+
+func (self IdentityDecision) Reject() string {
+	if self.tag != IdentityDecision_Reject {
+		panic("tag mismatch")
+	}
+	return self.value.(string)
+}
+
+func MakeIdentityDecisionResolved(value Identity) IdentityDecision {
+	return IdentityDecision{IdentityDecision_Resolved, value}
+}
+func MakeIdentityDecisionPending() IdentityDecision {
+	return IdentityDecision{IdentityDecision_Pending, nil}
+}
+func MakeIdentityDecisionChallenge(value Content) IdentityDecision {
+	return IdentityDecision{IdentityDecision_Challenge, value}
+}
+func MakeIdentityDecisionReject(value string) IdentityDecision {
+	return IdentityDecision{IdentityDecision_Reject, value}
+}
+
+const (
 	// Into this existing room.
 	Route_Room uint8 = 0
 	// Into a new room.
