@@ -200,20 +200,20 @@ mod tests {
         identity
             .channel_addresses
             .insert("sms".into(), vec![String::new()]);
-        assert_eq!(identity.validate(), Err(ValidationError::Empty("address")));
+        let empty = |field: &'static str| {
+            Err(ValidationError::InvalidId {
+                field,
+                reason: "must not be empty".into(),
+            })
+        };
+        assert_eq!(identity.validate(), empty("address"));
         identity.channel_addresses.clear();
         identity
             .channel_addresses
             .insert(String::new(), vec!["+1".into()]);
-        assert_eq!(
-            identity.validate(),
-            Err(ValidationError::Empty("channel_type"))
-        );
+        assert_eq!(identity.validate(), empty("channel_type"));
         identity.channel_addresses.clear();
         identity.id = String::new();
-        assert_eq!(
-            identity.validate(),
-            Err(ValidationError::Empty("identity id"))
-        );
+        assert_eq!(identity.validate(), empty("identity id"));
     }
 }
