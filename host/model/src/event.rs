@@ -130,6 +130,21 @@ pub enum EventType {
     Observation,
 }
 
+impl EventType {
+    /// A channel record: what attach, detach, mute, unmute and access or visibility changes
+    /// store in a room (internal, never broadcast).
+    pub fn is_channel_record(self) -> bool {
+        matches!(
+            self,
+            EventType::ChannelAttached
+                | EventType::ChannelDetached
+                | EventType::ChannelMuted
+                | EventType::ChannelUnmuted
+                | EventType::ChannelUpdated
+        )
+    }
+}
+
 /// Where an event came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventSource {

@@ -356,11 +356,7 @@ impl Server {
 
 /// Whether an event is one of the room's channel records (`channel_attached`, …).
 pub fn is_channel_record(event: &roomkit_model::RoomEvent) -> bool {
-    use roomkit_model::EventType::*;
-    matches!(
-        event.event_type,
-        ChannelAttached | ChannelDetached | ChannelMuted | ChannelUnmuted | ChannelUpdated
-    )
+    event.event_type.is_channel_record()
 }
 
 /// Whether a timeline entry (JSON) is a channel record.

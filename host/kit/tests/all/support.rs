@@ -34,11 +34,7 @@ where
 /// Whether an event is one of the room's channel records (`channel_attached`, …), which
 /// attach, detach, mute and binding changes store.
 pub fn is_channel_record(event: &RoomEvent) -> bool {
-    use roomkit_model::EventType::*;
-    matches!(
-        event.event_type,
-        ChannelAttached | ChannelDetached | ChannelMuted | ChannelUnmuted | ChannelUpdated
-    )
+    event.event_type.is_channel_record()
 }
 
 /// The events of a timeline without the channel records.

@@ -454,6 +454,6 @@ async fn fuel_used_by_first_party_plugins_at_growing_sizes() {
 fn without_records(events: Vec<roomkit_model::RoomEvent>) -> Vec<roomkit_model::RoomEvent> {
     events
         .into_iter()
-        .filter(|e| e.visibility != roomkit_model::Visibility::Internal)
+        .filter(|e| !e.event_type.is_channel_record())
         .collect()
 }
