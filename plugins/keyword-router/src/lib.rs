@@ -13,10 +13,8 @@
 //! Keywords are looked for in every piece of text the message carries (see
 //! `Content::texts`).
 
-pub mod words;
-
 use roomkit_sdk::{InboundMessage, InboundRouter, Route, config};
-use words::{Phrases, has_word};
+use word_scan::{Phrases, has_word};
 
 /// The parsed rules.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,10 +8,8 @@
 //! The block reason is the list's category (`category`, default `profanity`), never the word, so
 //! that the word does not travel further in the reason.
 
-pub mod words;
-
 use roomkit_sdk::{Hook, HookResult, HookTrigger, RoomContext, RoomEvent, config, log};
-use words::{Phrases, has_word};
+use word_scan::{Phrases, has_word};
 
 /// The reason given when the manifest names no category.
 pub const DEFAULT_CATEGORY: &str = "profanity";

@@ -1,7 +1,7 @@
 //! Whole-word phrase matching that ignores case, in one pass over a text and without
 //! copying it: the text's words are slices of it, compared where they lie.
 //!
-//! (The same file is in `profanity-filter` and `keyword-router`; keep the two identical.)
+//! Used by `profanity-filter` and `keyword-router`.
 //!
 //! Cost: a table lookup per ASCII byte (a character is decoded only at bytes of 0x80 and
 //! above, and what it is is kept in a small cache), and for each word a lookup of its first
