@@ -43,15 +43,19 @@ pub struct HookFailure {
 }
 
 impl HookFailure {
-    /// The reason a fail-closed hook's failure blocks an event with: `hook_timeout:NAME` or
-    /// `hook_error:NAME`.
-    pub fn block_reason(&self) -> String {
-        let code = if self.timed_out {
+    /// `hook_timeout` when it ran out of time, `hook_error` otherwise.
+    pub fn code(&self) -> &'static str {
+        if self.timed_out {
             "hook_timeout"
         } else {
             "hook_error"
-        };
-        format!("{code}:{}", self.hook)
+        }
+    }
+
+    /// The reason a fail-closed hook's failure blocks an event with: `hook_timeout:NAME` or
+    /// `hook_error:NAME`.
+    pub fn block_reason(&self) -> String {
+        format!("{}:{}", self.code(), self.hook)
     }
 }
 
@@ -404,12 +408,7 @@ fn failure_notice(failure: &HookFailure, event: &RoomEvent) -> RoomEvent {
     );
     data.insert("error".into(), failure.message.clone().into());
     data.insert("event_id".into(), event.id.clone().into());
-    let code = if failure.timed_out {
-        "hook_timeout"
-    } else {
-        "hook_error"
-    };
-    crate::kit::lifecycle_event(&event.room_id, code, data)
+    crate::kit::lifecycle_event(&event.room_id, failure.code(), data)
 }
 
 fn failure_event(failure: &HookFailure) -> FrameworkEvent {
