@@ -56,7 +56,11 @@ fn listed_names(tree: &str) -> Vec<&str> {
 
 /// The modules named by `crate::` paths in `text`: `crate::m::x` names `m`; `crate::X` and
 /// `crate::{X, Y}` name the modules the root re-exports `X` and `Y` from.
-fn referenced(text: &str, modules: &BTreeSet<String>, reexports: &BTreeMap<String, String>) -> BTreeSet<String> {
+fn referenced(
+    text: &str,
+    modules: &BTreeSet<String>,
+    reexports: &BTreeMap<String, String>,
+) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut rest = text;
     while let Some(at) = rest.find("crate::") {
@@ -96,7 +100,9 @@ fn root_reexports(root: &str, modules: &BTreeSet<String>) -> BTreeMap<String, St
         else {
             continue;
         };
-        let path = path.trim_start_matches("self::").trim_start_matches("crate::");
+        let path = path
+            .trim_start_matches("self::")
+            .trim_start_matches("crate::");
         let module = ident(path);
         if !modules.contains(module) {
             continue;
@@ -128,7 +134,12 @@ impl ModuleGraph {
             let first = relative
                 .components()
                 .next()
-                .map(|c| c.as_os_str().to_string_lossy().trim_end_matches(".rs").to_owned())
+                .map(|c| {
+                    c.as_os_str()
+                        .to_string_lossy()
+                        .trim_end_matches(".rs")
+                        .to_owned()
+                })
                 .unwrap_or_default();
             let module = if first == "mod" { String::new() } else { first };
             let code = without_comment_lines(&std::fs::read_to_string(&file)?);
@@ -245,7 +256,10 @@ mod tests {
     fn a_doc_link_is_not_a_dependency() {
         let g = graph(&[
             ("lib.rs", "mod a; mod b;"),
-            ("a.rs", "//! See [`crate::b`].\n/// Like [`crate::b::B`].\npub struct A;"),
+            (
+                "a.rs",
+                "//! See [`crate::b`].\n/// Like [`crate::b::B`].\npub struct A;",
+            ),
             ("b.rs", "use crate::a::A;"),
         ]);
         assert_eq!(g.cycle(), None);

@@ -10,14 +10,14 @@ use roomkit_kit::DeliveryError;
 use roomkit_kit::ai::{AiContext, AiProvider, AiResponse};
 use roomkit_store::ConversationStore;
 
-use crate::handle::PluginHandle;
-use crate::loaded::loaded_plugin;
 use crate::convert::{ai_request_to_wit, ai_response_from_wit};
 use crate::engine::PluginEngine;
 use crate::error::{CallFailure, Error, Result, delivery_error};
+use crate::handle::PluginHandle;
 use crate::info::PluginInfo;
+use crate::loaded::loaded_plugin;
 use crate::manifest::PluginKind;
-use crate::runtime::{Runtime, world};
+use crate::runtime::{Runtime, run_to_end, world};
 use crate::state::PluginState;
 use crate::stats::StatsSnapshot;
 
@@ -36,7 +36,11 @@ mod world {
 }
 
 use world::AiProvider as AiWorld;
-world!(AiWorld, world::AiProviderPre<PluginState>, PluginKind::AiProvider);
+world!(
+    AiWorld,
+    world::AiProviderPre<PluginState>,
+    PluginKind::AiProvider
+);
 
 /// The longest model name kept from a plugin's `info`.
 const MAX_MODEL_NAME: usize = 256;
@@ -75,31 +79,12 @@ impl WasmAiProvider {
         store: Option<Arc<dyn ConversationStore>>,
     ) -> Result<Self> {
         let runtime: Runtime<AiWorld> = Runtime::load(engine, path, store)?;
-        let info_error = |cause: String| Error::Call {
-            plugin: runtime.info.name.clone(),
-            function: "info",
-            cause: CallFailure::Host(cause),
-        };
-        // Loading is synchronous (the directory compiles on the blocking pool) and may be
-        // called from inside a runtime, where blocking on a future is not allowed; a scoped
-        // thread with a small runtime of its own calls `info`.
-        let about = std::thread::scope(|scope| {
-            scope
-                .spawn(|| {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .map_err(|e| info_error(e.to_string()))?;
-                    rt.block_on(runtime.call(
-                        "info",
-                        None,
-                        |warm, _| Box::pin(warm.exports.call_info(&mut warm.store)),
-                        Ok,
-                    ))
-                })
-                .join()
-                .map_err(|_| info_error("the info thread panicked".into()))?
-        })?;
+        let about = run_to_end(runtime.call(
+            "info",
+            None,
+            |warm, _| Box::pin(warm.exports.call_info(&mut warm.store)),
+            Ok,
+        ))?;
         let mut model_name = about.model_name;
         if model_name.len() > MAX_MODEL_NAME {
             let mut cut = MAX_MODEL_NAME;

@@ -110,4 +110,3 @@ pub(crate) fn delivery_error(err: Error) -> DeliveryError {
         retryable,
     }
 }
-

@@ -72,4 +72,3 @@ impl<T: LoadedPlugin> PluginHandle<T> {
         })
     }
 }
-

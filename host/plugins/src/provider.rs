@@ -10,13 +10,13 @@ use roomkit_kit::{DeliveryError, InboundMessage, Provider, ProviderResult};
 use roomkit_model::{ChannelBinding, RoomEvent};
 use roomkit_store::ConversationStore;
 
-use crate::handle::PluginHandle;
-use crate::loaded::loaded_plugin;
 use crate::bindings::wit;
 use crate::convert::{binding_to_wit, event_to_wit, inbound_from_wit};
 use crate::engine::PluginEngine;
 use crate::error::{CallFailure, Error, Result, delivery_error};
+use crate::handle::PluginHandle;
 use crate::info::PluginInfo;
+use crate::loaded::loaded_plugin;
 use crate::manifest::PluginKind;
 use crate::runtime::{Runtime, world};
 use crate::state::PluginState;
@@ -37,7 +37,11 @@ mod world {
 }
 
 use world::Provider as ProviderWorld;
-world!(ProviderWorld, world::ProviderPre<PluginState>, PluginKind::Provider);
+world!(
+    ProviderWorld,
+    world::ProviderPre<PluginState>,
+    PluginKind::Provider
+);
 
 /// An HTTP request that arrived at `POST /v1/webhooks/{channel_id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

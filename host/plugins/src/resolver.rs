@@ -8,12 +8,12 @@ use async_trait::async_trait;
 use roomkit_kit::{IdentityResolver, IdentityResult, InboundMessage, RoomContext};
 use roomkit_store::ConversationStore;
 
-use crate::handle::PluginHandle;
-use crate::loaded::loaded_plugin;
 use crate::convert::{identity_result_from_wit, inbound_to_wit};
 use crate::engine::PluginEngine;
 use crate::error::{CallFailure, Result};
+use crate::handle::PluginHandle;
 use crate::info::PluginInfo;
+use crate::loaded::loaded_plugin;
 use crate::manifest::PluginKind;
 use crate::runtime::{Runtime, world};
 use crate::state::PluginState;
@@ -35,7 +35,11 @@ mod world {
 }
 
 use world::IdentityResolver as ResolverWorld;
-world!(ResolverWorld, world::IdentityResolverPre<PluginState>, PluginKind::IdentityResolver);
+world!(
+    ResolverWorld,
+    world::IdentityResolverPre<PluginState>,
+    PluginKind::IdentityResolver
+);
 
 /// An identity resolver plugin, ready to call.
 pub struct WasmIdentityResolver {

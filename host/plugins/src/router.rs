@@ -9,13 +9,13 @@ use async_trait::async_trait;
 use roomkit_kit::{DefaultInboundRouter, InboundMessage, InboundRouter};
 use roomkit_store::ConversationStore;
 
-use crate::handle::PluginHandle;
-use crate::loaded::loaded_plugin;
 use crate::bindings::wit;
 use crate::convert::inbound_to_wit;
 use crate::engine::PluginEngine;
 use crate::error::{CallFailure, Result};
+use crate::handle::PluginHandle;
 use crate::info::PluginInfo;
+use crate::loaded::loaded_plugin;
 use crate::manifest::PluginKind;
 use crate::runtime::{Runtime, world};
 use crate::state::PluginState;
@@ -36,7 +36,11 @@ mod world {
 }
 
 use world::InboundRouter as RouterWorld;
-world!(RouterWorld, world::InboundRouterPre<PluginState>, PluginKind::InboundRouter);
+world!(
+    RouterWorld,
+    world::InboundRouterPre<PluginState>,
+    PluginKind::InboundRouter
+);
 
 /// Where a router sends a message.
 #[derive(Debug, Clone, PartialEq, Eq)]

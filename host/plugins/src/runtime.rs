@@ -27,6 +27,28 @@ use crate::manifest::{InstancePolicy, Manifest, PluginKind};
 use crate::state::PluginState;
 use crate::stats::{Counted, PluginStats, StatsSnapshot};
 
+/// Runs `future` to its end on a thread of its own, with a small runtime of its own: loading is
+/// synchronous (the directory compiles on the blocking pool) and may be called from inside a
+/// runtime, where blocking on a future is not allowed.
+pub(crate) fn run_to_end<F>(future: F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a current-thread runtime starts")
+                    .block_on(future)
+            })
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 /// The future of one export call, borrowing the instance it runs in.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -143,7 +165,7 @@ impl<W: World> Runtime<W> {
             manifest.breaker_threshold,
             Duration::from_millis(manifest.breaker_cooldown_ms),
         );
-        Ok(Runtime {
+        let runtime = Runtime {
             breaker,
             info: Arc::new(PluginInfo {
                 name,
@@ -155,7 +177,31 @@ impl<W: World> Runtime<W> {
             pre,
             pool: Mutex::new(Vec::new()),
             stats: Arc::new(PluginStats::default()),
-        })
+        };
+        runtime.first_instance().map_err(|reason| Error::Load {
+            plugin: runtime.info.name.clone(),
+            path: path.display().to_string(),
+            reason,
+        })?;
+        Ok(runtime)
+    }
+
+    /// Instantiates the component once, so that limits it cannot run under (a `memory_mb`
+    /// below what its initial memory needs, a start function out of fuel) refuse it at load
+    /// rather than fail every call. The instance is kept warm (policy `reuse`).
+    fn first_instance(&self) -> Result<(), String> {
+        let lease = run_to_end(self.lease()).map_err(|failure| {
+            let manifest = &self.info.manifest;
+            let limit = match &failure {
+                CallFailure::Memory(_) => format!(" under memory_mb = {}", manifest.memory_mb),
+                CallFailure::OutOfFuel(_) => format!(" with fuel = {}", manifest.fuel),
+                CallFailure::Deadline(_) => format!(" within timeout_ms = {}", manifest.timeout_ms),
+                _ => String::new(),
+            };
+            format!("it cannot be instantiated{limit}: {failure}")
+        })?;
+        lease.keep();
+        Ok(())
     }
 
     /// The checked component.
