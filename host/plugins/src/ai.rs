@@ -84,7 +84,12 @@ impl WasmAiProvider {
             None,
             |warm, _| Box::pin(warm.exports.call_info(&mut warm.store)),
             Ok,
-        ))?;
+        ))
+        .map_err(|cause| Error::Call {
+            plugin: runtime.info.name.clone(),
+            function: "info",
+            cause,
+        })??;
         let mut model_name = about.model_name;
         if model_name.len() > MAX_MODEL_NAME {
             let mut cut = MAX_MODEL_NAME;

@@ -30,7 +30,7 @@ use crate::stats::{Counted, PluginStats, StatsSnapshot};
 /// Runs `future` to its end on a thread of its own, with a small runtime of its own: loading is
 /// synchronous (the directory compiles on the blocking pool) and may be called from inside a
 /// runtime, where blocking on a future is not allowed.
-pub(crate) fn run_to_end<F>(future: F) -> F::Output
+pub(crate) fn run_to_end<F>(future: F) -> Result<F::Output, CallFailure>
 where
     F: Future + Send,
     F::Output: Send,
@@ -38,11 +38,11 @@ where
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
-                tokio::runtime::Builder::new_current_thread()
+                let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .expect("a current-thread runtime starts")
-                    .block_on(future)
+                    .map_err(|e| CallFailure::Host(format!("starting a runtime: {e}")))?;
+                Ok(runtime.block_on(future))
             })
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
@@ -190,16 +190,20 @@ impl<W: World> Runtime<W> {
     /// below what its initial memory needs, a start function out of fuel) refuse it at load
     /// rather than fail every call. The instance is kept warm (policy `reuse`).
     fn first_instance(&self) -> Result<(), String> {
-        let lease = run_to_end(self.lease()).map_err(|failure| {
-            let manifest = &self.info.manifest;
-            let limit = match &failure {
-                CallFailure::Memory(_) => format!(" under memory_mb = {}", manifest.memory_mb),
-                CallFailure::OutOfFuel(_) => format!(" with fuel = {}", manifest.fuel),
-                CallFailure::Deadline(_) => format!(" within timeout_ms = {}", manifest.timeout_ms),
-                _ => String::new(),
-            };
-            format!("it cannot be instantiated{limit}: {failure}")
-        })?;
+        let lease = run_to_end(self.lease())
+            .and_then(|lease| lease)
+            .map_err(|failure| {
+                let manifest = &self.info.manifest;
+                let limit = match &failure {
+                    CallFailure::Memory(_) => format!(" under memory_mb = {}", manifest.memory_mb),
+                    CallFailure::OutOfFuel(_) => format!(" with fuel = {}", manifest.fuel),
+                    CallFailure::Deadline(_) => {
+                        format!(" within timeout_ms = {}", manifest.timeout_ms)
+                    }
+                    _ => String::new(),
+                };
+                format!("it cannot be instantiated{limit}: {failure}")
+            })?;
         lease.keep();
         Ok(())
     }
