@@ -88,6 +88,9 @@ pub struct PluginCallStats {
     /// Outbound HTTP requests refused (no `allowed_hosts` entry admits them).
     #[serde(default)]
     pub http_denied: u64,
+    /// Log lines (from `log`, stdout or stderr) dropped over the plugin's log budget.
+    #[serde(default)]
+    pub log_dropped: u64,
 }
 
 /// A catalog for a host that runs no plugins.

@@ -243,6 +243,14 @@ fn plugin_families(out: &mut String, plugins: &[PluginInfo]) {
         &["plugin", "kind"],
         &of(&|p| p.stats.http_denied),
     );
+    family(
+        out,
+        "roomkit_plugin_log_dropped_total",
+        "Log lines of the plugin dropped over its log budget ([log] of its manifest).",
+        "counter",
+        &["plugin", "kind"],
+        &of(&|p| p.stats.log_dropped),
+    );
     header(
         out,
         "roomkit_plugin_call_seconds_total",

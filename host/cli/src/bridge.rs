@@ -62,6 +62,7 @@ impl PluginCatalog for DirectoryCatalog {
                             warm_instances: s.warm_instances,
                             http_requests: s.http_requests,
                             http_denied: s.http_denied,
+                            log_dropped: s.log_dropped,
                         });
                 PluginInfo {
                     name: plugin.name,

@@ -13,7 +13,8 @@
 
 //!
 //! Modules depend on each other without cycles (`make lint` checks it), in layers: plain data
-//! (`error`, `manifest`, `info`, `stats`, `allowed_hosts`, `limits`, `breaker`), the shared WIT
+//! (`error`, `manifest`, `info`, `stats`, `plugin_log`, `allowed_hosts`, `limits`,
+//! `breaker`), the shared WIT
 //! interfaces (`bindings`, `convert`), the host side of each imported interface (`imports`),
 //! the store's state and linker (`state`), the engine (`engine`, `cache`), the call runtime
 //! every kind uses (`runtime`), one module per plugin kind (`hook`, `resolver`, `router`,
@@ -37,6 +38,7 @@ mod kinds;
 mod limits;
 mod loaded;
 mod manifest;
+mod plugin_log;
 mod provider;
 mod resolver;
 mod router;
@@ -51,7 +53,7 @@ pub use error::{CallFailure, Error, Result};
 pub use handle::PluginHandle;
 pub use hook::WasmPlugin;
 pub use info::PluginInfo;
-pub use manifest::{InstancePolicy, MAX_WARM_INSTANCES, Manifest, PluginKind};
+pub use manifest::{InstancePolicy, LogBudget, MAX_WARM_INSTANCES, Manifest, PluginKind};
 pub use provider::{ProviderHandle, WasmProvider, WebhookRequest};
 pub use resolver::{IdentityResolverHandle, WasmIdentityResolver};
 pub use router::{InboundRouterHandle, Route, WasmInboundRouter};

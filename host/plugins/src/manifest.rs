@@ -135,9 +135,39 @@ pub struct Manifest {
     /// How long a suspension lasts.
     #[serde(default = "default_breaker_cooldown_ms")]
     pub breaker_cooldown_ms: u64,
+    /// How much the plugin may log (`[log]`): lines and bytes per call and per second, through
+    /// `log` and its stdout and stderr together.
+    #[serde(default)]
+    pub log: LogBudget,
     /// Settings and secrets, read by the plugin through the `config` import.
     #[serde(default)]
     pub config: BTreeMap<String, String>,
+}
+
+/// A plugin's log budget (`[log]` of its manifest). Lines past it are dropped and counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogBudget {
+    /// Lines one call may log.
+    pub lines_per_call: u64,
+    /// Bytes one call may log.
+    pub bytes_per_call: u64,
+    /// Lines all calls of the plugin may log in one second.
+    pub lines_per_second: u64,
+    /// Bytes all calls of the plugin may log in one second.
+    pub bytes_per_second: u64,
+}
+
+impl Default for LogBudget {
+    /// 100 lines or 64 KiB per call, 1,000 lines or 1 MiB per second.
+    fn default() -> Self {
+        LogBudget {
+            lines_per_call: 100,
+            bytes_per_call: 64 * 1024,
+            lines_per_second: 1_000,
+            bytes_per_second: 1024 * 1024,
+        }
+    }
 }
 
 fn default_triggers() -> Vec<HookTrigger> {
@@ -191,6 +221,7 @@ impl Default for Manifest {
             warm_instances: default_warm_instances(),
             breaker_threshold: default_breaker_threshold(),
             breaker_cooldown_ms: default_breaker_cooldown_ms(),
+            log: LogBudget::default(),
             config: BTreeMap::new(),
         }
     }
@@ -311,6 +342,23 @@ mod tests {
             m.allowed_hosts,
             vec!["api.example.com", "http://127.0.0.1:8080", "*.twilio.com"]
         );
+    }
+
+    #[test]
+    fn the_log_budget_has_defaults_and_refuses_unknown_keys() {
+        assert_eq!(
+            Manifest::default().log,
+            LogBudget {
+                lines_per_call: 100,
+                bytes_per_call: 65_536,
+                lines_per_second: 1_000,
+                bytes_per_second: 1_048_576,
+            }
+        );
+        let m = Manifest::parse("[log]\nlines_per_call = 5", "p", Path::new("p.toml")).unwrap();
+        assert_eq!((m.log.lines_per_call, m.log.lines_per_second), (5, 1_000));
+        let err = Manifest::parse("[log]\nlines = 5", "p", Path::new("p.toml")).unwrap_err();
+        assert!(err.to_string().contains("unknown field `lines`"), "{err}");
     }
 
     #[test]

@@ -24,6 +24,7 @@ use crate::error::{CallFailure, Error, Result};
 use crate::info::{PluginInfo, plugin_name};
 use crate::limits::LimitHit;
 use crate::manifest::{InstancePolicy, Manifest, PluginKind};
+use crate::plugin_log::PluginLog;
 use crate::state::PluginState;
 use crate::stats::{Counted, PluginStats, StatsSnapshot};
 
@@ -102,6 +103,7 @@ pub(crate) struct Runtime<W: World> {
     pre: W::Pre,
     pool: Mutex<Vec<Warm<W>>>,
     pub(crate) stats: Arc<PluginStats>,
+    log: Arc<PluginLog>,
     breaker: Breaker,
 }
 
@@ -165,8 +167,11 @@ impl<W: World> Runtime<W> {
             manifest.breaker_threshold,
             Duration::from_millis(manifest.breaker_cooldown_ms),
         );
+        let stats = Arc::new(PluginStats::default());
+        let log = Arc::new(PluginLog::new(&name, manifest.log, Arc::clone(&stats)));
         let runtime = Runtime {
             breaker,
+            log,
             info: Arc::new(PluginInfo {
                 name,
                 manifest,
@@ -176,7 +181,7 @@ impl<W: World> Runtime<W> {
             engine: engine.clone(),
             pre,
             pool: Mutex::new(Vec::new()),
-            stats: Arc::new(PluginStats::default()),
+            stats,
         };
         runtime.first_instance().map_err(|reason| Error::Load {
             plugin: runtime.info.name.clone(),
@@ -271,6 +276,7 @@ impl<W: World> Runtime<W> {
                     PluginState::new(
                         Arc::clone(&self.info),
                         Arc::clone(&self.stats),
+                        &self.log,
                         self.engine.roots.clone(),
                         Arc::clone(&self.engine.cancelled),
                     ),
@@ -302,6 +308,7 @@ impl<W: World> Runtime<W> {
         };
         warm.store.set_fuel(manifest.fuel).map_err(host)?;
         warm.store.data_mut().deadline = deadline;
+        warm.store.data().log.start_call();
         warm.store.set_epoch_deadline(1);
         Ok(Lease {
             runtime: self,

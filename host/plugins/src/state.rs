@@ -17,11 +17,14 @@ use crate::imports::room_context::RoomContextImports;
 use crate::imports::{host, http, room_context, wasi};
 use crate::info::PluginInfo;
 use crate::limits::Limiter;
+use crate::plugin_log::{InstanceLog, PluginLog};
 use crate::stats::PluginStats;
 
 /// The state of one plugin instance's store.
 pub struct PluginState {
     pub(crate) info: Arc<PluginInfo>,
+    /// The log of this instance (`log`, stdout, stderr), under the plugin's budget.
+    pub(crate) log: Arc<InstanceLog>,
     wasi: WasiCtx,
     /// Resources of every interface (lent room contexts, WASI and HTTP handles).
     pub(crate) table: ResourceTable,
@@ -39,16 +42,19 @@ impl PluginState {
     pub(crate) fn new(
         info: Arc<PluginInfo>,
         stats: Arc<PluginStats>,
+        log: &Arc<PluginLog>,
         roots: TrustedRoots,
         cancelled: Arc<AtomicBool>,
     ) -> Self {
+        let log = Arc::new(InstanceLog::new(Arc::clone(log)));
         PluginState {
             limiter: Limiter::new(info.manifest.memory_mb),
             policy: HttpPolicy::new(Arc::clone(&info), stats, roots),
             deadline: Instant::now() + info.manifest.timeout(),
             cancelled,
             info,
-            wasi: wasi::context(),
+            wasi: wasi::context(&log),
+            log,
             table: ResourceTable::new(),
             http: WasiHttpCtx::new(),
         }
@@ -75,7 +81,10 @@ impl WasiHttpView for PluginState {
 }
 
 fn host_view(state: &mut PluginState) -> HostImports<'_> {
-    HostImports { info: &state.info }
+    HostImports {
+        info: &state.info,
+        log: &state.log,
+    }
 }
 
 fn room_context_view(state: &mut PluginState) -> RoomContextImports<'_> {

@@ -22,6 +22,8 @@ pub struct PluginStats {
     pub http_denied: AtomicU64,
     /// Calls refused without entering the plugin because it was suspended.
     pub suspended: AtomicU64,
+    /// Log lines (from `log`, stdout or stderr) dropped because its log budget was spent.
+    pub log_dropped: AtomicU64,
 }
 
 /// A copy of a plugin's counters at one moment.
@@ -45,6 +47,8 @@ pub struct StatsSnapshot {
     pub suspended_calls: u64,
     /// How long its circuit breaker still suspends it, in milliseconds (0: not suspended).
     pub suspended_ms: u64,
+    /// Log lines dropped over its log budget.
+    pub log_dropped: u64,
 }
 
 impl PluginStats {
@@ -61,6 +65,7 @@ impl PluginStats {
             http_denied: load(&self.http_denied),
             suspended_calls: load(&self.suspended),
             suspended_ms,
+            log_dropped: load(&self.log_dropped),
         }
     }
 }

@@ -7,7 +7,8 @@
 //! burn), `bomb` (allocates without end), `trap` (panics), `recursion` (unbounded recursion),
 //! `huge` (answers with a huge result), `grow` (modifies the event into a text of `grow_bytes`
 //! bytes, 2 MiB unless set), `env` and `fs` (try to read the environment and files; they block
-//! with what they found, which must be nothing).
+//! with what they found, which must be nothing), `log-flood` and `stdout-flood` (log, or print
+//! to stdout, `flood_lines` lines, 10,000 unless set, then allow).
 
 #![allow(clippy::unwrap_used)]
 
@@ -97,6 +98,17 @@ impl Guest for TestHook {
                 Ok(result(HookAction::Block(format!("fs: {found:?}"))))
             }
             "error" => Err("test-hook refuses: told to".to_owned()),
+            "log-flood" | "stdout-flood" => {
+                let lines: u64 = host::config("flood_lines").and_then(|n| n.parse().ok()).unwrap_or(10_000);
+                for n in 0..lines {
+                    if mode == "log-flood" {
+                        host::log(host::Level::Info, &format!("flood line {n}"));
+                    } else {
+                        println!("stdout line {n}");
+                    }
+                }
+                Ok(result(HookAction::Allow))
+            }
             "history" => {
                 let recent = ctx.recent_events(100);
                 let room = ctx.room();

@@ -130,6 +130,7 @@ impl PluginCatalog for TestCatalog {
                 warm_instances: 1,
                 http_requests: calls,
                 http_denied: 3,
+                log_dropped: 7,
             },
         }]
     }

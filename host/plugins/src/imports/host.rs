@@ -9,15 +9,14 @@ use wasmtime::component::{HasData, Linker};
 use crate::bindings::hook::roomkit::plugin::types;
 use crate::bindings::host;
 use crate::info::PluginInfo;
-
-/// The longest log line a plugin may write; longer ones are cut.
-const MAX_LOG_BYTES: usize = 4096;
+use crate::plugin_log::{InstanceLog, Level};
 /// The largest value a plugin may keep under one key.
 const MAX_KV_VALUE_BYTES: usize = 64 * 1024;
 
 /// What the `host` interface needs of a plugin's state.
 pub(crate) struct HostImports<'a> {
     pub(crate) info: &'a PluginInfo,
+    pub(crate) log: &'a InstanceLog,
 }
 
 impl HostImports<'_> {
@@ -28,31 +27,18 @@ impl HostImports<'_> {
     }
 }
 
-/// Cuts `text` to at most `max` bytes, at a character boundary.
-pub(crate) fn truncate(text: &mut String, max: usize) {
-    if text.len() > max {
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-    }
-}
-
 impl types::Host for HostImports<'_> {}
 
 impl host::Host for HostImports<'_> {
     async fn log(&mut self, level: host::Level, message: String) -> wasmtime::Result<()> {
-        let mut message = message;
-        truncate(&mut message, MAX_LOG_BYTES);
-        let plugin = self.info.name.as_str();
-        match level {
-            host::Level::Trace => tracing::trace!(plugin, "{message}"),
-            host::Level::Debug => tracing::debug!(plugin, "{message}"),
-            host::Level::Info => tracing::info!(plugin, "{message}"),
-            host::Level::Warn => tracing::warn!(plugin, "{message}"),
-            host::Level::Error => tracing::error!(plugin, "{message}"),
-        }
+        let level = match level {
+            host::Level::Trace => Level::Trace,
+            host::Level::Debug => Level::Debug,
+            host::Level::Info => Level::Info,
+            host::Level::Warn => Level::Warn,
+            host::Level::Error => Level::Error,
+        };
+        self.log.write(level, &message);
         Ok(())
     }
 

@@ -15,6 +15,8 @@ mod hostile;
 mod http;
 mod identity_hooks;
 mod loading;
+mod log_capture;
+mod logging;
 mod provider;
 mod reload;
 mod resolver;

@@ -1,0 +1,172 @@
+//! A plugin's log, under a budget: what it writes through `host::log` and to its stdout and
+//! stderr reaches the host's log with the plugin's name, line by line, each line cut at
+//! [`MAX_LINE_BYTES`], and at most the manifest's `[log]` lines and bytes per call and per
+//! second. The excess is dropped and counted (`log_dropped` in the stats), with one warning per
+//! second naming the plugin and the budget it went over.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::manifest::LogBudget;
+use crate::stats::PluginStats;
+
+/// The longest line a plugin may log; longer ones are cut.
+pub(crate) const MAX_LINE_BYTES: usize = 4096;
+
+/// How severe a line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// Lines and bytes counted against one budget.
+#[derive(Debug, Default, Clone, Copy)]
+struct Used {
+    lines: u64,
+    bytes: u64,
+}
+
+impl Used {
+    /// Counts a line of `bytes` if it fits under `lines`/`bytes`.
+    fn take(&mut self, bytes: usize, max_lines: u64, max_bytes: u64) -> bool {
+        let bytes = bytes as u64;
+        if self.lines >= max_lines || self.bytes.saturating_add(bytes) > max_bytes {
+            return false;
+        }
+        self.lines += 1;
+        self.bytes += bytes;
+        true
+    }
+}
+
+/// The per-second window of one plugin version, shared by its instances.
+#[derive(Debug)]
+struct Window {
+    started: Instant,
+    used: Used,
+    /// A warning was written in this window already.
+    warned: bool,
+}
+
+/// The log of one plugin version.
+#[derive(Debug)]
+pub(crate) struct PluginLog {
+    plugin: String,
+    budget: LogBudget,
+    stats: Arc<PluginStats>,
+    window: Mutex<Window>,
+}
+
+impl PluginLog {
+    pub(crate) fn new(plugin: &str, budget: LogBudget, stats: Arc<PluginStats>) -> Self {
+        PluginLog {
+            plugin: plugin.to_owned(),
+            budget,
+            stats,
+            window: Mutex::new(Window {
+                started: Instant::now(),
+                used: Used::default(),
+                warned: false,
+            }),
+        }
+    }
+}
+
+/// The log of one instance: the plugin's log, and what the call in progress used.
+#[derive(Debug)]
+pub(crate) struct InstanceLog {
+    log: Arc<PluginLog>,
+    call: Mutex<Used>,
+}
+
+impl InstanceLog {
+    pub(crate) fn new(log: Arc<PluginLog>) -> Self {
+        InstanceLog {
+            log,
+            call: Mutex::new(Used::default()),
+        }
+    }
+
+    /// A new call starts: its budget is whole again.
+    pub(crate) fn start_call(&self) {
+        *self.call.lock().unwrap_or_else(|p| p.into_inner()) = Used::default();
+    }
+
+    /// Writes one line, cut at [`MAX_LINE_BYTES`], unless the budget is spent.
+    pub(crate) fn write(&self, level: Level, line: &str) {
+        let line = cut(line, MAX_LINE_BYTES);
+        let log = &*self.log;
+        let budget = &log.budget;
+        let over = {
+            let mut call = self.call.lock().unwrap_or_else(|p| p.into_inner());
+            let mut window = log.window.lock().unwrap_or_else(|p| p.into_inner());
+            if window.started.elapsed() >= Duration::from_secs(1) {
+                *window = Window {
+                    started: Instant::now(),
+                    used: Used::default(),
+                    warned: false,
+                };
+            }
+            let fits_call = {
+                let mut trial = *call;
+                trial.take(line.len(), budget.lines_per_call, budget.bytes_per_call)
+            };
+            let fits_second = {
+                let mut trial = window.used;
+                trial.take(line.len(), budget.lines_per_second, budget.bytes_per_second)
+            };
+            if fits_call && fits_second {
+                call.take(line.len(), u64::MAX, u64::MAX);
+                window.used.take(line.len(), u64::MAX, u64::MAX);
+                None
+            } else {
+                let first = !std::mem::replace(&mut window.warned, true);
+                Some((first, if fits_call { "per second" } else { "per call" }))
+            }
+        };
+        let plugin = log.plugin.as_str();
+        match over {
+            None => match level {
+                Level::Trace => tracing::trace!(plugin, "{line}"),
+                Level::Debug => tracing::debug!(plugin, "{line}"),
+                Level::Info => tracing::info!(plugin, "{line}"),
+                Level::Warn => tracing::warn!(plugin, "{line}"),
+                Level::Error => tracing::error!(plugin, "{line}"),
+            },
+            Some((first, which)) => {
+                log.stats
+                    .log_dropped
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if first {
+                    let (lines, bytes) = if which == "per call" {
+                        (budget.lines_per_call, budget.bytes_per_call)
+                    } else {
+                        (budget.lines_per_second, budget.bytes_per_second)
+                    };
+                    tracing::warn!(
+                        plugin,
+                        "plugin {plugin}: log budget of {lines} lines or {bytes} bytes {which} \
+                         spent; its further lines are dropped and counted (log_dropped) for \
+                         the rest of this second"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+pub(crate) fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
