@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use roomkit_kit::{AttachOptions, InboundMessage, Provider, TransportChannel};
 use roomkit_model::{
-    ChannelBinding, ChannelCapabilities, Content, DeliveryStatus, EventSource, RoomEvent,
+    ChannelBinding, ChannelCapabilities, Content, DeliveryStatus, EventSource, RetryPolicy,
+    RoomEvent,
 };
 use roomkit_plugins::{PluginDirectory, WasmProvider, WebhookRequest};
 use roomkit_store::MemoryStore;
@@ -187,4 +188,72 @@ async fn a_wasm_provider_delivers_room_events_through_a_transport_channel() {
     .unwrap_err();
     assert_eq!(gone.message, "plugin courier: deliver: not loaded");
     assert!(gone.retryable);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_asleep_in_a_host_wait_is_cut_at_its_deadline_retried_and_the_room_goes_on() {
+    let dir = PluginDir::new();
+    dir.add_component(
+        "sleeper",
+        "test-provider",
+        "kind = \"provider\"\ntimeout_ms = 300\nbreaker_threshold = 0\n",
+    );
+    let (kit, store, _) = kit_with_sink().await;
+    let directory =
+        PluginDirectory::new(dir.dir.path(), engine(), kit.clone(), Some(store.clone()));
+    assert_eq!(directory.load_all().loaded, vec!["sleeper"]);
+    kit.register_channel(Arc::new(TransportChannel::new(
+        "wh",
+        "webhook",
+        ChannelCapabilities::default(),
+        Arc::new(directory.provider("sleeper")),
+    )))
+    .unwrap();
+    let retry = RetryPolicy {
+        max_retries: 1,
+        base_delay_seconds: 0.01,
+        max_delay_seconds: 0.01,
+        exponential_base: 1.0,
+    };
+    kit.attach_channel(
+        "r",
+        "wh",
+        AttachOptions {
+            retry_policy: Some(retry),
+            ..AttachOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let say = |body: &'static str| {
+        let kit = kit.clone();
+        async move {
+            kit.process_inbound(InboundMessage::text("sms", "+1", body).in_room("r"))
+                .await
+                .unwrap()
+        }
+    };
+    // The guest sleeps for an hour; both messages are answered long before it would wake (the
+    // limit below only gives up on a hung test).
+    let (asleep, after) = tokio::time::timeout(std::time::Duration::from_secs(600), async {
+        let asleep = say("sleep now").await;
+        (asleep, say("hello").await)
+    })
+    .await
+    .expect("the room is not held behind the sleeping call");
+    let result = &asleep.delivery_results["wh"];
+    assert_eq!(result.status, DeliveryStatus::Failed);
+    assert_eq!(
+        result.error.as_deref(),
+        Some("plugin sleeper: deliver: deadline exceeded: the call ran longer than 300 ms")
+    );
+    assert_eq!(
+        result.attempts, 2,
+        "a deadline is retryable: retried once, by the policy"
+    );
+    let result = &after.delivery_results["wh"];
+    assert_eq!(result.status, DeliveryStatus::Delivered);
+    assert_eq!(result.provider_message_id.as_deref(), Some("tp-1"));
+    let stats = directory.provider("sleeper").current().unwrap().snapshot();
+    assert_eq!((stats.calls, stats.failures), (3, 2));
 }

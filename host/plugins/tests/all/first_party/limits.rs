@@ -147,10 +147,15 @@ async fn profanity_filter_blocks_a_word_at_the_end_of_the_largest_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guard_that_cannot_finish_blocks_the_event_and_delivers_nothing() {
-    // The shipped manifests with a fuel budget far too small to scan anything: every call runs
-    // out of fuel, and the fail-closed policy they ship with blocks the message.
-    let pii = with(&shipped("pii-redactor"), "fuel", "1");
-    let words = with(&shipped("profanity-filter"), "fuel", "1");
+    // The shipped manifests with a fuel budget that instantiates the component (at load) but
+    // is far too small to scan 200 KB: the call runs out of fuel, and the fail-closed policy
+    // they ship with blocks the message.
+    let pii = with(&shipped("pii-redactor"), "fuel", "50000");
+    let words = with(&shipped("profanity-filter"), "fuel", "50000");
+    let text = format!(
+        "{} card 4111 1111 1111 1111, darn",
+        "lorem ipsum ".repeat(200_000 / 12)
+    );
     for (name, package, manifest) in [
         ("pii-redactor", "pii-redactor", pii),
         ("profanity-filter", "profanity-filter", words),
@@ -161,10 +166,7 @@ async fn a_guard_that_cannot_finish_blocks_the_event_and_delivers_nothing() {
         assert!(plugin.manifest().fail_closed, "{name} ships fail-closed");
         plugin.register(&kit);
 
-        let result = kit
-            .process_inbound(say("+1", "card 4111 1111 1111 1111, darn"))
-            .await
-            .unwrap();
+        let result = kit.process_inbound(say("+1", &text)).await.unwrap();
         assert!(result.blocked, "{name}");
         let stored = store
             .list_events("r", &EventQuery::oldest(10).with_blocked())
