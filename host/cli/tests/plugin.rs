@@ -93,9 +93,16 @@ async fn a_scaffolded_plugin_of_every_kind_builds_checks_and_the_hook_blocks_as_
             "{cargo}"
         );
         assert!(cargo.contains("[workspace]"), "{cargo}");
-        assert!(dir.join(&name).join("vendor/roomkit-sdk/Cargo.toml").is_file());
+        assert!(
+            dir.join(&name)
+                .join("vendor/roomkit-sdk/Cargo.toml")
+                .is_file()
+        );
         let readme = std::fs::read_to_string(dir.join(&name).join("README.md")).unwrap();
-        assert!(readme.contains("on the copy in `vendor/roomkit-sdk`"), "{readme}");
+        assert!(
+            readme.contains("on the copy in `vendor/roomkit-sdk`"),
+            "{readme}"
+        );
 
         let built = ok(&roomkit(dir, &["plugin", "build", &name]));
         let wasm = dir.join(&name).join("dist").join(format!("{name}.wasm"));

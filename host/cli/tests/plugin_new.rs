@@ -43,7 +43,10 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 fn a_rust_plugin_from_an_installed_binary_builds_and_checks_outside_the_checkout() {
     let tmp = tempfile::tempdir().unwrap();
     let checkout = checkout();
-    assert!(!tmp.path().starts_with(&checkout), "the temp dir is outside");
+    assert!(
+        !tmp.path().starts_with(&checkout),
+        "the temp dir is outside"
+    );
     // "Installed": the binary copied out of the build tree.
     let bin = tmp.path().join("install/bin/roomkit");
     std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
@@ -72,9 +75,9 @@ fn a_rust_plugin_from_an_installed_binary_builds_and_checks_outside_the_checkout
 
     let created = roomkit(&["plugin", "new", "--lang", "rust", "shout-guard"]);
     let row = |file: &str, what: &str| {
-        created.lines().any(|line| {
-            line.trim_start().starts_with(file) && line.trim_end().ends_with(what)
-        })
+        created
+            .lines()
+            .any(|line| line.trim_start().starts_with(file) && line.trim_end().ends_with(what))
     };
     assert!(
         row("Cargo.toml", "roomkit-sdk from vendor/roomkit-sdk"),

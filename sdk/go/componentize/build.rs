@@ -16,7 +16,13 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     // Offline: the outer build has fetched every dependency before running this script.
     let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
         .arg(manifest_dir.join("Cargo.toml"))
         .output()
         .unwrap_or_else(|e| panic!("running cargo metadata: {e}"));

@@ -118,7 +118,9 @@ fn rust_component() -> PathBuf {
 /// The JS contract hook, built with sdk/js/build.mjs unless this source hash is built already.
 fn js_component() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| js_example("contract-hook", "hook")).clone()
+    BUILT
+        .get_or_init(|| js_example("contract-hook", "hook"))
+        .clone()
 }
 
 /// The JS example `sdk/js/examples/EXAMPLE`, a hook built for `world` (`hook` or
@@ -165,7 +167,9 @@ pub(crate) fn js_example(example: &str, world: &str) -> PathBuf {
 /// The Go contract hook, built with sdk/go/build.sh unless this source hash is built already.
 fn go_component() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| go_example("contract-hook", "hook")).clone()
+    BUILT
+        .get_or_init(|| go_example("contract-hook", "hook"))
+        .clone()
 }
 
 /// The Go example `sdk/go/examples/EXAMPLE`, a hook built for `world` (`hook` or

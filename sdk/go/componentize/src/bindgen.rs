@@ -18,7 +18,10 @@ const UPSTREAM_RUNTIME: &str = "go.bytecodealliance.org/pkg/wit/";
 /// `src/pkg`, found by the build script), so they are always the version the generator expects.
 macro_rules! runtime_file {
     ($rel:literal) => {
-        ($rel, include_str!(concat!(env!("WIT_BINDGEN_GO_PKG"), "/", $rel)))
+        (
+            $rel,
+            include_str!(concat!(env!("WIT_BINDGEN_GO_PKG"), "/", $rel)),
+        )
     };
 }
 

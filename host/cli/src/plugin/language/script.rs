@@ -171,7 +171,8 @@ mod tests {
             assert_eq!(kind.world(), format!("roomkit:plugin/{world}@0.1.0"));
         }
         for trigger in ["on_identity_unknown", "on_identity_ambiguous"] {
-            let manifest = format!("kind = \"hook\"\ntriggers = [\"before_broadcast\", \"{trigger}\"]");
+            let manifest =
+                format!("kind = \"hook\"\ntriggers = [\"before_broadcast\", \"{trigger}\"]");
             assert_eq!(world_of(&manifest), "identity-hook");
         }
         assert_eq!(world_of("triggers = [\"after_broadcast\"]"), "hook");

@@ -81,7 +81,11 @@ mod tests {
         let embedded: BTreeSet<String> = FILES.iter().map(|(rel, _)| (*rel).to_owned()).collect();
         assert_eq!(embedded, on_disk);
         for (rel, text) in FILES {
-            assert_eq!(*text, std::fs::read_to_string(sdk.join(rel)).unwrap(), "{rel}");
+            assert_eq!(
+                *text,
+                std::fs::read_to_string(sdk.join(rel)).unwrap(),
+                "{rel}"
+            );
         }
     }
 
@@ -91,7 +95,14 @@ mod tests {
         for (rel, text) in FILES.iter().filter(|(rel, _)| !rel.ends_with(".md")) {
             assert!(!text.contains("../../"), "{rel} reaches outside the SDK");
         }
-        let cargo = FILES.iter().find(|(rel, _)| *rel == "Cargo.toml").unwrap().1;
-        assert!(cargo.contains("roomkit-sdk-macro = { path = \"macro\" }"), "{cargo}");
+        let cargo = FILES
+            .iter()
+            .find(|(rel, _)| *rel == "Cargo.toml")
+            .unwrap()
+            .1;
+        assert!(
+            cargo.contains("roomkit-sdk-macro = { path = \"macro\" }"),
+            "{cargo}"
+        );
     }
 }
