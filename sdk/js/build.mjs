@@ -41,8 +41,11 @@ export const WORLDS = {
   'ai-provider': { exports: [['info', 'none'], ['generate', 'delivery']] },
 };
 
-/** The manifest kinds. Each is built for the world of its name; a hook also for identity-hook. */
-export const KINDS = ['hook', 'identity-resolver', 'inbound-router', 'provider', 'ai-provider'];
+/**
+ * The manifest kinds: each is built for the world of its name, and a hook also for
+ * `identity-hook`, the one world that is not a kind of its own.
+ */
+export const KINDS = Object.keys(WORLDS).filter((world) => world !== 'identity-hook');
 
 /** Thrown for bad arguments; `main` prints it and exits 1. */
 export class UsageError extends Error {}
