@@ -177,4 +177,15 @@ mod tests {
         }
         assert_eq!(world_of("triggers = [\"after_broadcast\"]"), "hook");
     }
+
+    #[test]
+    fn a_bad_manifest_fails_the_build_with_the_hosts_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("guard.toml");
+        std::fs::write(&path, "kind = \"hok\"\n").unwrap();
+        let error = read_manifest("guard", Some(&path)).unwrap_err().to_string();
+        assert!(error.contains(&path.display().to_string()), "{error}");
+        assert!(error.contains("unknown variant `hok`"), "{error}");
+        assert_eq!(read_manifest("guard", None).unwrap(), Manifest::default());
+    }
 }
