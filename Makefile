@@ -68,6 +68,7 @@ sdk-test: sdk-setup
 lint: check-generated
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) run --quiet -p roomkit-modgraph -- host/plugins host/store host/cli
 
 # Benchmarks; results go to BENCHMARKS.md by hand, with the command that produced them.
 bench:

@@ -277,6 +277,25 @@ fn check_refuses_a_manifest_with_an_unknown_key() {
 }
 
 #[test]
+fn check_refuses_a_memory_limit_the_component_cannot_start_under() {
+    let dir = tempfile::tempdir().unwrap();
+    plugin(
+        dir.path(),
+        "filter",
+        "profanity-filter",
+        Some("kind = \"hook\"\nmemory_mb = 1\n"),
+    );
+    let err = fails(&roomkit(dir.path(), &["plugin", "check", "filter.wasm"]));
+    assert!(
+        err.contains(
+            "plugin filter: filter.wasm cannot be loaded: it cannot be instantiated under \
+             memory_mb = 1: memory limit exceeded (1048576 bytes)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn check_refuses_a_manifest_over_a_ceiling_unless_the_configuration_raises_it() {
     let dir = tempfile::tempdir().unwrap();
     plugin(

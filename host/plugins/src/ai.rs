@@ -1,21 +1,46 @@
 //! An AI provider plugin (the `ai-provider` world) as the kit's [`AiProvider`]. Its `info`
 //! (model name, vision support) is read once, when it is loaded.
 
+use std::collections::HashSet;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
 use roomkit_kit::DeliveryError;
 use roomkit_kit::ai::{AiContext, AiProvider, AiResponse};
 use roomkit_store::ConversationStore;
 
-use crate::bindings::ai_provider::AiProvider as AiWorld;
 use crate::convert::{ai_request_to_wit, ai_response_from_wit};
 use crate::engine::PluginEngine;
-use crate::provider::delivery_error;
-use crate::runtime::{Runtime, StatsSnapshot};
-use crate::state::PluginInfo;
-use crate::{CallFailure, Error, Result};
+use crate::error::{CallFailure, Error, Result, delivery_error};
+use crate::handle::PluginHandle;
+use crate::info::PluginInfo;
+use crate::loaded::loaded_plugin;
+use crate::manifest::PluginKind;
+use crate::runtime::{Runtime, run_to_end, world};
+use crate::state::PluginState;
+use crate::stats::StatsSnapshot;
+
+/// The `ai-provider` world.
+mod world {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "ai-provider",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "roomkit:plugin/types": crate::bindings::hook::roomkit::plugin::types,
+            "roomkit:plugin/host": crate::bindings::hook::roomkit::plugin::host,
+        },
+    });
+}
+
+use world::AiProvider as AiWorld;
+world!(
+    AiWorld,
+    world::AiProviderPre<PluginState>,
+    PluginKind::AiProvider
+);
 
 /// The longest model name kept from a plugin's `info`.
 const MAX_MODEL_NAME: usize = 256;
@@ -54,31 +79,17 @@ impl WasmAiProvider {
         store: Option<Arc<dyn ConversationStore>>,
     ) -> Result<Self> {
         let runtime: Runtime<AiWorld> = Runtime::load(engine, path, store)?;
-        let info_error = |cause: String| Error::Call {
+        let about = run_to_end(runtime.call(
+            "info",
+            None,
+            |warm, _| Box::pin(warm.exports.call_info(&mut warm.store)),
+            Ok,
+        ))
+        .map_err(|cause| Error::Call {
             plugin: runtime.info.name.clone(),
             function: "info",
-            cause: CallFailure::Host(cause),
-        };
-        // Loading is synchronous (the directory compiles on the blocking pool) and may be
-        // called from inside a runtime, where blocking on a future is not allowed; a scoped
-        // thread with a small runtime of its own calls `info`.
-        let about = std::thread::scope(|scope| {
-            scope
-                .spawn(|| {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .map_err(|e| info_error(e.to_string()))?;
-                    rt.block_on(runtime.call(
-                        "info",
-                        None,
-                        |warm, _| Box::pin(warm.exports.call_info(&mut warm.store)),
-                        Ok,
-                    ))
-                })
-                .join()
-                .map_err(|_| info_error("the info thread panicked".into()))?
-        })?;
+            cause,
+        })??;
         let mut model_name = about.model_name;
         if model_name.len() > MAX_MODEL_NAME {
             let mut cut = MAX_MODEL_NAME;
@@ -167,3 +178,44 @@ impl AiProvider for WasmAiProvider {
         self.answer(context).await
     }
 }
+
+/// A handle to an AI provider plugin; implements the kit's [`AiProvider`].
+pub type AiProviderHandle = PluginHandle<WasmAiProvider>;
+
+/// Model names live as long as the process: the trait hands out `&str` tied to the handle,
+/// while the version behind it may be swapped. Each distinct name is kept once (and names
+/// are capped in length at load), so this stays as small as the set of models ever loaded.
+fn interned(name: &str) -> &'static str {
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+#[async_trait]
+impl AiProvider for AiProviderHandle {
+    fn model_name(&self) -> &str {
+        match self.current() {
+            Some(ai) => interned(&ai.about().model_name),
+            None => PluginHandle::name(self),
+        }
+    }
+
+    fn supports_vision(&self) -> bool {
+        self.current().is_some_and(|ai| ai.about().supports_vision)
+    }
+
+    async fn generate(&self, context: &AiContext) -> Result<AiResponse, DeliveryError> {
+        let ai = self.loaded("generate").map_err(delivery_error)?;
+        ai.answer(context).await
+    }
+}
+
+loaded_plugin!(WasmAiProvider);

@@ -1,7 +1,9 @@
-//! The one place that runs `bindgen!` over `wit/`: one invocation per world. The `hook` world
-//! generates the shared interfaces (`types`, `host`, `room-context`); the other worlds reuse
-//! them through `with`, so there is one set of Rust types and one implementation of the host
-//! side. Everything else uses these types.
+//! The shared WIT interfaces of `wit/` (`types`, `host`, `room-context`), generated once from the
+//! `hook` world, which imports all of them. Each plugin kind's module runs `bindgen!` over its
+//! own world and reuses these interfaces through `with`, so there is one set of Rust types and
+//! one host side ([`crate::imports`]) for every world.
+
+use roomkit_kit::RoomContext;
 
 /// The `hook` world, and the shared interfaces.
 pub mod hook {
@@ -11,82 +13,15 @@ pub mod hook {
         imports: { default: async | trappable },
         exports: { default: async },
         with: {
-            "roomkit:plugin/room-context.context": crate::state::RoomCtx,
-        },
-    });
-}
-
-/// The `identity-hook` world: the `hook` world plus `handle-identity`.
-pub mod identity_hook {
-    wasmtime::component::bindgen!({
-        path: "../../wit",
-        world: "identity-hook",
-        imports: { default: async | trappable },
-        exports: { default: async },
-        with: {
-            "roomkit:plugin/types": crate::bindings::hook::roomkit::plugin::types,
-            "roomkit:plugin/host": crate::bindings::hook::roomkit::plugin::host,
-            "roomkit:plugin/room-context": crate::bindings::hook::roomkit::plugin::room_context,
-        },
-    });
-}
-
-/// The `identity-resolver` world.
-pub mod identity_resolver {
-    wasmtime::component::bindgen!({
-        path: "../../wit",
-        world: "identity-resolver",
-        imports: { default: async | trappable },
-        exports: { default: async },
-        with: {
-            "roomkit:plugin/types": crate::bindings::hook::roomkit::plugin::types,
-            "roomkit:plugin/host": crate::bindings::hook::roomkit::plugin::host,
-            "roomkit:plugin/room-context": crate::bindings::hook::roomkit::plugin::room_context,
-        },
-    });
-}
-
-/// The `inbound-router` world.
-pub mod inbound_router {
-    wasmtime::component::bindgen!({
-        path: "../../wit",
-        world: "inbound-router",
-        imports: { default: async | trappable },
-        exports: { default: async },
-        with: {
-            "roomkit:plugin/types": crate::bindings::hook::roomkit::plugin::types,
-            "roomkit:plugin/host": crate::bindings::hook::roomkit::plugin::host,
-        },
-    });
-}
-
-/// The `provider` world.
-pub mod provider {
-    wasmtime::component::bindgen!({
-        path: "../../wit",
-        world: "provider",
-        imports: { default: async | trappable },
-        exports: { default: async },
-        with: {
-            "roomkit:plugin/types": crate::bindings::hook::roomkit::plugin::types,
-            "roomkit:plugin/host": crate::bindings::hook::roomkit::plugin::host,
-        },
-    });
-}
-
-/// The `ai-provider` world.
-pub mod ai_provider {
-    wasmtime::component::bindgen!({
-        path: "../../wit",
-        world: "ai-provider",
-        imports: { default: async | trappable },
-        exports: { default: async },
-        with: {
-            "roomkit:plugin/types": crate::bindings::hook::roomkit::plugin::types,
-            "roomkit:plugin/host": crate::bindings::hook::roomkit::plugin::host,
+            "roomkit:plugin/room-context.context": super::RoomCtx,
         },
     });
 }
 
 pub use hook::roomkit::plugin::types as wit;
 pub use hook::roomkit::plugin::{host, room_context};
+
+/// The room context lent to a plugin for one call: the host side of the `context` resource.
+pub struct RoomCtx {
+    pub(crate) ctx: RoomContext,
+}

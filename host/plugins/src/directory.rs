@@ -20,14 +20,19 @@ use roomkit_store::ConversationStore;
 use serde::Serialize;
 use tokio::task::JoinHandle;
 
+use crate::ai::AiProviderHandle;
+use crate::engine::PluginEngine;
+use crate::error::Result;
 use crate::handle::{PluginHandle, Slot};
-use crate::runtime::{StatsSnapshot, plugin_name};
-use crate::state::PluginInfo;
-use crate::{
-    AiProviderHandle, IdentityResolverHandle, InboundRouterHandle, InstancePolicy, Manifest,
-    PluginEngine, PluginKind, ProviderHandle, Result, WasmAiProvider, WasmIdentityResolver,
-    WasmInboundRouter, WasmPlugin, WasmProvider,
-};
+use crate::hook::WasmPlugin;
+use crate::info::plugin_name;
+use crate::kinds;
+use crate::loaded::{LoadedPlugin, downcast};
+use crate::manifest::{InstancePolicy, Manifest, PluginKind};
+use crate::provider::ProviderHandle;
+use crate::resolver::IdentityResolverHandle;
+use crate::router::InboundRouterHandle;
+use crate::stats::StatsSnapshot;
 
 /// What identifies a version of a plugin on disk: size and modification time of the wasm and
 /// of its manifest.
@@ -46,83 +51,16 @@ fn fingerprint(wasm: &Path) -> Fingerprint {
 }
 
 /// One loaded version of a plugin, of whichever kind.
-enum Version {
-    Hook {
-        plugin: Arc<WasmPlugin>,
-        /// The names it is registered under in the kit (none while no kit is attached).
-        hooks: Vec<String>,
-    },
-    IdentityResolver(Arc<WasmIdentityResolver>),
-    InboundRouter(Arc<WasmInboundRouter>),
-    Provider(Arc<WasmProvider>),
-    AiProvider(Arc<WasmAiProvider>),
-}
-
-impl Version {
-    fn info(&self) -> &PluginInfo {
-        match self {
-            Version::Hook { plugin, .. } => plugin.info(),
-            Version::IdentityResolver(p) => p.info(),
-            Version::InboundRouter(p) => p.info(),
-            Version::Provider(p) => p.info(),
-            Version::AiProvider(p) => p.info(),
-        }
-    }
-
-    fn snapshot(&self) -> StatsSnapshot {
-        match self {
-            Version::Hook { plugin, .. } => plugin.snapshot(),
-            Version::IdentityResolver(p) => p.snapshot(),
-            Version::InboundRouter(p) => p.snapshot(),
-            Version::Provider(p) => p.snapshot(),
-            Version::AiProvider(p) => p.snapshot(),
-        }
-    }
-
-    fn hooks(&self) -> &[String] {
-        match self {
-            Version::Hook { hooks, .. } => hooks,
-            _ => &[],
-        }
-    }
-}
-
 struct Loaded {
     fingerprint: Fingerprint,
-    version: Version,
+    plugin: Arc<dyn LoadedPlugin>,
+    /// The names it is registered under in the kit (hooks; none while no kit is attached).
+    hooks: Vec<String>,
 }
 
-/// The slots behind the handles, by plugin name; a slot outlives its plugin, so a handle
-/// taken before a plugin is loaded, or kept across its removal, serves it when it comes back.
-#[derive(Default)]
-struct Slots {
-    resolvers: HashMap<String, Slot<WasmIdentityResolver>>,
-    routers: HashMap<String, Slot<WasmInboundRouter>>,
-    providers: HashMap<String, Slot<WasmProvider>>,
-    ai: HashMap<String, Slot<WasmAiProvider>>,
-}
-
-fn slot<T>(map: &mut HashMap<String, Slot<T>>, name: &str) -> Slot<T> {
-    Arc::clone(
-        map.entry(name.to_owned())
-            .or_insert_with(|| Arc::new(RwLock::new(None))),
-    )
-}
-
-fn set<T>(slot: &Slot<T>, value: Option<Arc<T>>) {
-    *slot.write().unwrap_or_else(|p| p.into_inner()) = value;
-}
-
-/// Fills the slot of `name` (made on demand), or empties it when there is one.
-fn point<T>(map: &mut HashMap<String, Slot<T>>, name: &str, value: Option<Arc<T>>) {
-    match value {
-        Some(value) => set(&slot(map, name), Some(value)),
-        None => {
-            if let Some(existing) = map.get(name) {
-                set(existing, None);
-            }
-        }
-    }
+/// Points `slot` at `plugin`, or at nothing.
+fn set(slot: &Slot, plugin: Option<Arc<dyn LoadedPlugin>>) {
+    *slot.write().unwrap_or_else(|p| p.into_inner()) = plugin;
 }
 
 /// Whether a plugin serves.
@@ -217,7 +155,10 @@ pub struct PluginDirectory {
     kit: OnceLock<RoomKit>,
     store: Option<Arc<dyn ConversationStore>>,
     loaded: Mutex<HashMap<String, Loaded>>,
-    slots: Mutex<Slots>,
+    /// The slots behind the handles, by plugin name; a slot outlives its plugin, so a handle
+    /// taken before a plugin is loaded, or kept across its removal, serves it when it comes
+    /// back.
+    slots: Mutex<HashMap<String, Slot>>,
     /// name → (kind when known, why its latest file failed)
     failures: Mutex<HashMap<String, (Option<PluginKind>, String)>>,
     /// name → (fingerprint seen last time, last fingerprint that failed)
@@ -259,7 +200,7 @@ impl PluginDirectory {
             kit: OnceLock::new(),
             store,
             loaded: Mutex::new(HashMap::new()),
-            slots: Mutex::new(Slots::default()),
+            slots: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
             seen: Mutex::new(HashMap::new()),
         }
@@ -273,17 +214,15 @@ impl PluginDirectory {
         }
         let mut loaded = self.lock_loaded();
         for l in loaded.values_mut() {
-            if let Version::Hook { plugin, hooks } = &mut l.version {
-                *hooks = self.register(plugin);
-            }
+            l.hooks = self.register(&l.plugin);
         }
         true
     }
 
-    fn register(&self, plugin: &Arc<WasmPlugin>) -> Vec<String> {
+    fn register(&self, plugin: &Arc<dyn LoadedPlugin>) -> Vec<String> {
         self.kit
             .get()
-            .map(|kit| plugin.register(kit))
+            .map(|kit| Arc::clone(plugin).register(kit))
             .unwrap_or_default()
     }
 
@@ -302,15 +241,24 @@ impl PluginDirectory {
     pub fn plugins(&self) -> BTreeMap<String, Arc<WasmPlugin>> {
         self.lock_loaded()
             .iter()
-            .filter_map(|(name, l)| match &l.version {
-                Version::Hook { plugin, .. } => Some((name.clone(), Arc::clone(plugin))),
-                _ => None,
-            })
+            .filter_map(|(name, l)| Some((name.clone(), downcast(Arc::clone(&l.plugin))?)))
             .collect()
     }
 
-    fn lock_slots(&self) -> std::sync::MutexGuard<'_, Slots> {
-        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    /// The slot of `name`, made on demand.
+    fn slot(&self, name: &str) -> Slot {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(
+            slots
+                .entry(name.to_owned())
+                .or_insert_with(|| Arc::new(RwLock::new(None))),
+        )
+    }
+
+    /// A handle to the plugin `name` as a `T` (a [`crate::WasmProvider`], …), loaded now or
+    /// later; while the version loaded is of another kind, it serves nothing.
+    fn handle<T: LoadedPlugin>(&self, name: &str) -> PluginHandle<T> {
+        PluginHandle::new(name, self.slot(name))
     }
 
     fn lock_failures(
@@ -321,30 +269,30 @@ impl PluginDirectory {
 
     /// A handle to the provider plugin `name`, loaded now or later.
     pub fn provider(&self, name: &str) -> ProviderHandle {
-        PluginHandle::new(name, slot(&mut self.lock_slots().providers, name))
+        self.handle(name)
     }
 
     /// A handle to the identity resolver plugin `name`, loaded now or later.
     pub fn identity_resolver(&self, name: &str) -> IdentityResolverHandle {
-        PluginHandle::new(name, slot(&mut self.lock_slots().resolvers, name))
+        self.handle(name)
     }
 
     /// A handle to the inbound router plugin `name`, loaded now or later.
     pub fn inbound_router(&self, name: &str) -> InboundRouterHandle {
-        PluginHandle::new(name, slot(&mut self.lock_slots().routers, name))
+        self.handle(name)
     }
 
     /// A handle to the AI provider plugin `name`, loaded now or later.
     pub fn ai_provider(&self, name: &str) -> AiProviderHandle {
-        PluginHandle::new(name, slot(&mut self.lock_slots().ai, name))
+        self.handle(name)
     }
 
     /// Every plugin of the directory, loaded or failed, by name.
     pub fn list(&self) -> Vec<PluginStatus> {
         let mut list: BTreeMap<String, PluginStatus> = BTreeMap::new();
         for (name, l) in self.lock_loaded().iter() {
-            let info = l.version.info();
-            let stats = l.version.snapshot();
+            let info = l.plugin.info();
+            let stats = l.plugin.snapshot();
             list.insert(
                 name.clone(),
                 PluginStatus {
@@ -378,47 +326,23 @@ impl PluginDirectory {
     }
 
     /// Loads one file as the kind its manifest names.
-    fn load_version(&self, path: &Path) -> Result<Version> {
+    fn load_version(&self, path: &Path) -> Result<Arc<dyn LoadedPlugin>> {
         let manifest = Manifest::for_component(path, &plugin_name(path))?;
-        let store = self.store.clone();
-        let engine = &self.engine;
-        Ok(match manifest.kind {
-            PluginKind::Hook => Version::Hook {
-                plugin: Arc::new(WasmPlugin::load(engine, path, store)?),
-                hooks: Vec::new(),
-            },
-            PluginKind::IdentityResolver => Version::IdentityResolver(Arc::new(
-                WasmIdentityResolver::load(engine, path, store)?,
-            )),
-            PluginKind::InboundRouter => {
-                Version::InboundRouter(Arc::new(WasmInboundRouter::load(engine, path, store)?))
-            }
-            PluginKind::Provider => {
-                Version::Provider(Arc::new(WasmProvider::load(engine, path, store)?))
-            }
-            PluginKind::AiProvider => {
-                Version::AiProvider(Arc::new(WasmAiProvider::load(engine, path, store)?))
-            }
-        })
+        kinds::load(manifest.kind, &self.engine, path, self.store.clone())
     }
 
-    /// Points the handles of `name` at `version` (or at nothing), clearing the slots of
-    /// every other kind, so a plugin whose kind changed stops serving as the old kind.
-    fn point_handles(&self, name: &str, version: Option<&Version>) {
-        let mut slots = self.lock_slots();
-        let slots = &mut *slots;
-        let (mut resolver, mut router, mut provider, mut ai) = (None, None, None, None);
-        match version {
-            Some(Version::IdentityResolver(p)) => resolver = Some(Arc::clone(p)),
-            Some(Version::InboundRouter(p)) => router = Some(Arc::clone(p)),
-            Some(Version::Provider(p)) => provider = Some(Arc::clone(p)),
-            Some(Version::AiProvider(p)) => ai = Some(Arc::clone(p)),
-            Some(Version::Hook { .. }) | None => {}
+    /// Points the handles of `name` at `plugin` (or at nothing): handles of its kind serve it,
+    /// handles of any other kind stop serving.
+    fn point_handles(&self, name: &str, plugin: Option<&Arc<dyn LoadedPlugin>>) {
+        match plugin {
+            Some(plugin) => set(&self.slot(name), Some(Arc::clone(plugin))),
+            None => {
+                let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(slot) = slots.get(name) {
+                    set(slot, None);
+                }
+            }
         }
-        point(&mut slots.resolvers, name, resolver);
-        point(&mut slots.routers, name, router);
-        point(&mut slots.providers, name, provider);
-        point(&mut slots.ai, name, ai);
     }
 
     fn lock_loaded(&self) -> std::sync::MutexGuard<'_, HashMap<String, Loaded>> {
@@ -474,7 +398,7 @@ impl PluginDirectory {
         for name in gone {
             let removed = self.lock_loaded().remove(&name);
             if let Some(old) = removed {
-                self.remove_hooks(old.version.hooks());
+                self.remove_hooks(&old.hooks);
                 self.point_handles(&name, None);
                 report.removed.push(name.clone());
             }
@@ -505,30 +429,22 @@ impl PluginDirectory {
                 }
             }
             match self.load_version(&path) {
-                Ok(mut version) => {
-                    if let Version::Hook { plugin, hooks } = &mut version {
-                        *hooks = self.register(plugin);
-                    }
-                    self.point_handles(&name, Some(&version));
-                    let hooks = version.hooks().to_vec();
+                Ok(plugin) => {
+                    let hooks = self.register(&plugin);
+                    self.point_handles(&name, Some(&plugin));
                     self.lock_failures().remove(&name);
                     let previous = self.lock_loaded().insert(
                         name.clone(),
                         Loaded {
                             fingerprint: now,
-                            version,
+                            plugin,
+                            hooks: hooks.clone(),
                         },
                     );
                     if let Some(previous) = previous {
                         // Triggers the new version no longer has (all of them when it is no
                         // longer a hook).
-                        self.remove_hooks(
-                            previous
-                                .version
-                                .hooks()
-                                .iter()
-                                .filter(|h| !hooks.contains(h)),
-                        );
+                        self.remove_hooks(previous.hooks.iter().filter(|h| !hooks.contains(h)));
                         self.announce(FrameworkEventType::PluginReloaded, &name, None);
                         report.reloaded.push(name);
                     } else {

@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use roomkit_tls::TrustedRoots;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::bindings::hook::Hook;
 use crate::cache::CompiledCache;
-use crate::state::PluginState;
-use crate::{Error, Manifest, Result};
+use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+use crate::state::{self, PluginState};
 
 /// How often the engine's epoch advances: a running guest yields to the async runtime and its
 /// deadline is checked once per tick.
@@ -151,15 +151,8 @@ impl PluginEngine {
             }
         };
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
-            .map_err(|e| Error::Engine(format!("linking WASI: {e}")))?;
-        // Every plugin may import wasi:http; the send hook (crate::http) enforces allowed_hosts.
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
-            .map_err(|e| Error::Engine(format!("linking wasi:http: {e}")))?;
-        // The hook world imports every roomkit interface the other worlds import (they share
-        // them through `with` in bindings.rs), so linking it once serves all five worlds.
-        Hook::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
-            .map_err(|e| Error::Engine(format!("linking the host interfaces: {e}")))?;
+        state::add_to_linker(&mut linker)
+            .map_err(|e| Error::Engine(format!("linking the plugin interfaces: {e:#}")))?;
         let weak = engine.weak();
         std::thread::Builder::new()
             .name("roomkit-epoch".into())

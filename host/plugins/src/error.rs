@@ -1,3 +1,6 @@
+//! What goes wrong with a plugin, always naming it: [`Error`], and [`CallFailure`] for a call.
+
+use roomkit_kit::DeliveryError;
 use thiserror::Error;
 
 /// Result of a plugin operation.
@@ -86,4 +89,24 @@ pub enum CallFailure {
         /// How long the suspension still lasts.
         remaining_ms: u64,
     },
+}
+
+/// A delivery failure of the host's making: retrying helps after a deadline, a host error, a
+/// cancellation (the next start delivers) or a suspension (its cool-down ends), not after the
+/// plugin's own fault (trap, fuel, memory).
+pub(crate) fn delivery_error(err: Error) -> DeliveryError {
+    let retryable = matches!(
+        err,
+        Error::Call {
+            cause: CallFailure::Deadline(_)
+                | CallFailure::Host(_)
+                | CallFailure::Cancelled
+                | CallFailure::Suspended { .. },
+            ..
+        } | Error::NotLoaded { .. }
+    );
+    DeliveryError {
+        message: err.to_string(),
+        retryable,
+    }
 }

@@ -11,7 +11,17 @@
 //! a key-value space in the host's store. A trap or a limit hit is reported with the plugin's
 //! name, the function and the cause, and never takes the host down.
 
+//!
+//! Modules depend on each other without cycles (`make lint` checks it), in layers: plain data
+//! (`error`, `manifest`, `info`, `stats`, `allowed_hosts`, `limits`, `breaker`), the shared WIT
+//! interfaces (`bindings`, `convert`), the host side of each imported interface (`imports`),
+//! the store's state and linker (`state`), the engine (`engine`, `cache`), the call runtime
+//! every kind uses (`runtime`), one module per plugin kind (`hook`, `resolver`, `router`,
+//! `provider`, `ai`), the kind table (`kinds`), and the directory with its handles
+//! (`loaded`, `handle`, `directory`).
+
 mod ai;
+mod allowed_hosts;
 mod bindings;
 mod breaker;
 mod cache;
@@ -20,26 +30,29 @@ mod directory;
 mod engine;
 mod error;
 mod handle;
-mod http;
+mod hook;
+mod imports;
+mod info;
+mod kinds;
+mod limits;
+mod loaded;
 mod manifest;
-mod plugin;
 mod provider;
 mod resolver;
 mod router;
 mod runtime;
 mod state;
+mod stats;
 
-pub use ai::{AiInfo, WasmAiProvider};
+pub use ai::{AiInfo, AiProviderHandle, WasmAiProvider};
 pub use directory::{LoadStatus, PluginDirectory, PluginLimits, PluginStatus, ScanReport};
 pub use engine::{Ceilings, EPOCH_TICK, PluginEngine};
 pub use error::{CallFailure, Error, Result};
-pub use handle::{
-    AiProviderHandle, IdentityResolverHandle, InboundRouterHandle, PluginHandle, ProviderHandle,
-};
+pub use handle::PluginHandle;
+pub use hook::WasmPlugin;
+pub use info::PluginInfo;
 pub use manifest::{InstancePolicy, MAX_WARM_INSTANCES, Manifest, PluginKind};
-pub use plugin::WasmPlugin;
-pub use provider::{WasmProvider, WebhookRequest};
-pub use resolver::WasmIdentityResolver;
-pub use router::{Route, WasmInboundRouter};
-pub use runtime::{PluginStats, StatsSnapshot};
-pub use state::PluginInfo;
+pub use provider::{ProviderHandle, WasmProvider, WebhookRequest};
+pub use resolver::{IdentityResolverHandle, WasmIdentityResolver};
+pub use router::{InboundRouterHandle, Route, WasmInboundRouter};
+pub use stats::{PluginStats, StatsSnapshot};

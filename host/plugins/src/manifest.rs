@@ -8,7 +8,7 @@ use roomkit_kit::{HookExecution, HookFilter, HookTrigger};
 use roomkit_model::Direction;
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// What kind of plugin a component is: which world it must target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
@@ -215,7 +215,7 @@ impl Manifest {
         if manifest.timeout_ms == 0 || manifest.fuel == 0 || manifest.memory_mb == 0 {
             return Err(invalid("timeout_ms, fuel and memory_mb must be positive"));
         }
-        crate::http::check_allowed_hosts(&manifest.allowed_hosts).map_err(|r| invalid(&r))?;
+        crate::allowed_hosts::check(&manifest.allowed_hosts).map_err(|r| invalid(&r))?;
         if manifest.warm_instances > MAX_WARM_INSTANCES {
             return Err(invalid(&format!(
                 "warm_instances must be at most {MAX_WARM_INSTANCES}"

@@ -10,13 +10,38 @@ use roomkit_kit::{DeliveryError, InboundMessage, Provider, ProviderResult};
 use roomkit_model::{ChannelBinding, RoomEvent};
 use roomkit_store::ConversationStore;
 
-use crate::bindings::provider::Provider as ProviderWorld;
 use crate::bindings::wit;
 use crate::convert::{binding_to_wit, event_to_wit, inbound_from_wit};
 use crate::engine::PluginEngine;
-use crate::runtime::{Runtime, StatsSnapshot};
-use crate::state::PluginInfo;
-use crate::{CallFailure, Error, Result};
+use crate::error::{CallFailure, Error, Result, delivery_error};
+use crate::handle::PluginHandle;
+use crate::info::PluginInfo;
+use crate::loaded::loaded_plugin;
+use crate::manifest::PluginKind;
+use crate::runtime::{Runtime, world};
+use crate::state::PluginState;
+use crate::stats::StatsSnapshot;
+
+/// The `provider` world.
+mod world {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "provider",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "roomkit:plugin/types": crate::bindings::hook::roomkit::plugin::types,
+            "roomkit:plugin/host": crate::bindings::hook::roomkit::plugin::host,
+        },
+    });
+}
+
+use world::Provider as ProviderWorld;
+world!(
+    ProviderWorld,
+    world::ProviderPre<PluginState>,
+    PluginKind::Provider
+);
 
 /// An HTTP request that arrived at `POST /v1/webhooks/{channel_id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -49,26 +74,6 @@ impl WebhookRequest {
                 .collect(),
             body: self.body.clone(),
         }
-    }
-}
-
-/// A delivery failure of the host's making: retrying helps after a deadline, a host error, a
-/// cancellation (the next start delivers) or a suspension (its cool-down ends), not after the
-/// plugin's own fault (trap, fuel, memory).
-pub(crate) fn delivery_error(err: Error) -> DeliveryError {
-    let retryable = matches!(
-        err,
-        Error::Call {
-            cause: CallFailure::Deadline(_)
-                | CallFailure::Host(_)
-                | CallFailure::Cancelled
-                | CallFailure::Suspended { .. },
-            ..
-        } | Error::NotLoaded { .. }
-    );
-    DeliveryError {
-        message: err.to_string(),
-        retryable,
     }
 }
 
@@ -228,3 +233,38 @@ impl Provider for WasmProvider {
         self.deliver(event, binding).await
     }
 }
+
+/// A handle to a provider plugin; implements the kit's [`Provider`].
+pub type ProviderHandle = PluginHandle<WasmProvider>;
+
+impl ProviderHandle {
+    /// [`WasmProvider::verify_signature`] on the current version.
+    pub async fn verify_signature(&self, request: &WebhookRequest) -> Result<bool> {
+        self.loaded("verify-signature")?
+            .verify_signature(request)
+            .await
+    }
+
+    /// [`WasmProvider::parse_webhook`] on the current version.
+    pub async fn parse_webhook(&self, request: &WebhookRequest) -> Result<Vec<InboundMessage>> {
+        self.loaded("parse-webhook")?.parse_webhook(request).await
+    }
+}
+
+#[async_trait]
+impl Provider for ProviderHandle {
+    fn name(&self) -> &str {
+        PluginHandle::name(self)
+    }
+
+    async fn send(
+        &self,
+        event: &RoomEvent,
+        binding: &ChannelBinding,
+    ) -> Result<ProviderResult, DeliveryError> {
+        let provider = self.loaded("deliver").map_err(delivery_error)?;
+        provider.deliver(event, binding).await
+    }
+}
+
+loaded_plugin!(WasmProvider);

@@ -8,12 +8,38 @@ use async_trait::async_trait;
 use roomkit_kit::{IdentityResolver, IdentityResult, InboundMessage, RoomContext};
 use roomkit_store::ConversationStore;
 
-use crate::bindings::identity_resolver::IdentityResolver as ResolverWorld;
 use crate::convert::{identity_result_from_wit, inbound_to_wit};
 use crate::engine::PluginEngine;
-use crate::runtime::{Runtime, StatsSnapshot};
-use crate::state::PluginInfo;
-use crate::{CallFailure, Result};
+use crate::error::{CallFailure, Result};
+use crate::handle::PluginHandle;
+use crate::info::PluginInfo;
+use crate::loaded::loaded_plugin;
+use crate::manifest::PluginKind;
+use crate::runtime::{Runtime, world};
+use crate::state::PluginState;
+use crate::stats::StatsSnapshot;
+
+/// The `identity-resolver` world.
+mod world {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "identity-resolver",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "roomkit:plugin/types": crate::bindings::hook::roomkit::plugin::types,
+            "roomkit:plugin/host": crate::bindings::hook::roomkit::plugin::host,
+            "roomkit:plugin/room-context": crate::bindings::hook::roomkit::plugin::room_context,
+        },
+    });
+}
+
+use world::IdentityResolver as ResolverWorld;
+world!(
+    ResolverWorld,
+    world::IdentityResolverPre<PluginState>,
+    PluginKind::IdentityResolver
+);
 
 /// An identity resolver plugin, ready to call.
 pub struct WasmIdentityResolver {
@@ -94,3 +120,21 @@ impl IdentityResolver for WasmIdentityResolver {
             .map_err(|e| e.to_string())
     }
 }
+
+/// A handle to an identity resolver plugin; implements the kit's [`IdentityResolver`].
+pub type IdentityResolverHandle = PluginHandle<WasmIdentityResolver>;
+
+#[async_trait]
+impl IdentityResolver for IdentityResolverHandle {
+    async fn resolve(
+        &self,
+        message: &InboundMessage,
+        channel_type: &str,
+        ctx: &RoomContext,
+    ) -> Result<IdentityResult, String> {
+        let resolver = self.loaded("resolve").map_err(|e| e.to_string())?;
+        resolver.resolve(message, channel_type, ctx).await
+    }
+}
+
+loaded_plugin!(WasmIdentityResolver);

@@ -9,13 +9,38 @@ use async_trait::async_trait;
 use roomkit_kit::{DefaultInboundRouter, InboundMessage, InboundRouter};
 use roomkit_store::ConversationStore;
 
-use crate::bindings::inbound_router::InboundRouter as RouterWorld;
 use crate::bindings::wit;
 use crate::convert::inbound_to_wit;
 use crate::engine::PluginEngine;
-use crate::runtime::{Runtime, StatsSnapshot};
-use crate::state::PluginInfo;
-use crate::{CallFailure, Result};
+use crate::error::{CallFailure, Result};
+use crate::handle::PluginHandle;
+use crate::info::PluginInfo;
+use crate::loaded::loaded_plugin;
+use crate::manifest::PluginKind;
+use crate::runtime::{Runtime, world};
+use crate::state::PluginState;
+use crate::stats::StatsSnapshot;
+
+/// The `inbound-router` world.
+mod world {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "inbound-router",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "roomkit:plugin/types": crate::bindings::hook::roomkit::plugin::types,
+            "roomkit:plugin/host": crate::bindings::hook::roomkit::plugin::host,
+        },
+    });
+}
+
+use world::InboundRouter as RouterWorld;
+world!(
+    RouterWorld,
+    world::InboundRouterPre<PluginState>,
+    PluginKind::InboundRouter
+);
 
 /// Where a router sends a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,3 +146,28 @@ impl InboundRouter for WasmInboundRouter {
         }
     }
 }
+
+/// A handle to an inbound router plugin; implements the kit's [`InboundRouter`].
+pub type InboundRouterHandle = PluginHandle<WasmInboundRouter>;
+
+#[async_trait]
+impl InboundRouter for InboundRouterHandle {
+    async fn route(
+        &self,
+        message: &InboundMessage,
+        channel_type: &str,
+        store: &dyn ConversationStore,
+    ) -> roomkit_kit::Result<Option<String>> {
+        match self.current() {
+            Some(router) => router.route(message, channel_type, store).await,
+            None => {
+                tracing::warn!(plugin = %PluginHandle::name(self), "inbound router not loaded; default routing");
+                DefaultInboundRouter
+                    .route(message, channel_type, store)
+                    .await
+            }
+        }
+    }
+}
+
+loaded_plugin!(WasmInboundRouter);

@@ -1,27 +1,53 @@
 //! What every plugin kind shares: loading a component against its world, the pool of warm
 //! instances, the limits of a call (fuel, epoch deadline, `StoreLimits`), poisoning an instance
-//! after a trap or limit hit, and call statistics. The kind adapters (`plugin.rs`,
-//! `resolver.rs`, `router.rs`, `provider.rs`, `ai.rs`) only convert arguments and results.
+//! after a trap or limit hit, and call statistics. The kind modules (`hook.rs`, `resolver.rs`,
+//! `router.rs`, `provider.rs`, `ai.rs`) name their world and convert arguments and results;
+//! every call of every kind goes through [`Runtime::call`].
 
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use roomkit_kit::RoomContext;
 use roomkit_store::ConversationStore;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wasmtime::component::{InstancePre, Resource};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
-use crate::bindings::{ai_provider, identity_resolver, inbound_router, provider};
+use crate::bindings::RoomCtx;
 use crate::breaker::Breaker;
 use crate::engine::PluginEngine;
-use crate::state::{PluginInfo, PluginState, RoomCtx};
-use crate::{CallFailure, Error, InstancePolicy, Manifest, PluginKind, Result};
+use crate::error::{CallFailure, Error, Result};
+use crate::info::{PluginInfo, plugin_name};
+use crate::limits::LimitHit;
+use crate::manifest::{InstancePolicy, Manifest, PluginKind};
+use crate::state::PluginState;
+use crate::stats::{Counted, PluginStats, StatsSnapshot};
+
+/// Runs `future` to its end on a thread of its own, with a small runtime of its own: loading is
+/// synchronous (the directory compiles on the blocking pool) and may be called from inside a
+/// runtime, where blocking on a future is not allowed.
+pub(crate) fn run_to_end<F>(future: F) -> Result<F::Output, CallFailure>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| CallFailure::Host(format!("starting a runtime: {e}")))?;
+                Ok(runtime.block_on(future))
+            })
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
 
 /// The future of one export call, borrowing the instance it runs in.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -41,86 +67,28 @@ pub(crate) trait World: Sized + Send + 'static {
     ) -> impl Future<Output = wasmtime::Result<Self>> + Send + 'a;
 }
 
+/// Implements [`World`] for a world's generated export type: `world!(Exports, ExportsPre<PluginState>,
+/// PluginKind::Kind)`.
 macro_rules! world {
     ($world:ty, $pre:ty, $kind:expr) => {
-        impl World for $world {
+        impl $crate::runtime::World for $world {
             type Pre = $pre;
-            const KIND: PluginKind = $kind;
-            fn pre(pre: InstancePre<PluginState>) -> wasmtime::Result<Self::Pre> {
+            const KIND: $crate::manifest::PluginKind = $kind;
+            fn pre(
+                pre: wasmtime::component::InstancePre<$crate::state::PluginState>,
+            ) -> wasmtime::Result<Self::Pre> {
                 <$pre>::new(pre)
             }
             fn instantiate<'a>(
                 pre: &'a Self::Pre,
-                store: &'a mut Store<PluginState>,
-            ) -> impl Future<Output = wasmtime::Result<Self>> + Send + 'a {
+                store: &'a mut wasmtime::Store<$crate::state::PluginState>,
+            ) -> impl std::future::Future<Output = wasmtime::Result<Self>> + Send + 'a {
                 pre.instantiate_async(store)
             }
         }
     };
 }
-
-world!(
-    identity_resolver::IdentityResolver,
-    identity_resolver::IdentityResolverPre<PluginState>,
-    PluginKind::IdentityResolver
-);
-world!(
-    inbound_router::InboundRouter,
-    inbound_router::InboundRouterPre<PluginState>,
-    PluginKind::InboundRouter
-);
-world!(
-    provider::Provider,
-    provider::ProviderPre<PluginState>,
-    PluginKind::Provider
-);
-world!(
-    ai_provider::AiProvider,
-    ai_provider::AiProviderPre<PluginState>,
-    PluginKind::AiProvider
-);
-
-/// Counters of a plugin's calls (of one loaded version).
-#[derive(Debug, Default)]
-pub struct PluginStats {
-    /// Calls made.
-    pub calls: AtomicU64,
-    /// Calls that failed (trap, limit, returned error, host error).
-    pub failures: AtomicU64,
-    /// Instances created.
-    pub instantiations: AtomicU64,
-    /// Time spent in calls, in microseconds.
-    pub call_micros: AtomicU64,
-    /// Outbound HTTP requests the plugin made to allowed hosts.
-    pub http_requests: AtomicU64,
-    /// Outbound HTTP requests refused because the host is not in `allowed_hosts`.
-    pub http_denied: AtomicU64,
-    /// Calls refused without entering the plugin because it was suspended.
-    pub suspended: AtomicU64,
-}
-
-/// A copy of a plugin's counters at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct StatsSnapshot {
-    /// Calls made.
-    pub calls: u64,
-    /// Calls that failed.
-    pub failures: u64,
-    /// Instances created.
-    pub instantiations: u64,
-    /// Warm instances waiting in the pool now.
-    pub warm_instances: u64,
-    /// Time spent in calls, in microseconds.
-    pub call_micros: u64,
-    /// Outbound HTTP requests to allowed hosts.
-    pub http_requests: u64,
-    /// Outbound HTTP requests refused.
-    pub http_denied: u64,
-    /// Calls refused while the plugin was suspended (they did not enter it).
-    pub suspended_calls: u64,
-    /// How long its circuit breaker still suspends it, in milliseconds (0: not suspended).
-    pub suspended_ms: u64,
-}
+pub(crate) use world;
 
 pub(crate) struct Warm<W> {
     pub(crate) store: Store<PluginState>,
@@ -135,13 +103,6 @@ pub(crate) struct Runtime<W: World> {
     pool: Mutex<Vec<Warm<W>>>,
     pub(crate) stats: Arc<PluginStats>,
     breaker: Breaker,
-}
-
-/// The plugin name of a component file (its stem).
-pub(crate) fn plugin_name(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "plugin".to_owned())
 }
 
 impl<W: World> Runtime<W> {
@@ -204,7 +165,7 @@ impl<W: World> Runtime<W> {
             manifest.breaker_threshold,
             Duration::from_millis(manifest.breaker_cooldown_ms),
         );
-        Ok(Runtime {
+        let runtime = Runtime {
             breaker,
             info: Arc::new(PluginInfo {
                 name,
@@ -216,7 +177,35 @@ impl<W: World> Runtime<W> {
             pre,
             pool: Mutex::new(Vec::new()),
             stats: Arc::new(PluginStats::default()),
-        })
+        };
+        runtime.first_instance().map_err(|reason| Error::Load {
+            plugin: runtime.info.name.clone(),
+            path: path.display().to_string(),
+            reason,
+        })?;
+        Ok(runtime)
+    }
+
+    /// Instantiates the component once, so that limits it cannot run under (a `memory_mb`
+    /// below what its initial memory needs, a start function out of fuel) refuse it at load
+    /// rather than fail every call. The instance is kept warm (policy `reuse`).
+    fn first_instance(&self) -> Result<(), String> {
+        let lease = run_to_end(self.lease())
+            .and_then(|lease| lease)
+            .map_err(|failure| {
+                let manifest = &self.info.manifest;
+                let limit = match &failure {
+                    CallFailure::Memory(_) => format!(" under memory_mb = {}", manifest.memory_mb),
+                    CallFailure::OutOfFuel(_) => format!(" with fuel = {}", manifest.fuel),
+                    CallFailure::Deadline(_) => {
+                        format!(" within timeout_ms = {}", manifest.timeout_ms)
+                    }
+                    _ => String::new(),
+                };
+                format!("it cannot be instantiated{limit}: {failure}")
+            })?;
+        lease.keep();
+        Ok(())
     }
 
     /// The checked component.
@@ -230,22 +219,13 @@ impl<W: World> Runtime<W> {
 
     /// The counters now.
     pub(crate) fn snapshot(&self) -> StatsSnapshot {
-        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        StatsSnapshot {
-            calls: load(&self.stats.calls),
-            failures: load(&self.stats.failures),
-            instantiations: load(&self.stats.instantiations),
-            warm_instances: self.lock_pool().len() as u64,
-            call_micros: load(&self.stats.call_micros),
-            http_requests: load(&self.stats.http_requests),
-            http_denied: load(&self.stats.http_denied),
-            suspended_calls: load(&self.stats.suspended),
-            suspended_ms: self.suspended().map_or(0, |(remaining, _)| {
-                u64::try_from(remaining.as_millis())
-                    .unwrap_or(u64::MAX)
-                    .max(1)
-            }),
-        }
+        let suspended_ms = self.suspended().map_or(0, |(remaining, _)| {
+            u64::try_from(remaining.as_millis())
+                .unwrap_or(u64::MAX)
+                .max(1)
+        });
+        self.stats
+            .snapshot(self.lock_pool().len() as u64, suspended_ms)
     }
 
     /// What a failed call reports: out of fuel, deadline, memory, a trap, or the host's
@@ -256,14 +236,11 @@ impl<W: World> Runtime<W> {
             Some(Trap::OutOfFuel) => CallFailure::OutOfFuel(manifest.fuel),
             Some(Trap::Interrupt) if self.engine.is_cancelled() => CallFailure::Cancelled,
             Some(Trap::Interrupt) => CallFailure::Deadline(manifest.timeout_ms),
-            _ => {
-                let text = format!("{err:#}");
-                if text.contains("memory") && (text.contains("limit") || text.contains("grow")) {
-                    CallFailure::Memory(manifest.memory_mb.saturating_mul(1024 * 1024))
-                } else {
-                    CallFailure::Trap(text)
-                }
-            }
+            _ => match err.downcast_ref::<LimitHit>() {
+                Some(LimitHit::Memory { limit, .. }) => CallFailure::Memory(*limit as u64),
+                Some(hit @ LimitHit::Table { .. }) => CallFailure::Trap(hit.to_string()),
+                None => CallFailure::Trap(format!("{err:#}")),
+            },
         }
     }
 
@@ -298,7 +275,7 @@ impl<W: World> Runtime<W> {
                         Arc::clone(&self.engine.cancelled),
                     ),
                 );
-                store.limiter(|state| &mut state.limits);
+                store.limiter(|state| &mut state.limiter);
                 store.set_fuel(manifest.fuel).map_err(host)?;
                 store.data_mut().deadline = deadline;
                 // Every epoch tick while wasm runs: stop at the deadline or when the host
@@ -427,46 +404,6 @@ impl<W: World> Runtime<W> {
     /// in a row that opened it.
     pub(crate) fn suspended(&self) -> Option<(Duration, u32)> {
         self.breaker.suspended()
-    }
-}
-
-/// Counts one call in a plugin's stats, as failed unless [`finish`](Counted::finish) says
-/// otherwise: a call abandoned by its caller (its future dropped) is a failure too.
-struct Counted<'a> {
-    stats: &'a PluginStats,
-    started: Instant,
-    finished: bool,
-}
-
-impl<'a> Counted<'a> {
-    fn start(stats: &'a PluginStats) -> Self {
-        stats.calls.fetch_add(1, Ordering::Relaxed);
-        Counted {
-            stats,
-            started: Instant::now(),
-            finished: false,
-        }
-    }
-
-    fn finish(&mut self, ok: bool) {
-        self.finished = true;
-        self.record(ok);
-    }
-
-    fn record(&self, ok: bool) {
-        let micros = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        self.stats.call_micros.fetch_add(micros, Ordering::Relaxed);
-        if !ok {
-            self.stats.failures.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-}
-
-impl Drop for Counted<'_> {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.record(false);
-        }
     }
 }
 

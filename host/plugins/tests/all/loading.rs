@@ -190,3 +190,28 @@ fn allowed_hosts_that_are_not_hosts_are_refused_at_load_with_the_entry_and_the_r
     assert_eq!(listed[1].name, "prober");
     assert_eq!(listed[1].status, LoadStatus::Failed);
 }
+
+#[test]
+fn a_memory_limit_the_component_cannot_start_under_is_refused_at_load_with_the_reason() {
+    let dir = PluginDir::new();
+    dir.add("cramped", "memory_mb = 1\n");
+    dir.add("roomy", "memory_mb = 16\n");
+    let directory = PluginDirectory::detached(dir.dir.path(), engine(), None);
+    let report = directory.load_all();
+    assert_eq!(report.loaded, vec!["roomy"]);
+    let (name, reason) = &report.failed[0];
+    assert_eq!(name, "cramped");
+    assert!(
+        reason.starts_with("plugin cramped: ")
+            && reason.contains("cramped.wasm cannot be loaded: it cannot be instantiated under memory_mb = 1: memory limit exceeded (1048576 bytes)"),
+        "{reason}"
+    );
+    let listed = directory.list();
+    assert_eq!(listed[0].name, "cramped");
+    assert_eq!(listed[0].status, LoadStatus::Failed);
+    assert_eq!(listed[0].error.as_deref(), Some(reason.as_str()));
+    // The instance made at load serves the first call: nothing is instantiated twice.
+    let roomy = &directory.plugins()["roomy"];
+    assert_eq!(roomy.snapshot().instantiations, 1);
+    assert_eq!(roomy.snapshot().warm_instances, 1);
+}

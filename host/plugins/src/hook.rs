@@ -22,15 +22,34 @@ use roomkit_store::ConversationStore;
 use wasmtime::Store;
 use wasmtime::component::{InstancePre, Resource};
 
-use crate::bindings::{hook, identity_hook, wit};
+use crate::bindings::{RoomCtx, hook, wit};
 use crate::convert::{
     event_to_wit, hook_result_from_wit, identity_decision_from_wit, identity_result_to_wit,
     inbound_to_wit, trigger,
 };
 use crate::engine::PluginEngine;
-use crate::runtime::{PluginStats, Runtime, StatsSnapshot, World};
-use crate::state::{PluginInfo, PluginState, RoomCtx};
-use crate::{CallFailure, Error, Manifest, PluginKind, Result};
+use crate::error::{CallFailure, Error, Result};
+use crate::info::PluginInfo;
+use crate::loaded::LoadedPlugin;
+use crate::manifest::{Manifest, PluginKind};
+use crate::runtime::{Runtime, World};
+use crate::state::PluginState;
+use crate::stats::{PluginStats, StatsSnapshot};
+
+/// The `identity-hook` world: the `hook` world (of [`crate::bindings`]) plus `handle-identity`.
+mod identity_hook {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "identity-hook",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "roomkit:plugin/types": crate::bindings::hook::roomkit::plugin::types,
+            "roomkit:plugin/host": crate::bindings::hook::roomkit::plugin::host,
+            "roomkit:plugin/room-context": crate::bindings::hook::roomkit::plugin::room_context,
+        },
+    });
+}
 
 /// The export that makes a hook component an `identity-hook` one.
 const HANDLE_IDENTITY: &str = "handle-identity";
@@ -366,5 +385,19 @@ impl IdentityHook for WasmPlugin {
         self.call_identity(trigger, message, result, ctx)
             .await
             .map_err(hook_error)
+    }
+}
+
+impl LoadedPlugin for WasmPlugin {
+    fn info(&self) -> &PluginInfo {
+        WasmPlugin::info(self)
+    }
+
+    fn snapshot(&self) -> StatsSnapshot {
+        WasmPlugin::snapshot(self)
+    }
+
+    fn register(self: Arc<Self>, kit: &RoomKit) -> Vec<String> {
+        WasmPlugin::register(&self, kit)
     }
 }

@@ -1,25 +1,34 @@
-//! Outbound HTTP for plugins (`wasi:http/outgoing-handler`), only to the hosts of the
-//! manifest's `allowed_hosts` ([`allowed`]: plain http only where an entry says `http://`). A
+//! `wasi:http` for plugins: outbound requests (`wasi:http/outgoing-handler`) only to the hosts
+//! of the manifest's `allowed_hosts` ([`crate::allowed_hosts`]: plain http only where an entry
+//! says `http://`). A
 //! request to any other host never leaves the machine: the guest gets
 //! `error-code::HTTP-request-denied` and the host logs the plugin and the host it tried.
 //! Allowed requests go out over kept-alive connections ([`pool`]).
 
-mod allowed;
 mod pool;
-
-pub(crate) use allowed::check as check_allowed_hosts;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use roomkit_tls::TrustedRoots;
-use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+use wasmtime::component::Linker;
+use wasmtime_wasi_http::{
+    Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks, WasiHttpView,
+};
 
-use self::allowed::Scheme;
 use self::pool::Sent;
-use crate::runtime::PluginStats;
-use crate::state::PluginInfo;
+use crate::allowed_hosts::{self as allowed, Scheme};
+use crate::info::PluginInfo;
+use crate::stats::PluginStats;
+
+/// Links `wasi:http` (without the rest of WASI, which [`super::wasi`] links); the state gives
+/// its context, table and this policy through [`WasiHttpView`].
+pub(crate) fn add_to_linker<T: WasiHttpView + 'static>(
+    linker: &mut Linker<T>,
+) -> wasmtime::Result<()> {
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)
+}
 
 /// The send hook of one plugin's `wasi:http`.
 pub(crate) struct HttpPolicy {
