@@ -1,5 +1,6 @@
 # The project's commands. `.ci/run` uses `lint` and `test`.
 .PHONY: run test lint bench bench-http setup sdk-setup build-plugins example-plugins
+.PHONY: generate check-generated sdk-test
 
 CARGO ?= cargo
 
@@ -33,9 +34,10 @@ sdk-setup:
 	sdk/js/setup.sh
 	sdk/go/setup.sh
 
-# The whole test suite (the README's second command; CI runs exactly this): the host's tests,
-# then the plugins' own logic natively (the SDK serves config, kv, log and http from stand-ins).
-test: setup sdk-setup
+# The whole test suite (the README's second command; CI runs exactly this): the SDKs' own tests,
+# the host's tests, then the plugins' own logic natively (the SDK serves config, kv, log and
+# http from stand-ins).
+test: setup sdk-setup sdk-test
 	$(CARGO) test --workspace
 	$(CARGO) test --manifest-path plugins/Cargo.toml --workspace
 
@@ -44,7 +46,26 @@ test: setup sdk-setup
 build-plugins: setup
 	cd plugins && $(CARGO) build --release --target wasm32-wasip2
 
-lint:
+# The SDKs' code generated from wit/: the Go bindings (and wit-bindgen's Go runtime package),
+# the JS types, and the copy of wit/ the Rust SDK carries in its macro crate. `generate`
+# rewrites them; `check-generated` (part of `lint`) regenerates into a temporary directory and
+# fails, naming each file that differs, when the tree is stale.
+generate: sdk-setup
+	sdk/generate.sh
+
+check-generated: sdk-setup
+	sdk/generate.sh --check
+
+# The SDKs' own tests: JS (node --test, the host's imports from an in-memory stand-in), Go
+# (go test with the SDK's toolchain), the Rust SDK (its unit and doc tests, natively), and the
+# test of the generated-code check (a changed WIT line makes it fail, naming the stale files).
+sdk-test: sdk-setup
+	cd sdk/js && npm test
+	sdk/go/test.sh
+	$(CARGO) test --manifest-path sdk/rust/Cargo.toml
+	sdk/tests/generate-check.sh
+
+lint: check-generated
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) run --quiet -p roomkit-modgraph -- host/plugins host/store host/cli

@@ -1,82 +1,111 @@
 #!/usr/bin/env node
 // Builds a RoomKit plugin written in JavaScript or TypeScript into a WebAssembly component.
 //
-//   node sdk/js/build.mjs [PLUGIN_DIR] [--out FILE.wasm] [--kind KIND]
+//   node sdk/js/build.mjs [PLUGIN_DIR] --kind KIND [--world WORLD] [--out FILE.wasm]
 //
 // PLUGIN_DIR (default: the current directory) holds the plugin's entry module (package.json
-// "main", else src/plugin.ts, src/plugin.js, plugin.ts or plugin.js) and its manifest NAME.toml
-// (the only *.toml there; `kind` picks the world, `hook` when unset). The component goes to
-// PLUGIN_DIR/dist/NAME.wasm with the manifest copied beside it, ready for the plugin directory.
+// "main", else src/plugin.ts, src/plugin.js, plugin.ts or plugin.js) and, optionally, its
+// manifest NAME.toml (the only *.toml there), which names the plugin. KIND is the manifest's
+// `kind` (hook, identity-resolver, inbound-router, provider, ai-provider) and WORLD the world of
+// roomkit:plugin to build for: the kind's own (the default), or `identity-hook` for a hook
+// whose manifest names an identity trigger. `roomkit plugin build` reads the manifest with the
+// host's own parser and passes both; this script does not read the manifest. The component goes
+// to PLUGIN_DIR/dist/NAME.wasm with the manifest copied beside it, ready for the plugin directory.
 //
 // Steps: a generated entry re-exports the plugin's functions through the SDK's error glue;
 // esbuild bundles it with the SDK into one ES module (componentize-js takes one module, and
-// strips TypeScript types on the way); componentize-js makes the component for the kind's world
-// with every WASI feature disabled except outbound HTTP (`fetch`) for providers. Never AOT
-// (weval): that downloads a binary. Needs `sdk/js/setup.sh` once (npm ci, nothing global).
+// strips TypeScript types on the way); componentize-js makes the component for the world with
+// every WASI feature disabled except outbound HTTP (`fetch`) for providers. Never AOT (weval):
+// that downloads a binary. Needs `sdk/js/setup.sh` once (npm ci, nothing global).
 
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const sdk = dirname(fileURLToPath(import.meta.url));
 const witDir = resolve(sdk, '../../wit');
 
-/** Per kind: the world and its exports (name, whether the SDK supplies a default, error glue). */
-export const KINDS = {
-  hook: { world: 'hook', exports: [['handle', 'string']] },
-  // Not a manifest kind: a hook whose manifest names an identity trigger is built for this
-  // world (see `worldKind`).
-  'identity-hook': { world: 'identity-hook', exports: [['handle', 'string'], ['handleIdentity', 'string']] },
-  'identity-resolver': { world: 'identity-resolver', exports: [['resolve', 'string']] },
-  'inbound-router': { world: 'inbound-router', exports: [['route', 'string']] },
+/**
+ * Per world of roomkit:plugin: its exports (name, the SDK's error glue, the default when the
+ * plugin lacks it) and whether it may use outbound HTTP.
+ */
+export const WORLDS = {
+  hook: { exports: [['handle', 'string']] },
+  'identity-hook': { exports: [['handle', 'string'], ['handleIdentity', 'string']] },
+  'identity-resolver': { exports: [['resolve', 'string']] },
+  'inbound-router': { exports: [['route', 'string']] },
   provider: {
-    world: 'provider',
     exports: [['deliver', 'delivery'], ['verifySignature', 'none', 'false'], ['parseWebhook', 'string', 'webhooks']],
     http: true,
   },
-  'ai-provider': { world: 'ai-provider', exports: [['info', 'none'], ['generate', 'delivery']] },
+  'ai-provider': { exports: [['info', 'none'], ['generate', 'delivery']] },
 };
+
+/**
+ * The manifest kinds: each is built for the world of its name, and a hook also for
+ * `identity-hook`, the one world that is not a kind of its own.
+ */
+export const KINDS = Object.keys(WORLDS).filter((world) => world !== 'identity-hook');
+
+/** Thrown for bad arguments; `main` prints it and exits 1. */
+export class UsageError extends Error {}
+
+const USAGE = 'usage: node sdk/js/build.mjs [PLUGIN_DIR] --kind KIND [--world WORLD] [--out FILE.wasm]';
 
 function fail(message) {
   console.error(`roomkit js build: ${message}`);
   process.exit(1);
 }
 
-function parseArgs(argv) {
-  const args = { dir: '.', out: undefined, kind: undefined };
+/** The arguments: `{ dir, out, kind, world }`, with `kind` and `world` checked. */
+export function parseArgs(argv) {
+  const args = { dir: '.', out: undefined, kind: undefined, world: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--out' || a === '-o') args.out = argv[++i];
-    else if (a === '--kind') args.kind = argv[++i];
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: node sdk/js/build.mjs [PLUGIN_DIR] [--out FILE.wasm] [--kind KIND]');
-      process.exit(0);
-    } else if (a.startsWith('-')) fail(`unknown option ${a}`);
+    const value = () => {
+      if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value\n${USAGE}`);
+      return argv[++i];
+    };
+    if (a === '--out' || a === '-o') args.out = value();
+    else if (a === '--kind') args.kind = value();
+    else if (a === '--world') args.world = value();
+    else if (a === '--help' || a === '-h') args.help = true;
+    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}\n${USAGE}`);
     else args.dir = a;
+  }
+  if (args.help) return args;
+  if (args.kind === undefined) {
+    throw new UsageError(
+      `missing --kind: the plugin's kind from its manifest (one of ${KINDS.join(', ')}); ` +
+        '`roomkit plugin build` passes it',
+    );
+  }
+  if (!KINDS.includes(args.kind)) {
+    throw new UsageError(`unknown kind "${args.kind}" (one of ${KINDS.join(', ')})`);
+  }
+  args.world ??= args.kind;
+  if (!WORLDS[args.world]) {
+    throw new UsageError(`unknown world "${args.world}" (one of ${Object.keys(WORLDS).join(', ')})`);
+  }
+  const fits = args.world === args.kind || (args.kind === 'hook' && args.world === 'identity-hook');
+  if (!fits) {
+    throw new UsageError(
+      `a ${args.kind} is built for the world ${args.kind}` +
+        (args.kind === 'hook' ? ' or identity-hook' : '') +
+        `, not ${args.world}`,
+    );
   }
   return args;
 }
 
-/**
- * The entry of KINDS to build: the manifest kind, except that a hook whose manifest names
- * `on_identity_unknown` or `on_identity_ambiguous` is built for the `identity-hook` world
- * (which adds `handleIdentity`; the host refuses a `hook` component on those triggers).
- */
-export function worldKind(kind, manifestPath) {
-  if (kind !== 'hook' || !manifestPath) return kind;
-  const text = readFileSync(manifestPath, 'utf8');
-  const triggers = text.match(/^\s*triggers\s*=\s*\[([^\]]*)\]/m)?.[1] ?? '';
-  return /on_identity_(unknown|ambiguous)/.test(triggers) ? 'identity-hook' : kind;
-}
-
-/** The plugin's manifest: its path, name and kind (a `kind = "..."` line; `hook` when none). */
+/** The plugin's manifest, the only `*.toml` in `dir`: its path and the plugin's name. */
 export function findManifest(dir) {
   const tomls = readdirSync(dir).filter((f) => f.endsWith('.toml'));
-  if (tomls.length > 1) fail(`${dir} has several manifests (${tomls.join(', ')}); keep one NAME.toml`);
+  if (tomls.length > 1) {
+    throw new UsageError(`${dir} has several manifests (${tomls.join(', ')}); keep one NAME.toml`);
+  }
   if (tomls.length === 0) return undefined;
-  const path = join(dir, tomls[0]);
-  const kind = readFileSync(path, 'utf8').match(/^\s*kind\s*=\s*"([^"]*)"/m)?.[1] ?? 'hook';
-  return { path, name: basename(tomls[0], '.toml'), kind };
+  return { path: join(dir, tomls[0]), name: basename(tomls[0], '.toml') };
 }
 
 function findEntry(dir) {
@@ -91,12 +120,13 @@ function findEntry(dir) {
   fail(`${dir}: no entry module (package.json "main", src/plugin.ts, src/plugin.js, plugin.ts or plugin.js)`);
 }
 
-function entrySource(userModule, kind) {
+/** The entry module: the plugin's functions of `world`, each through its error glue. */
+export function entrySource(userModule, world) {
   const lines = [
     `import * as plugin from ${JSON.stringify(userModule)};`,
     `import { __wrapStringErr, __wrapDeliveryErr } from 'roomkit-sdk';`,
   ];
-  for (const [name, glue, fallback] of KINDS[kind].exports) {
+  for (const [name, glue, fallback] of WORLDS[world].exports) {
     const fn = `plugin.${name}`;
     const wrapped =
       glue === 'string' ? `__wrapStringErr(${fn})` : glue === 'delivery' ? `__wrapDeliveryErr(${fn})` : fn;
@@ -110,14 +140,17 @@ function entrySource(userModule, kind) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const { kind, world } = args;
   const dir = resolve(args.dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`${args.dir} is not a directory`);
   if (!existsSync(join(sdk, 'node_modules/@bytecodealliance/componentize-js'))) {
     fail('the JS toolchain is not installed: run sdk/js/setup.sh (npm ci into sdk/js/node_modules)');
   }
   const manifest = findManifest(dir);
-  const kind = worldKind(args.kind ?? manifest?.kind ?? 'hook', manifest?.path);
-  if (!KINDS[kind]) fail(`unknown kind "${kind}" (one of ${Object.keys(KINDS).join(', ')})`);
   const name = manifest?.name ?? basename(dir).replaceAll('-', '_');
   const entry = findEntry(dir);
   const out = resolve(args.out ?? join(dir, 'dist', `${name}.wasm`));
@@ -129,7 +162,7 @@ async function main() {
   const started = Date.now();
   const esbuild = await import('esbuild');
   const entryFile = join(work, 'entry.js');
-  writeFileSync(entryFile, entrySource(entry, kind));
+  writeFileSync(entryFile, entrySource(entry, world));
   const bundle = join(work, 'bundle.js');
   await esbuild.build({
     entryPoints: [entryFile],
@@ -149,9 +182,9 @@ async function main() {
   // 2. Componentize (slow: about half a minute to a minute and a half).
   const { componentize } = await import('@bytecodealliance/componentize-js');
   const disableFeatures = ['stdio', 'random', 'clocks', 'fetch-event'];
-  if (!KINDS[kind].http) disableFeatures.push('http');
+  if (!WORLDS[world].http) disableFeatures.push('http');
   console.log(
-    `componentize-js: world roomkit:plugin/${KINDS[kind].world}, disabled: ${disableFeatures.join(', ')} (this takes a while)`,
+    `componentize-js: world roomkit:plugin/${world}, disabled: ${disableFeatures.join(', ')} (this takes a while)`,
   );
   const t0 = Date.now();
   const ticker = setInterval(() => console.log(`  … ${Math.round((Date.now() - t0) / 1000)} s`), 15000);
@@ -160,7 +193,7 @@ async function main() {
     ({ component } = await componentize({
       sourcePath: bundle,
       witPath: witDir,
-      worldName: KINDS[kind].world,
+      worldName: world,
       disableFeatures,
     }));
   } catch (e) {
@@ -174,4 +207,10 @@ async function main() {
   console.log(`wrote ${relative(process.cwd(), out)} (${kib} KiB) in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-await main();
+// Run as a script, not when imported (the tests import the argument and entry helpers).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main().catch((e) => {
+    if (e instanceof UsageError) fail(e.message);
+    throw e;
+  });
+}

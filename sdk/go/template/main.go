@@ -1,6 +1,6 @@
 // A RoomKit hook in Go: blocks messages containing the `word` of its config.
-// Build: roomkit plugin build DIR (or sdk/go/build.sh DIR); the component and its manifest
-// land in DIR/dist.
+// Build: roomkit plugin build DIR (or sdk/go/build.sh DIR --kind hook); the component and its
+// manifest land in DIR/dist.
 package main
 
 import (

@@ -59,11 +59,14 @@
 //! whose custom section claims no exports; unused imports are dropped when the component is
 //! made. Each export macro runs `wit_bindgen::generate!` for its one world inside the plugin
 //! crate, reusing this crate's types (`with`), so only that world's custom section and
-//! exports end up in the plugin. The WIT files are read from this repository's `wit/`
-//! directory, whose absolute path the internal `roomkit-sdk-macro` crate supplies. The
+//! exports end up in the plugin. The WIT files are the internal `roomkit-sdk-macro` crate's
+//! own copy of the package (its `wit/`), whose absolute path that crate supplies. The
 //! generated glue refers to `::roomkit_sdk`, so depend on this crate under its own name.
 
 #![deny(unsafe_code)]
+
+// `generate_world!` expands to `::roomkit_sdk::…`, which this name makes valid inside the SDK too.
+extern crate self as roomkit_sdk;
 
 mod ai;
 mod content;
@@ -114,8 +117,9 @@ pub struct ReadmeExamples;
 #[doc(hidden)]
 #[allow(missing_docs, unsafe_code, missing_debug_implementations, clippy::all)]
 pub mod wit {
-    // Imports only: this section claims no exports, whatever kind of plugin links it.
-    wit_bindgen::generate!({
+    // Imports only: this section claims no exports, whatever kind of plugin links it. Through
+    // the same macro as the export macros, which supplies the WIT directory of the SDK's crates.
+    roomkit_sdk_macro::generate_world!({
         inline: r#"
             package roomkit:sdk;
 
@@ -125,7 +129,6 @@ pub mod wit {
                 import roomkit:plugin/room-context@0.1.0;
             }
         "#,
-        path: "../../wit",
         additional_derives: [PartialEq],
         generate_all,
     });

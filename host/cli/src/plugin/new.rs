@@ -1,11 +1,12 @@
 //! `roomkit plugin new --lang rust|js|go NAME [--kind KIND] [--dir DIR]`: writes a plugin of
 //! the kind with a small real behaviour and its manifest, that builds with `roomkit plugin
-//! build` and loads as is. Rust plugins are crates (with a README and unit tests); JavaScript
-//! and Go plugins start from the SDKs' templates (`sdk/js/template`, `sdk/go/template`) for
-//! hooks and from this module's templates for the other kinds, with the SDK paths pointing at
-//! this checkout.
+//! build` and loads as is. Rust plugins are crates (with a README and unit tests) that carry the
+//! Rust SDK this binary embeds (`vendor/roomkit-sdk`), so they build without a RoomKit
+//! checkout; JavaScript and Go plugins start from the SDKs' templates (`sdk/js/template`,
+//! `sdk/go/template`) for hooks and from this module's templates for the other kinds, with the
+//! SDK paths pointing at this checkout (their toolchains live there).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
@@ -14,10 +15,7 @@ use super::language::Language;
 use roomkit_plugins::PluginKind;
 
 mod sdk;
-
-/// The Rust SDK of the checkout this binary was built from: the SDK is used by path (it reads
-/// that checkout's `wit/`), so generated crates point here.
-const SDK_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/rust");
+mod vendor;
 
 const CARGO_TOML: &str = include_str!("templates/rust/Cargo.toml.tmpl");
 const README: &str = include_str!("templates/rust/README.md.tmpl");
@@ -65,21 +63,6 @@ fn check_name(name: &str) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The SDK's absolute path, checked to be there.
-fn sdk_dir() -> Result<PathBuf> {
-    let dir = Path::new(SDK_DIR);
-    dir.join("Cargo.toml")
-        .is_file()
-        .then(|| dir.canonicalize())
-        .transpose()?
-        .with_context(|| {
-            format!(
-                "the Rust SDK is not at {SDK_DIR}: this roomkit binary uses the sdk/rust of the \
-             checkout it was built from, which has moved; build roomkit from your checkout"
-            )
-        })
 }
 
 /// What `plugin new` writes: the files (path in the plugin directory, text) and one line per
@@ -134,30 +117,31 @@ pub fn run(name: &str, lang: Lang, kind: PluginKind, dir: Option<PathBuf>) -> Re
     Ok(())
 }
 
-/// A Rust plugin crate.
+/// A Rust plugin crate, with the SDK in `vendor/roomkit-sdk`.
 fn rust(name: &str, kind: PluginKind) -> Result<Scaffold> {
-    let sdk = sdk_dir()?;
     let kind_name = kind.as_str();
     let t = template(kind);
     let fill = |text: &str| {
         text.replace("{{summary}}", t.summary.trim_end())
             .replace("{{config_doc}}", t.config.trim_end())
-            .replace("{{sdk_path}}", &sdk.display().to_string())
+            .replace("{{sdk_dir}}", vendor::DIR)
+            .replace("{{roomkit_version}}", env!("CARGO_PKG_VERSION"))
             .replace("{{kind}}", kind_name)
             .replace("{{name}}", name)
     };
     let manifest = format!("{name}.toml");
-    let files = vec![
+    let mut files = vec![
         ("Cargo.toml".to_owned(), fill(CARGO_TOML)),
         ("src/lib.rs".to_owned(), fill(t.lib)),
         (manifest.clone(), fill(t.manifest)),
         ("README.md".to_owned(), fill(README)),
         (".gitignore".to_owned(), "/target\n/dist\n".to_owned()),
     ];
+    files.extend(vendor::files());
     let rows = vec![
         (
             "Cargo.toml".to_owned(),
-            format!("roomkit-sdk from {}", sdk.display()),
+            format!("roomkit-sdk from {}", vendor::DIR),
         ),
         (
             "src/lib.rs".to_owned(),
@@ -167,6 +151,13 @@ fn rust(name: &str, kind: PluginKind) -> Result<Scaffold> {
         (
             "README.md".to_owned(),
             "what it does, its settings, how to build it".to_owned(),
+        ),
+        (
+            format!("{}/", vendor::DIR),
+            format!(
+                "the Rust SDK of roomkit {}, with its WIT",
+                env!("CARGO_PKG_VERSION")
+            ),
         ),
     ];
     Ok(Scaffold { files, rows })
@@ -196,7 +187,8 @@ mod tests {
                 let filled = text
                     .replace("{{summary}}", "")
                     .replace("{{config_doc}}", "")
-                    .replace("{{sdk_path}}", "")
+                    .replace("{{sdk_dir}}", "")
+                    .replace("{{roomkit_version}}", "")
                     .replace("{{kind}}", "")
                     .replace("{{name}}", "");
                 assert!(!filled.contains("{{"), "{kind:?}: {filled}");

@@ -118,12 +118,14 @@ fn rust_component() -> PathBuf {
 /// The JS contract hook, built with sdk/js/build.mjs unless this source hash is built already.
 fn js_component() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| js_example("contract-hook")).clone()
+    BUILT
+        .get_or_init(|| js_example("contract-hook", "hook"))
+        .clone()
 }
 
-/// The JS example `sdk/js/examples/EXAMPLE`, built with sdk/js/build.mjs unless this source
-/// hash is built already.
-pub(crate) fn js_example(example: &str) -> PathBuf {
+/// The JS example `sdk/js/examples/EXAMPLE`, a hook built for `world` (`hook` or
+/// `identity-hook`) with sdk/js/build.mjs unless this source hash is built already.
+pub(crate) fn js_example(example: &str, world: &str) -> PathBuf {
     let sdk = repo().join("sdk/js");
     let hash = source_hash(
         &[
@@ -152,6 +154,7 @@ pub(crate) fn js_example(example: &str) -> PathBuf {
             Command::new("node")
                 .arg(sdk.join("build.mjs"))
                 .arg(sdk.join("examples").join(example))
+                .args(["--kind", "hook", "--world", world])
                 .arg("--out")
                 .arg(&tmp),
             &format!("building sdk/js/examples/{example}"),
@@ -164,12 +167,14 @@ pub(crate) fn js_example(example: &str) -> PathBuf {
 /// The Go contract hook, built with sdk/go/build.sh unless this source hash is built already.
 fn go_component() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| go_example("contract-hook")).clone()
+    BUILT
+        .get_or_init(|| go_example("contract-hook", "hook"))
+        .clone()
 }
 
-/// The Go example `sdk/go/examples/EXAMPLE`, built with sdk/go/build.sh unless this source
-/// hash is built already.
-pub(crate) fn go_example(example: &str) -> PathBuf {
+/// The Go example `sdk/go/examples/EXAMPLE`, a hook built for `world` (`hook` or
+/// `identity-hook`) with sdk/go/build.sh unless this source hash is built already.
+pub(crate) fn go_example(example: &str, world: &str) -> PathBuf {
     let sdk = repo().join("sdk/go");
     let hash = source_hash(
         &[sdk.clone(), repo().join("wit")],
@@ -191,6 +196,7 @@ pub(crate) fn go_example(example: &str) -> PathBuf {
             Command::new("bash")
                 .arg(sdk.join("build.sh"))
                 .arg(sdk.join("examples").join(example))
+                .args(["--kind", "hook", "--world", world])
                 .arg("-o")
                 .arg(&tmp),
             &format!("building sdk/go/examples/{example}"),

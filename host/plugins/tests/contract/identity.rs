@@ -76,10 +76,10 @@ async fn decides_about_unknown_senders(built: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_js_identity_hook_example_resolves_rejects_and_challenges() {
-    decides_about_unknown_senders(&js_example("ask-identity")).await;
+    decides_about_unknown_senders(&js_example("ask-identity", "identity-hook")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_go_identity_hook_example_resolves_rejects_and_challenges() {
-    decides_about_unknown_senders(&go_example("ask-identity")).await;
+    decides_about_unknown_senders(&go_example("ask-identity", "identity-hook")).await;
 }

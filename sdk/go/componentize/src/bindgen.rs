@@ -14,20 +14,29 @@ const RUNTIME: &str = "internal/witpkg";
 /// The module path the generated code names for the runtime package.
 const UPSTREAM_RUNTIME: &str = "go.bytecodealliance.org/pkg/wit/";
 
-/// The runtime package's Go files: gopkg/ is a copy of the wit-bindgen-go 0.63.0 crate's src/pkg
-/// (the version the generator expects).
+/// The runtime package's files, from the sources of the wit-bindgen-go crate this tool links (its
+/// `src/pkg`, found by the build script), so they are always the version the generator expects.
+macro_rules! runtime_file {
+    ($rel:literal) => {
+        (
+            $rel,
+            include_str!(concat!(env!("WIT_BINDGEN_GO_PKG"), "/", $rel)),
+        )
+    };
+}
+
 const RUNTIME_FILES: &[(&str, &str)] = &[
-    ("types/option.go", include_str!("../gopkg/wit/types/option.go")),
-    ("types/result.go", include_str!("../gopkg/wit/types/result.go")),
-    ("types/tuple.go", include_str!("../gopkg/wit/types/tuple.go")),
-    ("types/unit.go", include_str!("../gopkg/wit/types/unit.go")),
-    ("types/future.go", include_str!("../gopkg/wit/types/future.go")),
-    ("types/stream.go", include_str!("../gopkg/wit/types/stream.go")),
-    ("runtime/runtime.go", include_str!("../gopkg/wit/runtime/runtime.go")),
-    ("runtime/empty.s", include_str!("../gopkg/wit/runtime/empty.s")),
-    ("async/async.go", include_str!("../gopkg/wit/async/async.go")),
-    ("async/empty.s", include_str!("../gopkg/wit/async/empty.s")),
-    ("LICENSE", include_str!("../gopkg/LICENSE")),
+    runtime_file!("wit/types/option.go"),
+    runtime_file!("wit/types/result.go"),
+    runtime_file!("wit/types/tuple.go"),
+    runtime_file!("wit/types/unit.go"),
+    runtime_file!("wit/types/future.go"),
+    runtime_file!("wit/types/stream.go"),
+    runtime_file!("wit/runtime/runtime.go"),
+    runtime_file!("wit/runtime/empty.s"),
+    runtime_file!("wit/async/async.go"),
+    runtime_file!("wit/async/empty.s"),
+    runtime_file!("LICENSE"),
 ];
 
 fn run_generator(wit: &Path, world: &str, module: &str) -> Result<BTreeMap<String, String>> {
@@ -75,6 +84,8 @@ pub fn generate(wit: &Path, out: &Path, module: &str) -> Result<usize> {
     }
     let runtime = format!("{module}/{RUNTIME}/");
     for (rel, text) in RUNTIME_FILES {
+        // `wit/types/option.go` upstream is `internal/witpkg/types/option.go` here.
+        let rel = rel.strip_prefix("wit/").unwrap_or(rel);
         let text = text.replace(UPSTREAM_RUNTIME, &runtime);
         write(out, &format!("{RUNTIME}/{rel}"), &text, &mut count)?;
     }

@@ -77,7 +77,10 @@ pub fn load(wit: &Path) -> Result<(Resolve, PackageId)> {
 fn world(resolve: &Resolve, pkg: PackageId, name: &str) -> Result<WorldId> {
     if name != "imports" && !WORLDS.iter().any(|(w, _)| *w == name) {
         let known: Vec<&str> = WORLDS.iter().map(|(w, _)| *w).collect();
-        bail!("unknown world `{name}`; RoomKit's worlds are {}", known.join(", "));
+        bail!(
+            "unknown world `{name}`; RoomKit's worlds are {}",
+            known.join(", ")
+        );
     }
     resolve.select_world(&[pkg], Some(name))
 }
@@ -87,7 +90,13 @@ pub fn componentize(wit: &Path, world_name: &str, module: &[u8]) -> Result<Vec<u
     let (resolve, pkg) = load(wit)?;
     let world = world(&resolve, pkg, world_name)?;
     let mut module = module.to_vec();
-    wit_component::embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8, false)?;
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        StringEncoding::UTF8,
+        false,
+    )?;
     ComponentEncoder::default()
         .validate(true)
         .module(&module)?
@@ -139,8 +148,7 @@ fn run(mut args: Vec<String>) -> Result<()> {
             let [input] = args.as_slice() else {
                 bail!("name one core module\n\n{HELP}");
             };
-            let module =
-                std::fs::read(input).with_context(|| format!("reading {input}"))?;
+            let module = std::fs::read(input).with_context(|| format!("reading {input}"))?;
             let component = componentize(&wit, &world, &module)?;
             std::fs::write(&out, &component)
                 .with_context(|| format!("writing {}", out.display()))?;

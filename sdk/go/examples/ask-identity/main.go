@@ -2,7 +2,7 @@
 // not know is resolved when the message says "account NUMBER", rejected when it comes from a
 // number in the config's "blocked" list, and asked who they are otherwise.
 //
-//	sdk/go/build.sh sdk/go/examples/ask-identity
+//	sdk/go/build.sh sdk/go/examples/ask-identity --kind hook --world identity-hook
 package main
 
 import (

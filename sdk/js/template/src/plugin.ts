@@ -1,6 +1,6 @@
 // A RoomKit hook in TypeScript: blocks messages containing the `word` of its config.
-// Build: roomkit plugin build DIR (or node sdk/js/build.mjs DIR); the component and its
-// manifest land in DIR/dist.
+// Build: roomkit plugin build DIR (or node sdk/js/build.mjs DIR --kind hook); the component
+// and its manifest land in DIR/dist.
 
 import type { HookTrigger, RoomEvent } from 'roomkit:plugin/types@0.1.0';
 import type { Context } from 'roomkit:plugin/room-context@0.1.0';

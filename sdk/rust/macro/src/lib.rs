@@ -3,8 +3,12 @@
 //! `wit_bindgen::generate!` resolves a relative `path` against the manifest directory of the
 //! crate being compiled, which is the plugin, not the SDK. The export macros must generate the
 //! bindings of their world inside the plugin crate (see the SDK's docs on why), so they need the
-//! WIT directory as an absolute path: this crate knows it, because it is compiled from its own
-//! place in the tree, and prepends it to the options of `generate!`.
+//! WIT directory as an absolute path: this crate carries the WIT package `roomkit:plugin` in its
+//! own `wit/` directory (a copy of the repository's `wit/`, kept identical by `make lint`), knows
+//! where that is because it is compiled from there, and prepends it to the options of
+//! `generate!`. The SDK generates its own import bindings through this macro too, so the crates
+//! need nothing outside themselves: they build wherever they are copied (`roomkit plugin new`
+//! writes them into each new Rust plugin).
 
 use proc_macro::TokenStream;
 use std::path::PathBuf;
@@ -34,9 +38,9 @@ pub fn generate_world(input: TokenStream) -> TokenStream {
     }
 }
 
-/// The package `roomkit:plugin` of this repository (`wit/` at its top).
+/// The package `roomkit:plugin`: this crate's `wit/`.
 fn wit_dir() -> String {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../wit");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("wit");
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     dir.display().to_string()
 }

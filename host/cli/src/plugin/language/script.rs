@@ -1,10 +1,16 @@
 //! JavaScript and Go plugins, built by their SDKs' own build commands (`sdk/js/build.mjs`,
-//! `sdk/go/build.sh`, see their READMEs), which write `DIR/dist/NAME.wasm`.
+//! `sdk/go/build.sh`, see their READMEs), which write `DIR/dist/NAME.wasm`. The manifest is
+//! read here, with the host's own parser, and the scripts are told the kind and the world
+//! (`--kind KIND --world WORLD`); the world comes from the host's kind → world table
+//! (`PluginKind::world`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+
+use roomkit_kit::HookTrigger;
+use roomkit_plugins::{Manifest, PluginKind};
 
 use super::{Built, Language};
 
@@ -79,8 +85,40 @@ pub fn check_toolchain(language: Language) -> Result<()> {
     Ok(())
 }
 
+/// The manifest in the sources (parsed as the host parses it), or the defaults without one.
+fn read_manifest(name: &str, path: Option<&Path>) -> Result<Manifest> {
+    let Some(path) = path else {
+        return Ok(Manifest::default());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Manifest::parse(&text, name, path)?)
+}
+
+/// The world of `roomkit:plugin` a plugin with `manifest` is built for, by its name in the
+/// package (`hook`, `provider`, …): its kind's world, except that a hook on an identity trigger
+/// is built for `identity-hook` (which adds `handle-identity`; the host refuses a plain hook
+/// component on those triggers).
+fn world(manifest: &Manifest) -> Result<&'static str> {
+    let identity = manifest.triggers.iter().any(|trigger| {
+        matches!(
+            trigger,
+            HookTrigger::OnIdentityUnknown | HookTrigger::OnIdentityAmbiguous
+        )
+    });
+    if manifest.kind == PluginKind::Hook && identity {
+        return Ok("identity-hook");
+    }
+    let full = manifest.kind.world();
+    full.strip_prefix("roomkit:plugin/")
+        .and_then(|world| world.split('@').next())
+        .with_context(|| format!("{full} is not a world of roomkit:plugin"))
+}
+
 pub fn build(language: Language, dir: &Path) -> Result<Built> {
     let (name, manifest) = name_and_manifest(dir)?;
+    let parsed = read_manifest(&name, manifest.as_deref())?;
+    let world = world(&parsed)?;
     let sdk = Path::new(SDK);
     let mut command = match language {
         Language::JavaScript => {
@@ -97,6 +135,7 @@ pub fn build(language: Language, dir: &Path) -> Result<Built> {
     };
     let status = command
         .arg(dir)
+        .args(["--kind", parsed.kind.as_str(), "--world", world])
         .status()
         .with_context(|| format!("running the {language} SDK's build"))?;
     if !status.success() {
@@ -114,4 +153,39 @@ pub fn build(language: Language, dir: &Path) -> Result<Built> {
         wasm,
         manifest,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn world_of(manifest: &str) -> &'static str {
+        world(&Manifest::parse(manifest, "p", Path::new("p.toml")).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn each_kind_is_built_for_its_world_and_an_identity_hook_for_identity_hook() {
+        assert_eq!(world(&Manifest::default()).unwrap(), "hook");
+        for kind in PluginKind::ALL {
+            let world = world_of(&format!("kind = \"{}\"", kind.as_str()));
+            assert_eq!(kind.world(), format!("roomkit:plugin/{world}@0.1.0"));
+        }
+        for trigger in ["on_identity_unknown", "on_identity_ambiguous"] {
+            let manifest =
+                format!("kind = \"hook\"\ntriggers = [\"before_broadcast\", \"{trigger}\"]");
+            assert_eq!(world_of(&manifest), "identity-hook");
+        }
+        assert_eq!(world_of("triggers = [\"after_broadcast\"]"), "hook");
+    }
+
+    #[test]
+    fn a_bad_manifest_fails_the_build_with_the_hosts_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("guard.toml");
+        std::fs::write(&path, "kind = \"hok\"\n").unwrap();
+        let error = read_manifest("guard", Some(&path)).unwrap_err().to_string();
+        assert!(error.contains(&path.display().to_string()), "{error}");
+        assert!(error.contains("unknown variant `hok`"), "{error}");
+        assert_eq!(read_manifest("guard", None).unwrap(), Manifest::default());
+    }
 }

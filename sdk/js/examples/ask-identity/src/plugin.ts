@@ -1,7 +1,8 @@
 // Identity hook (TypeScript, world roomkit:plugin/identity-hook): a sender the identity
 // resolver does not know is resolved when the message says "account NUMBER", rejected when it
 // comes from a number in the config's `blocked` list, and asked who they are otherwise. The
-// manifest's identity trigger makes build.mjs build it for the identity-hook world.
+// manifest's identity trigger makes `roomkit plugin build` build it for the identity-hook world
+// (by hand: node sdk/js/build.mjs DIR --kind hook --world identity-hook).
 
 import type { IdentityDecision, InboundMessage } from 'roomkit:plugin/types@0.1.0';
 import { allow, config, decision, identity, texts } from 'roomkit-sdk';
