@@ -31,7 +31,7 @@ use crate::engine::PluginEngine;
 use crate::error::{CallFailure, Error, Result};
 use crate::info::PluginInfo;
 use crate::loaded::LoadedPlugin;
-use crate::manifest::{Manifest, PluginKind};
+use crate::manifest::{IDENTITY_HOOK_WORLD, Manifest, PluginKind, is_identity_trigger};
 use crate::runtime::{Runtime, World};
 use crate::state::PluginState;
 use crate::stats::{PluginStats, StatsSnapshot};
@@ -53,16 +53,6 @@ mod identity_hook {
 
 /// The export that makes a hook component an `identity-hook` one.
 const HANDLE_IDENTITY: &str = "handle-identity";
-/// The world of a hook component that also handles identity triggers.
-const IDENTITY_HOOK_WORLD: &str = "roomkit:plugin/identity-hook@0.1.0";
-
-/// Whether a trigger is one of the identity triggers, which call `handle-identity`.
-fn is_identity_trigger(trigger: HookTrigger) -> bool {
-    matches!(
-        trigger,
-        HookTrigger::OnIdentityAmbiguous | HookTrigger::OnIdentityUnknown
-    )
-}
 
 /// A hook component checked against the world its exports say it targets.
 pub(crate) enum HookPre {

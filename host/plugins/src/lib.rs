@@ -53,7 +53,10 @@ pub use error::{CallFailure, Error, Result};
 pub use handle::PluginHandle;
 pub use hook::WasmPlugin;
 pub use info::PluginInfo;
-pub use manifest::{InstancePolicy, LogBudget, MAX_WARM_INSTANCES, Manifest, PluginKind};
+pub use manifest::{
+    IDENTITY_HOOK_WORLD, InstancePolicy, LogBudget, MAX_WARM_INSTANCES, Manifest, PluginKind,
+    is_identity_trigger,
+};
 pub use provider::{ProviderHandle, WasmProvider, WebhookRequest};
 pub use resolver::{IdentityResolverHandle, WasmIdentityResolver};
 pub use router::{InboundRouterHandle, Route, WasmInboundRouter};

@@ -67,6 +67,17 @@ impl PluginKind {
     }
 }
 
+/// The world of a hook component that also handles identity triggers (`handle-identity`).
+pub const IDENTITY_HOOK_WORLD: &str = "roomkit:plugin/identity-hook@0.1.0";
+
+/// Whether a trigger is one of the identity triggers, which call `handle-identity`.
+pub fn is_identity_trigger(trigger: HookTrigger) -> bool {
+    matches!(
+        trigger,
+        HookTrigger::OnIdentityAmbiguous | HookTrigger::OnIdentityUnknown
+    )
+}
+
 /// Whether calls reuse warm instances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -275,6 +286,16 @@ impl Manifest {
             channel_types: self.channel_types.iter().cloned().collect(),
             channel_ids: self.channel_ids.iter().cloned().collect(),
             directions: self.directions.iter().copied().collect(),
+        }
+    }
+
+    /// The WIT world a component with this manifest must target: its kind's, except that a hook
+    /// on an identity trigger needs [`IDENTITY_HOOK_WORLD`].
+    pub fn world(&self) -> &'static str {
+        if self.kind == PluginKind::Hook && self.triggers.iter().any(|&t| is_identity_trigger(t)) {
+            IDENTITY_HOOK_WORLD
+        } else {
+            self.kind.world()
         }
     }
 

@@ -9,8 +9,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use roomkit_kit::HookTrigger;
-use roomkit_plugins::{Manifest, PluginKind};
+use roomkit_plugins::Manifest;
 
 use super::{Built, Language};
 
@@ -96,20 +95,10 @@ fn read_manifest(name: &str, path: Option<&Path>) -> Result<Manifest> {
 }
 
 /// The world of `roomkit:plugin` a plugin with `manifest` is built for, by its name in the
-/// package (`hook`, `provider`, …): its kind's world, except that a hook on an identity trigger
-/// is built for `identity-hook` (which adds `handle-identity`; the host refuses a plain hook
-/// component on those triggers).
+/// package (`hook`, `provider`, …): [`Manifest::world`], the host's own rule (a hook on an
+/// identity trigger is built for `identity-hook`).
 fn world(manifest: &Manifest) -> Result<&'static str> {
-    let identity = manifest.triggers.iter().any(|trigger| {
-        matches!(
-            trigger,
-            HookTrigger::OnIdentityUnknown | HookTrigger::OnIdentityAmbiguous
-        )
-    });
-    if manifest.kind == PluginKind::Hook && identity {
-        return Ok("identity-hook");
-    }
-    let full = manifest.kind.world();
+    let full = manifest.world();
     full.strip_prefix("roomkit:plugin/")
         .and_then(|world| world.split('@').next())
         .with_context(|| format!("{full} is not a world of roomkit:plugin"))
@@ -158,6 +147,8 @@ pub fn build(language: Language, dir: &Path) -> Result<Built> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use roomkit_plugins::PluginKind;
 
     fn world_of(manifest: &str) -> &'static str {
         world(&Manifest::parse(manifest, "p", Path::new("p.toml")).unwrap()).unwrap()
