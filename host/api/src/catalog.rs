@@ -65,6 +65,12 @@ pub struct PluginLimits {
     /// A failing hook call blocks the event instead of being skipped.
     #[serde(default)]
     pub fail_closed: bool,
+    /// Keys its key-value space may hold (`[kv] max_keys`).
+    #[serde(default)]
+    pub kv_max_keys: u64,
+    /// Bytes of keys and values its key-value space may hold (`[kv] max_bytes`).
+    #[serde(default)]
+    pub kv_max_bytes: u64,
 }
 
 /// Counters of a plugin's calls.
@@ -91,6 +97,12 @@ pub struct PluginCallStats {
     /// Log lines (from `log`, stdout or stderr) dropped over the plugin's log budget.
     #[serde(default)]
     pub log_dropped: u64,
+    /// Keys in its key-value space now.
+    #[serde(default)]
+    pub kv_keys: u64,
+    /// Bytes of keys and values in its key-value space now.
+    #[serde(default)]
+    pub kv_bytes: u64,
 }
 
 /// A catalog for a host that runs no plugins.

@@ -251,6 +251,22 @@ fn plugin_families(out: &mut String, plugins: &[PluginInfo]) {
         &["plugin", "kind"],
         &of(&|p| p.stats.log_dropped),
     );
+    family(
+        out,
+        "roomkit_plugin_kv_keys",
+        "Keys in the plugin's key-value space.",
+        "gauge",
+        &["plugin", "kind"],
+        &of(&|p| p.stats.kv_keys),
+    );
+    family(
+        out,
+        "roomkit_plugin_kv_bytes",
+        "Bytes of keys and values in the plugin's key-value space.",
+        "gauge",
+        &["plugin", "kind"],
+        &of(&|p| p.stats.kv_bytes),
+    );
     header(
         out,
         "roomkit_plugin_call_seconds_total",

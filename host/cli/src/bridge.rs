@@ -50,6 +50,8 @@ impl PluginCatalog for DirectoryCatalog {
                         .to_owned(),
                         allowed_hosts: l.allowed_hosts.clone(),
                         fail_closed: l.fail_closed,
+                        kv_max_keys: l.kv_max_keys,
+                        kv_max_bytes: l.kv_max_bytes,
                     });
                 let stats =
                     plugin
@@ -63,6 +65,8 @@ impl PluginCatalog for DirectoryCatalog {
                             http_requests: s.http_requests,
                             http_denied: s.http_denied,
                             log_dropped: s.log_dropped,
+                            kv_keys: s.kv_keys,
+                            kv_bytes: s.kv_bytes,
                         });
                 PluginInfo {
                     name: plugin.name,

@@ -140,6 +140,12 @@ pub struct LimitsSection {
     /// The largest `memory_mb` a plugin manifest may ask for (at most 4096).
     #[serde(default = "default_max_memory_mb")]
     pub max_memory_mb: u64,
+    /// The largest `[kv] max_keys` a plugin manifest may ask for.
+    #[serde(default = "default_max_kv_keys")]
+    pub max_kv_keys: u64,
+    /// The largest `[kv] max_bytes` a plugin manifest may ask for.
+    #[serde(default = "default_max_kv_bytes")]
+    pub max_kv_bytes: u64,
     /// How long a SIGTERM waits for requests in flight before it cancels them.
     #[serde(default = "default_shutdown_grace_ms")]
     pub shutdown_grace_ms: u64,
@@ -155,6 +161,8 @@ impl Default for LimitsSection {
             max_fuel: default_max_fuel(),
             max_timeout_ms: default_max_timeout_ms(),
             max_memory_mb: default_max_memory_mb(),
+            max_kv_keys: default_max_kv_keys(),
+            max_kv_bytes: default_max_kv_bytes(),
             shutdown_grace_ms: default_shutdown_grace_ms(),
         }
     }
@@ -276,6 +284,14 @@ fn default_max_timeout_ms() -> u64 {
 
 fn default_max_memory_mb() -> u64 {
     Ceilings::default().max_memory_mb
+}
+
+fn default_max_kv_keys() -> u64 {
+    Ceilings::default().max_kv_keys
+}
+
+fn default_max_kv_bytes() -> u64 {
+    Ceilings::default().max_kv_bytes
 }
 
 fn default_shutdown_grace_ms() -> u64 {
@@ -411,6 +427,8 @@ impl HostConfig {
             max_fuel: self.limits.max_fuel,
             max_timeout_ms: self.limits.max_timeout_ms,
             max_memory_mb: self.limits.max_memory_mb,
+            max_kv_keys: self.limits.max_kv_keys,
+            max_kv_bytes: self.limits.max_kv_bytes,
         }
     }
 
@@ -541,7 +559,8 @@ mod tests {
         assert_eq!(config.ceilings(), Ceilings::default());
         assert_eq!(config.shutdown_grace(), Duration::from_secs(10));
         let config = HostConfig::parse(
-            "[limits]\nmax_fuel = 5\nmax_timeout_ms = 7\nmax_memory_mb = 9\nshutdown_grace_ms = 0",
+            "[limits]\nmax_fuel = 5\nmax_timeout_ms = 7\nmax_memory_mb = 9\nmax_kv_keys = 11\n\
+             max_kv_bytes = 13\nshutdown_grace_ms = 0",
             Path::new("."),
         )
         .unwrap();
@@ -550,7 +569,9 @@ mod tests {
             Ceilings {
                 max_fuel: 5,
                 max_timeout_ms: 7,
-                max_memory_mb: 9
+                max_memory_mb: 9,
+                max_kv_keys: 11,
+                max_kv_bytes: 13,
             }
         );
         assert_eq!(config.shutdown_grace(), Duration::ZERO);

@@ -97,6 +97,10 @@ pub struct PluginLimits {
     pub breaker_threshold: u32,
     /// How long a suspension lasts.
     pub breaker_cooldown_ms: u64,
+    /// Keys its key-value space may hold.
+    pub kv_max_keys: u64,
+    /// Bytes its key-value space may hold.
+    pub kv_max_bytes: u64,
 }
 
 impl PluginLimits {
@@ -111,6 +115,8 @@ impl PluginLimits {
             fail_closed: manifest.fail_closed,
             breaker_threshold: manifest.breaker_threshold,
             breaker_cooldown_ms: manifest.breaker_cooldown_ms,
+            kv_max_keys: manifest.kv.max_keys,
+            kv_max_bytes: manifest.kv.max_bytes,
         }
     }
 }

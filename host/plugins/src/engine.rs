@@ -34,15 +34,22 @@ pub struct Ceilings {
     pub max_timeout_ms: u64,
     /// The largest `memory_mb` of a manifest (at most 4096, wasm32's address space).
     pub max_memory_mb: u64,
+    /// The largest `[kv] max_keys` of a manifest.
+    pub max_kv_keys: u64,
+    /// The largest `[kv] max_bytes` of a manifest.
+    pub max_kv_bytes: u64,
 }
 
 impl Default for Ceilings {
-    /// 10^11 fuel (1,000 times the default budget; tens of seconds of CPU), 60 s, 256 MiB.
+    /// 10^11 fuel (1,000 times the default budget; tens of seconds of CPU), 60 s, 256 MiB; a
+    /// key-value space of at most 1,000,000 keys and 1 GiB.
     fn default() -> Self {
         Ceilings {
             max_fuel: 100_000_000_000,
             max_timeout_ms: 60_000,
             max_memory_mb: 256,
+            max_kv_keys: 1_000_000,
+            max_kv_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -73,6 +80,22 @@ impl Ceilings {
                     manifest.memory_mb,
                     "max_memory_mb",
                     self.max_memory_mb,
+                )
+            })
+            .or_else(|| {
+                over(
+                    "[kv] max_keys",
+                    manifest.kv.max_keys,
+                    "max_kv_keys",
+                    self.max_kv_keys,
+                )
+            })
+            .or_else(|| {
+                over(
+                    "[kv] max_bytes",
+                    manifest.kv.max_bytes,
+                    "max_kv_bytes",
+                    self.max_kv_bytes,
                 )
             })
     }

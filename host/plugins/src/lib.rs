@@ -13,7 +13,7 @@
 
 //!
 //! Modules depend on each other without cycles (`make lint` checks it), in layers: plain data
-//! (`error`, `manifest`, `info`, `stats`, `plugin_log`, `allowed_hosts`, `limits`,
+//! (`error`, `manifest`, `info`, `stats`, `plugin_log`, `kv_space`, `allowed_hosts`, `limits`,
 //! `breaker`), the shared WIT
 //! interfaces (`bindings`, `convert`), the host side of each imported interface (`imports`),
 //! the store's state and linker (`state`), the engine (`engine`, `cache`), the call runtime
@@ -35,6 +35,7 @@ mod hook;
 mod imports;
 mod info;
 mod kinds;
+mod kv_space;
 mod limits;
 mod loaded;
 mod manifest;
@@ -54,8 +55,8 @@ pub use handle::PluginHandle;
 pub use hook::WasmPlugin;
 pub use info::PluginInfo;
 pub use manifest::{
-    IDENTITY_HOOK_WORLD, InstancePolicy, LogBudget, MAX_WARM_INSTANCES, Manifest, PluginKind,
-    is_identity_trigger,
+    IDENTITY_HOOK_WORLD, InstancePolicy, KvQuota, LogBudget, MAX_WARM_INSTANCES, Manifest,
+    PluginKind, is_identity_trigger,
 };
 pub use provider::{ProviderHandle, WasmProvider, WebhookRequest};
 pub use resolver::{IdentityResolverHandle, WasmIdentityResolver};

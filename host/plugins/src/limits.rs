@@ -1,6 +1,7 @@
 //! The resource limiter of a plugin instance: memory, tables and instances. Growth past a limit
 //! traps with a [`LimitHit`], a typed error the runtime recognises (wasmtime's own
-//! `StoreLimits` reports it as text only).
+//! `StoreLimits` reports it as text only); host imports that refuse a guest's request over a
+//! limit (the key-value quota) trap with it too.
 
 use wasmtime::ResourceLimiter;
 
@@ -10,7 +11,7 @@ const MAX_TABLES: usize = 16;
 const MAX_TABLE_ELEMENTS: usize = 100_000;
 
 /// A growth the limiter refused: the guest's call traps with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum LimitHit {
     /// Linear memory would have grown to `desired` bytes, over `limit`.
     #[error("memory limit: growing to {desired} bytes is over the limit of {limit} bytes")]
@@ -18,6 +19,9 @@ pub(crate) enum LimitHit {
     /// A table would have grown to `desired` elements, over `limit`.
     #[error("table limit: growing to {desired} elements is over the limit of {limit}")]
     Table { desired: usize, limit: usize },
+    /// A host import refused what the guest asked of it (a key-value write over the quota).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// The limiter of one instance's store.

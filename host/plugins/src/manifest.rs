@@ -150,9 +150,32 @@ pub struct Manifest {
     /// `log` and its stdout and stderr together.
     #[serde(default)]
     pub log: LogBudget,
+    /// The quota of its key-value space (`[kv]`).
+    #[serde(default)]
+    pub kv: KvQuota,
     /// Settings and secrets, read by the plugin through the `config` import.
     #[serde(default)]
     pub config: BTreeMap<String, String>,
+}
+
+/// The quota of a plugin's key-value space (`[kv]` of its manifest): a write past it is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KvQuota {
+    /// Keys it may hold.
+    pub max_keys: u64,
+    /// Bytes of keys and values it may hold.
+    pub max_bytes: u64,
+}
+
+impl Default for KvQuota {
+    /// 10,000 keys, 16 MiB.
+    fn default() -> Self {
+        KvQuota {
+            max_keys: 10_000,
+            max_bytes: 16 * 1024 * 1024,
+        }
+    }
 }
 
 /// A plugin's log budget (`[log]` of its manifest). Lines past it are dropped and counted.
@@ -233,6 +256,7 @@ impl Default for Manifest {
             breaker_threshold: default_breaker_threshold(),
             breaker_cooldown_ms: default_breaker_cooldown_ms(),
             log: LogBudget::default(),
+            kv: KvQuota::default(),
             config: BTreeMap::new(),
         }
     }

@@ -22,6 +22,7 @@ use crate::breaker::Breaker;
 use crate::engine::PluginEngine;
 use crate::error::{CallFailure, Error, Result};
 use crate::info::{PluginInfo, plugin_name};
+use crate::kv_space::KvSpace;
 use crate::limits::LimitHit;
 use crate::manifest::{InstancePolicy, Manifest, PluginKind};
 use crate::plugin_log::PluginLog;
@@ -104,6 +105,7 @@ pub(crate) struct Runtime<W: World> {
     pool: Mutex<Vec<Warm<W>>>,
     pub(crate) stats: Arc<PluginStats>,
     log: Arc<PluginLog>,
+    kv: Arc<KvSpace>,
     breaker: Breaker,
 }
 
@@ -169,9 +171,14 @@ impl<W: World> Runtime<W> {
         );
         let stats = Arc::new(PluginStats::default());
         let log = Arc::new(PluginLog::new(&name, manifest.log, Arc::clone(&stats)));
+        let kv = run_to_end(KvSpace::open(&name, store.clone(), manifest.kv))
+            .map_err(|failure| failure.to_string())
+            .and_then(|space| space.map_err(|e| e.to_string()))
+            .map_err(load_error)?;
         let runtime = Runtime {
             breaker,
             log,
+            kv: Arc::new(kv),
             info: Arc::new(PluginInfo {
                 name,
                 manifest,
@@ -229,8 +236,14 @@ impl<W: World> Runtime<W> {
                 .unwrap_or(u64::MAX)
                 .max(1)
         });
-        self.stats
-            .snapshot(self.lock_pool().len() as u64, suspended_ms)
+        let (kv_keys, kv_bytes) = self.kv.usage();
+        StatsSnapshot {
+            kv_keys,
+            kv_bytes,
+            ..self
+                .stats
+                .snapshot(self.lock_pool().len() as u64, suspended_ms)
+        }
     }
 
     /// What a failed call reports: out of fuel, deadline, memory, a trap, or the host's
@@ -243,7 +256,9 @@ impl<W: World> Runtime<W> {
             Some(Trap::Interrupt) => CallFailure::Deadline(manifest.timeout_ms),
             _ => match err.downcast_ref::<LimitHit>() {
                 Some(LimitHit::Memory { limit, .. }) => CallFailure::Memory(*limit as u64),
-                Some(hit @ LimitHit::Table { .. }) => CallFailure::Trap(hit.to_string()),
+                Some(hit @ (LimitHit::Table { .. } | LimitHit::Refused(_))) => {
+                    CallFailure::Trap(hit.to_string())
+                }
                 None => CallFailure::Trap(format!("{err:#}")),
             },
         }
@@ -277,6 +292,7 @@ impl<W: World> Runtime<W> {
                         Arc::clone(&self.info),
                         Arc::clone(&self.stats),
                         &self.log,
+                        Arc::clone(&self.kv),
                         self.engine.roots.clone(),
                         Arc::clone(&self.engine.cancelled),
                     ),

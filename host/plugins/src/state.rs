@@ -16,6 +16,7 @@ use crate::imports::http::HttpPolicy;
 use crate::imports::room_context::RoomContextImports;
 use crate::imports::{host, http, room_context, wasi};
 use crate::info::PluginInfo;
+use crate::kv_space::KvSpace;
 use crate::limits::Limiter;
 use crate::plugin_log::{InstanceLog, PluginLog};
 use crate::stats::PluginStats;
@@ -25,6 +26,8 @@ pub struct PluginState {
     pub(crate) info: Arc<PluginInfo>,
     /// The log of this instance (`log`, stdout, stderr), under the plugin's budget.
     pub(crate) log: Arc<InstanceLog>,
+    /// The plugin's key-value space (shared by its instances).
+    kv: Arc<KvSpace>,
     wasi: WasiCtx,
     /// Resources of every interface (lent room contexts, WASI and HTTP handles).
     pub(crate) table: ResourceTable,
@@ -43,6 +46,7 @@ impl PluginState {
         info: Arc<PluginInfo>,
         stats: Arc<PluginStats>,
         log: &Arc<PluginLog>,
+        kv: Arc<KvSpace>,
         roots: TrustedRoots,
         cancelled: Arc<AtomicBool>,
     ) -> Self {
@@ -55,6 +59,7 @@ impl PluginState {
             info,
             wasi: wasi::context(&log),
             log,
+            kv,
             table: ResourceTable::new(),
             http: WasiHttpCtx::new(),
         }
@@ -84,6 +89,7 @@ fn host_view(state: &mut PluginState) -> HostImports<'_> {
     HostImports {
         info: &state.info,
         log: &state.log,
+        kv: &state.kv,
     }
 }
 

@@ -49,10 +49,14 @@ pub struct StatsSnapshot {
     pub suspended_ms: u64,
     /// Log lines dropped over its log budget.
     pub log_dropped: u64,
+    /// Keys in its key-value space.
+    pub kv_keys: u64,
+    /// Bytes of keys and values in its key-value space.
+    pub kv_bytes: u64,
 }
 
 impl PluginStats {
-    /// The counters now; the pool and the breaker fill in what they know.
+    /// The counters now; the pool, the breaker and the key-value space fill in what they know.
     pub(crate) fn snapshot(&self, warm_instances: u64, suspended_ms: u64) -> StatsSnapshot {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
         StatsSnapshot {
@@ -66,6 +70,8 @@ impl PluginStats {
             suspended_calls: load(&self.suspended),
             suspended_ms,
             log_dropped: load(&self.log_dropped),
+            kv_keys: 0,
+            kv_bytes: 0,
         }
     }
 }

@@ -8,7 +8,8 @@
 //! `huge` (answers with a huge result), `grow` (modifies the event into a text of `grow_bytes`
 //! bytes, 2 MiB unless set), `env` and `fs` (try to read the environment and files; they block
 //! with what they found, which must be nothing), `log-flood` and `stdout-flood` (log, or print
-//! to stdout, `flood_lines` lines, 10,000 unless set, then allow).
+//! to stdout, `flood_lines` lines, 10,000 unless set, then allow), `kv-flood` (writes new keys of
+//! `flood_bytes` bytes, 1,024 unless set, until a write fails).
 
 #![allow(clippy::unwrap_used)]
 
@@ -98,6 +99,19 @@ impl Guest for TestHook {
                 Ok(result(HookAction::Block(format!("fs: {found:?}"))))
             }
             "error" => Err("test-hook refuses: told to".to_owned()),
+            "kv-flood" => {
+                // Fresh keys of `flood_bytes` bytes each until the host refuses one.
+                let size: usize = host::config("flood_bytes").and_then(|n| n.parse().ok()).unwrap_or(1024);
+                let start = host::kv_get("flood-next")
+                    .and_then(|v| String::from_utf8(v).ok())
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .unwrap_or(0);
+                for n in start.. {
+                    host::kv_set("flood-next", (n + 1).to_string().as_bytes());
+                    host::kv_set(&format!("flood-{n}"), &vec![b'x'; size]);
+                }
+                Ok(result(HookAction::Allow))
+            }
             "log-flood" | "stdout-flood" => {
                 let lines: u64 = host::config("flood_lines").and_then(|n| n.parse().ok()).unwrap_or(10_000);
                 for n in 0..lines {

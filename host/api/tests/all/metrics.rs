@@ -30,6 +30,8 @@ async fn metrics_count_processed_and_blocked_events_deliveries_and_plugin_calls(
         "roomkit_plugin_http_requests_total{plugin=\"pii-redactor\",kind=\"hook\"} 4\n",
         "roomkit_plugin_http_denied_total{plugin=\"pii-redactor\",kind=\"hook\"} 3\n",
         "roomkit_plugin_log_dropped_total{plugin=\"pii-redactor\",kind=\"hook\"} 7\n",
+        "roomkit_plugin_kv_keys{plugin=\"pii-redactor\",kind=\"hook\"} 2\n",
+        "roomkit_plugin_kv_bytes{plugin=\"pii-redactor\",kind=\"hook\"} 40\n",
         "roomkit_websocket_clients 0\n",
         "# TYPE roomkit_hook_failures_total counter\n",
     ];
@@ -61,10 +63,10 @@ async fn plugins_are_listed_with_status_version_limits_and_statistics() {
         "name": "pii-redactor", "kind": "hook", "status": "loaded", "version": "1.2.0",
         "limits": {"timeout_ms": 1000, "fuel": 100_000_000, "memory_mb": 64, "warm_instances": 8,
                    "instance": "reuse", "allowed_hosts": ["https://api.example.com"],
-                   "fail_closed": true},
+                   "fail_closed": true, "kv_max_keys": 10_000, "kv_max_bytes": 16_777_216},
         "stats": {"calls": 10, "failures": 1, "call_time_us": 2500, "instantiations": 2,
                   "warm_instances": 1, "http_requests": 10, "http_denied": 3,
-                  "log_dropped": 7}
+                  "log_dropped": 7, "kv_keys": 2, "kv_bytes": 40}
     });
     assert_eq!(body, json!({"plugins": [plugin.clone()]}));
     let (status, body) = server.get("/v1/plugins/pii-redactor").await;

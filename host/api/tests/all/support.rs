@@ -121,6 +121,8 @@ impl PluginCatalog for TestCatalog {
                 instance: "reuse".into(),
                 allowed_hosts: vec!["https://api.example.com".into()],
                 fail_closed: true,
+                kv_max_keys: 10_000,
+                kv_max_bytes: 16_777_216,
             },
             stats: PluginCallStats {
                 calls,
@@ -131,6 +133,8 @@ impl PluginCatalog for TestCatalog {
                 http_requests: calls,
                 http_denied: 3,
                 log_dropped: 7,
+                kv_keys: 2,
+                kv_bytes: 40,
             },
         }]
     }

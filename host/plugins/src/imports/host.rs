@@ -1,30 +1,20 @@
 //! `roomkit:plugin/host`: a plugin's log, its configuration and its key-value space in the
 //! host's store (the type-only `roomkit:plugin/types` is linked here too).
 
-use std::sync::Arc;
-
-use roomkit_store::ConversationStore;
 use wasmtime::component::{HasData, Linker};
 
 use crate::bindings::hook::roomkit::plugin::types;
 use crate::bindings::host;
 use crate::info::PluginInfo;
+use crate::kv_space::{KvError, KvSpace};
+use crate::limits::LimitHit;
 use crate::plugin_log::{InstanceLog, Level};
-/// The largest value a plugin may keep under one key.
-const MAX_KV_VALUE_BYTES: usize = 64 * 1024;
 
 /// What the `host` interface needs of a plugin's state.
 pub(crate) struct HostImports<'a> {
     pub(crate) info: &'a PluginInfo,
     pub(crate) log: &'a InstanceLog,
-}
-
-impl HostImports<'_> {
-    fn kv_store(&self) -> wasmtime::Result<Arc<dyn ConversationStore>> {
-        self.info.store.clone().ok_or_else(|| {
-            wasmtime::format_err!("this host has no store for plugin key-value data")
-        })
-    }
+    pub(crate) kv: &'a KvSpace,
 }
 
 impl types::Host for HostImports<'_> {}
@@ -47,24 +37,35 @@ impl host::Host for HostImports<'_> {
     }
 
     async fn kv_get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
-        Ok(self.kv_store()?.kv_get(&self.info.name, &key).await?)
+        self.kv
+            .get(&key)
+            .await
+            .map_err(|e| import_error("kv-get", e))
     }
 
+    // `kv-set` has no error to return in roomkit:plugin@0.1.0: a refused write (over the quota,
+    // a value or key too large) fails the call with the reason.
     async fn kv_set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<()> {
-        if value.len() > MAX_KV_VALUE_BYTES {
-            wasmtime::bail!(
-                "kv-set: value of {} bytes is over the {MAX_KV_VALUE_BYTES}-byte limit",
-                value.len()
-            );
-        }
-        Ok(self
-            .kv_store()?
-            .kv_set(&self.info.name, &key, &value)
-            .await?)
+        self.kv
+            .set(&key, &value)
+            .await
+            .map_err(|e| import_error("kv-set", e))
     }
 
     async fn kv_delete(&mut self, key: String) -> wasmtime::Result<bool> {
-        Ok(self.kv_store()?.kv_delete(&self.info.name, &key).await?)
+        self.kv
+            .delete(&key)
+            .await
+            .map_err(|e| import_error("kv-delete", e))
+    }
+}
+
+/// A key-value failure as the call's error: a refusal is a typed [`LimitHit`] (the call's error
+/// says why, without a backtrace), a store failure a host error.
+fn import_error(function: &str, error: KvError) -> wasmtime::Error {
+    match error {
+        KvError::Refused(reason) => LimitHit::Refused(format!("{function}: {reason}")).into(),
+        KvError::Store(reason) => wasmtime::format_err!("{function}: {reason}"),
     }
 }
 

@@ -55,7 +55,15 @@ pub struct Host {
     pub store: Arc<dyn ConversationStore>,
     pub plugin: Arc<WasmPlugin>,
     pub sink: Arc<Sink>,
-    _dir: PluginDir,
+    dir: PluginDir,
+    name: String,
+}
+
+impl Host {
+    /// Where the plugin's component is.
+    pub fn plugin_path(&self) -> PathBuf {
+        self.dir.dir.path().join(format!("{}.wasm", self.name))
+    }
 }
 
 /// A kit over a memory store with room `r`, a source channel `sms` and a recording `sink`.
@@ -99,7 +107,8 @@ pub async fn host_with(name: &str, manifest: &str) -> Host {
         store,
         plugin,
         sink,
-        _dir: dir,
+        dir,
+        name: name.to_owned(),
     }
 }
 

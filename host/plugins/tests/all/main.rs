@@ -14,6 +14,7 @@ mod hooks;
 mod hostile;
 mod http;
 mod identity_hooks;
+mod kv_quota;
 mod loading;
 mod log_capture;
 mod logging;
