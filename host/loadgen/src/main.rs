@@ -1,12 +1,15 @@
 //! `roomkit-loadgen`: drives an HTTP endpoint from a process of its own, as the benchmarks ask.
 //! Each of `--connections` keep-alive HTTP/1.1 connections sends the same request again as soon
 //! as the previous answer arrived (closed loop) for `--seconds`, after `--warmup-seconds` whose
-//! requests are not counted. Prints one JSON object: requests, errors, requests per second and
+//! requests are not counted, or until `--requests` requests in all were sent, or until the
+//! `--until-file` exists; `--interval-ms` paces each connection. Prints one JSON object: requests, errors, requests per second and
 //! latency percentiles in milliseconds.
 //!
 //! `{conn}` in the path is replaced by the connection's number modulo `--spread`, so that the
 //! load can go to several rooms (`/v1/rooms/bench-{conn}/messages`).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -47,6 +50,16 @@ struct Args {
     /// Time before measuring.
     #[arg(long, default_value_t = 2.0)]
     warmup_seconds: f64,
+    /// Stop after this many requests in all (sent after the warm-up), or at --seconds,
+    /// whichever comes first.
+    #[arg(long)]
+    requests: Option<u64>,
+    /// Also stop once this file exists (a probe that runs as long as another load).
+    #[arg(long)]
+    until_file: Option<std::path::PathBuf>,
+    /// Wait this long between the requests of one connection (a paced probe, not a closed loop).
+    #[arg(long, default_value_t = 0)]
+    interval_ms: u64,
 }
 
 #[derive(Debug, Default)]
@@ -56,7 +69,13 @@ struct Tally {
     first_error: Option<String>,
 }
 
-async fn connection(n: usize, args: Args, warmup_end: Instant, end: Instant) -> Result<Tally> {
+async fn connection(
+    n: usize,
+    args: Args,
+    warmup_end: Instant,
+    end: Instant,
+    budget: Arc<AtomicU64>,
+) -> Result<Tally> {
     let stream = tokio::net::TcpStream::connect(&args.addr)
         .await
         .with_context(|| format!("connecting to {}", args.addr))?;
@@ -70,8 +89,21 @@ async fn connection(n: usize, args: Args, warmup_end: Instant, end: Instant) -> 
     let body = Bytes::from(args.body.clone());
     let mut tally = Tally::default();
     loop {
+        if args.interval_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(args.interval_ms)).await;
+        }
         let started = Instant::now();
-        if started >= end {
+        if started >= end || args.until_file.as_ref().is_some_and(|f| f.exists()) {
+            break;
+        }
+        // After the warm-up, every request takes one of the --requests budget.
+        if started >= warmup_end
+            && budget
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                    left.checked_sub(1)
+                })
+                .is_err()
+        {
             break;
         }
         let mut request = Request::builder()
@@ -132,8 +164,17 @@ async fn main() -> Result<()> {
     let start = Instant::now();
     let warmup_end = start + Duration::from_secs_f64(args.warmup_seconds);
     let end = warmup_end + Duration::from_secs_f64(args.seconds);
+    let budget = Arc::new(AtomicU64::new(args.requests.unwrap_or(u64::MAX)));
     let tasks: Vec<_> = (0..args.connections)
-        .map(|n| tokio::spawn(connection(n, args.clone(), warmup_end, end)))
+        .map(|n| {
+            tokio::spawn(connection(
+                n,
+                args.clone(),
+                warmup_end,
+                end,
+                Arc::clone(&budget),
+            ))
+        })
         .collect();
     let mut all = Tally::default();
     for task in tasks {
@@ -144,13 +185,14 @@ async fn main() -> Result<()> {
             all.first_error = tally.first_error;
         }
     }
+    let measured = warmup_end.elapsed().as_secs_f64().min(args.seconds);
     all.latencies_us.sort_unstable();
     let requests = all.latencies_us.len();
     let report = serde_json::json!({
         "requests": requests,
         "errors": all.errors,
         "first_error": all.first_error,
-        "rps": (requests as f64 / args.seconds).round(),
+        "rps": (requests as f64 / measured.max(f64::EPSILON)).round(),
         "p50_ms": percentile_ms(&all.latencies_us, 0.50),
         "p99_ms": percentile_ms(&all.latencies_us, 0.99),
         "max_ms": percentile_ms(&all.latencies_us, 1.0),
