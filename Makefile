@@ -44,9 +44,12 @@ test: setup sdk-setup
 build-plugins: setup
 	cd plugins && $(CARGO) build --release --target wasm32-wasip2
 
+# Formatting, lints, then the dependency audit (cargo-deny: advisories from the snapshot in
+# .ci/advisory-db/, licences, bans, sources; installs the pinned cargo-deny once per machine).
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	CARGO="$(CARGO)" .ci/deny.sh
 
 # Benchmarks; results go to BENCHMARKS.md by hand, with the command that produced them.
 bench:
