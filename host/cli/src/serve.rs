@@ -27,7 +27,7 @@ const PLUGIN_SCAN_INTERVAL: Duration = Duration::from_millis(100);
 /// How often room timers (pause and close after inactivity) are checked.
 const TIMER_CHECK_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Command-line settings that override the file.
+/// Settings from flags and the environment that override the file.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
     /// `--listen`.
@@ -36,6 +36,8 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     /// `--plugin-dir`.
     pub plugin_dir: Option<PathBuf>,
+    /// `ROOMKIT_API_TOKENS`: replaces `[api] tokens`.
+    pub api_tokens: Option<Vec<String>>,
 }
 
 /// Runs the host until a shutdown signal.
@@ -49,6 +51,9 @@ pub async fn run(config: HostConfig, overrides: Overrides) -> Result<()> {
     }
     if let Some(dir) = overrides.plugin_dir {
         config.plugin_dir = dir;
+    }
+    if let Some(tokens) = overrides.api_tokens {
+        config.api.tokens = tokens;
     }
     raise_open_files_limit();
     let host = Host::start(&config).await?;
