@@ -225,7 +225,8 @@ pub struct Server {
 
 impl Server {
     /// Starts `command` (a `roomkit serve …`) with its stderr in `stderr_path`, and waits for
-    /// the line that gives its address (a limit of 60 s turns "never" into a failure).
+    /// the line that gives its address (a limit of 3 minutes turns "never" into a failure: the
+    /// first start of a run compiles the plugins on two shared cores).
     pub async fn spawn(mut command: Command, stderr_path: &Path) -> Server {
         let mut child = command
             .stdin(Stdio::null())
@@ -251,7 +252,7 @@ impl Server {
                 }
             }
         });
-        let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
+        let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(180)))
             .await
             .unwrap();
         let mut server = Server {
