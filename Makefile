@@ -65,10 +65,14 @@ sdk-test: sdk-setup
 	$(CARGO) test --manifest-path sdk/rust/Cargo.toml
 	sdk/tests/generate-check.sh
 
+# Formatting, lints, the module-cycle check, the generated code, then the dependency audit
+# (cargo-deny: advisories from the snapshot in .ci/advisory-db/, licences, bans, sources;
+# installs the pinned cargo-deny once per machine).
 lint: check-generated
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) run --quiet -p roomkit-modgraph -- host/plugins host/store host/cli
+	CARGO="$(CARGO)" .ci/deny.sh
 
 # Benchmarks; results go to BENCHMARKS.md by hand, with the command that produced them.
 bench:

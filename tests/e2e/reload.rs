@@ -1,5 +1,6 @@
 //! Hot reload through the running binary: a new word list in profanity-filter.toml blocks the
-//! new word within about a second, and the plugin list and metrics show the reload.
+//! new word without a restart, and the plugin list and metrics show the reload. How soon is a
+//! benchmark's question (BENCHMARKS.md), not a test's.
 
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ fn reloads(metrics: &str) -> Vec<&str> {
 }
 
 #[tokio::test]
-async fn a_rewritten_manifest_takes_effect_within_a_second() {
+async fn a_rewritten_manifest_takes_effect_without_a_restart() {
     let d = Deployment::start().await;
     // "rats" is fine at first.
     let allowed = d

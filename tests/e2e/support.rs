@@ -224,6 +224,53 @@ pub struct Server {
 }
 
 impl Server {
+    /// Starts `command` (a `roomkit serve …`) with its stderr in `stderr_path`, and waits for
+    /// the line that gives its address (a limit of 3 minutes turns "never" into a failure: the
+    /// first start of a run compiles the plugins on two shared cores).
+    pub async fn spawn(mut command: Command, stderr_path: &Path) -> Server {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(stderr_path).unwrap())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn({
+            let lines = Arc::clone(&lines);
+            move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    let addr = line
+                        .strip_prefix("roomkit listening on http://")
+                        .map(|addr| addr.parse::<SocketAddr>().unwrap());
+                    lines.lock().unwrap().push(line);
+                    if let Some(addr) = addr {
+                        let _ = tx.send(addr);
+                    }
+                }
+            }
+        });
+        let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(180)))
+            .await
+            .unwrap();
+        let mut server = Server {
+            child,
+            addr: addr.unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0))),
+            stdout: lines,
+        };
+        if addr.is_err() {
+            let _ = server.child.kill();
+            panic!(
+                "roomkit did not start\nstdout:\n{}\nstderr:\n{}",
+                server.stdout().join("\n"),
+                std::fs::read_to_string(stderr_path).unwrap_or_default()
+            );
+        }
+        server
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -365,50 +412,13 @@ impl Deployment {
         copy_dir_files(shared_cache(), &self.data_dir().join("plugin-cache"));
         self.starts += 1;
         let stderr_path = self.dir.path().join(format!("stderr-{}.log", self.starts));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_roomkit"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_roomkit"));
+        command
             .args(["serve", "--config"])
             .arg(self.dir.path().join("roomkit.toml"))
             .args(["--listen", "127.0.0.1:0"])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr_path).unwrap())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn({
-            let lines = Arc::clone(&lines);
-            move || {
-                for line in BufReader::new(stdout).lines() {
-                    let Ok(line) = line else { break };
-                    let addr = line
-                        .strip_prefix("roomkit listening on http://")
-                        .map(|addr| addr.parse::<SocketAddr>().unwrap());
-                    lines.lock().unwrap().push(line);
-                    if let Some(addr) = addr {
-                        let _ = tx.send(addr);
-                    }
-                }
-            }
-        });
-        let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
-            .await
-            .unwrap();
-        let mut server = Server {
-            child,
-            addr: addr.unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0))),
-            stdout: lines,
-        };
-        if addr.is_err() {
-            let _ = server.child.kill();
-            panic!(
-                "roomkit did not start\nstdout:\n{}\nstderr:\n{}",
-                server.stdout().join("\n"),
-                std::fs::read_to_string(&stderr_path).unwrap_or_default()
-            );
-        }
+            .env("RUST_LOG", "warn");
+        let server = Server::spawn(command, &stderr_path).await;
         let loaded: Vec<String> = PLUGINS
             .iter()
             .map(|name| {

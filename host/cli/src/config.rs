@@ -1,6 +1,9 @@
 //! `roomkit.toml`: what `roomkit serve` runs. Every key has a default, so the host runs with
 //! no file at all; unknown keys are errors. Relative paths are taken from the file's directory
-//! (from the working directory when there is no file).
+//! (from the working directory when there is no file). Which file, and what flags and the
+//! environment override: [`discovery`].
+
+mod discovery;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -15,6 +18,8 @@ use roomkit_plugins::Ceilings;
 use roomkit_store::SledStore;
 use roomkit_tls::TrustedRoots;
 use serde::Deserialize;
+
+pub use discovery::{ConfigFile, TOKENS_VARIABLE, tokens_from};
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

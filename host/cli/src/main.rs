@@ -2,7 +2,8 @@
 //!
 //! `roomkit serve` runs the host: the orchestrator on the durable store, the plugins of the
 //! plugin directory (hot reloaded) and the HTTP and WebSocket API. `roomkit demo` runs a sample
-//! conversation through the orchestrator; `roomkit store …` inspects the durable store.
+//! conversation through the orchestrator; `roomkit store …` inspects the durable store;
+//! `roomkit completions SHELL` prints a shell completion script.
 
 mod bridge;
 mod config;
@@ -12,11 +13,11 @@ mod plugin;
 mod serve;
 mod sink;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use roomkit_model::RoomStatus;
 use roomkit_store::{ConversationStore, EventQuery, RoomFilter, SledStore};
 
@@ -27,7 +28,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Debug, Parser)]
 #[command(name = "roomkit", version, about)]
 struct Cli {
-    /// Directory of the sled database (default: `data`, or the configuration's `data_dir`).
+    /// Directory of the sled database (default: `data`, or the configuration's `data_dir`
+    /// for `serve` and `plugin list`).
     #[arg(long, global = true, env = "ROOMKIT_DATA_DIR")]
     data_dir: Option<PathBuf>,
     #[command(subcommand)]
@@ -37,15 +39,20 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the host: the HTTP and WebSocket API, the orchestrator and the plugins.
+    ///
+    /// Each setting comes from its flag, else its environment variable, else the configuration
+    /// file, else its default. API tokens come from ROOMKIT_API_TOKENS (comma-separated; it
+    /// replaces `[api] tokens`), else the file.
     Serve {
-        /// The configuration file (every key has a default; none is needed).
+        /// The configuration file (default: `./roomkit.toml` when present; every key has a
+        /// default, so none is needed).
         #[arg(long, short, env = "ROOMKIT_CONFIG")]
         config: Option<PathBuf>,
         /// Listen on this address instead of the configuration's (`127.0.0.1:0` picks a port).
-        #[arg(long)]
+        #[arg(long, env = "ROOMKIT_LISTEN")]
         listen: Option<std::net::SocketAddr>,
         /// Load plugins from this directory instead of the configuration's.
-        #[arg(long)]
+        #[arg(long, env = "ROOMKIT_PLUGIN_DIR")]
         plugin_dir: Option<PathBuf>,
     },
     /// Run a sample support conversation through the orchestrator (room `support-demo`).
@@ -59,6 +66,12 @@ enum Command {
     /// Scaffold, build, check and list WebAssembly plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+    /// Print the completion script for a shell (e.g. `roomkit completions bash >
+    /// /etc/bash_completion.d/roomkit`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,11 +128,22 @@ async fn main() -> Result<()> {
             plugin_dir,
         } => {
             init_logging();
-            let file = config::HostConfig::load(config.as_deref())?;
+            let source = config::ConfigFile::discover(config, Path::new("."));
+            source.log();
+            let file = config::HostConfig::load(source.path())?;
+            let api_tokens = config::tokens_from(std::env::var_os(config::TOKENS_VARIABLE))?;
+            if let Some(tokens) = &api_tokens {
+                tracing::info!(
+                    count = tokens.len(),
+                    "API tokens from {} (replacing [api] tokens)",
+                    config::TOKENS_VARIABLE
+                );
+            }
             let overrides = serve::Overrides {
                 listen,
                 data_dir,
                 plugin_dir,
+                api_tokens,
             };
             serve::run(file, overrides).await
         }
@@ -131,6 +155,11 @@ async fn main() -> Result<()> {
             signature_header,
         }) => sink::run(listen, secret, signature_header).await,
         Command::Plugin(command) => plugin::run(&command, data_dir.as_deref()),
+        Command::Completions { shell } => {
+            let mut cli = Cli::command();
+            clap_complete::generate(shell, &mut cli, "roomkit", &mut std::io::stdout());
+            Ok(())
+        }
     }
 }
 

@@ -27,7 +27,7 @@ const PLUGIN_SCAN_INTERVAL: Duration = Duration::from_millis(100);
 /// How often room timers (pause and close after inactivity) are checked.
 const TIMER_CHECK_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Command-line settings that override the file.
+/// Settings from flags and the environment that override the file.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
     /// `--listen`.
@@ -36,6 +36,8 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     /// `--plugin-dir`.
     pub plugin_dir: Option<PathBuf>,
+    /// `ROOMKIT_API_TOKENS`: replaces `[api] tokens`.
+    pub api_tokens: Option<Vec<String>>,
 }
 
 /// Runs the host until a shutdown signal.
@@ -50,12 +52,17 @@ pub async fn run(config: HostConfig, overrides: Overrides) -> Result<()> {
     if let Some(dir) = overrides.plugin_dir {
         config.plugin_dir = dir;
     }
+    if let Some(tokens) = overrides.api_tokens {
+        config.api.tokens = tokens;
+    }
     raise_open_files_limit();
     let host = Host::start(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
+    // Before the line below: a script may signal as soon as it reads it.
+    let shutdown = shutdown_signal();
     // Scripts and tests wait for this line.
     println!("roomkit listening on http://{address}");
     let router = roomkit_api::router(host.api.clone());
@@ -65,7 +72,7 @@ pub async fn run(config: HostConfig, overrides: Overrides) -> Result<()> {
         router,
         config.api.connection_limits(),
         async move {
-            shutdown_signal().await;
+            shutdown.await;
             let _ = signalled.send(());
         },
     );
@@ -286,26 +293,32 @@ fn channel_spec(channel: &ChannelConfig) -> ChannelSpec {
     }
 }
 
-/// Resolves on SIGTERM or ctrl-c.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Resolves on SIGTERM or ctrl-c. The handlers are installed when this is called, not when the
+/// future is first polled: a signal sent right after the "listening" line (which a script may
+/// act on at once) is then a shutdown, not the default action that kills the process.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                },
+                (Err(err), _) | (_, Err(err)) => {
+                    tracing::warn!(%err, "cannot listen for SIGINT and SIGTERM");
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
     }
 }

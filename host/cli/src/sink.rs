@@ -98,6 +98,7 @@ pub async fn run(listen: SocketAddr, secret: Option<String>, header: String) -> 
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
+    let shutdown = crate::serve::shutdown_signal();
     // On stderr: stdout carries only the deliveries, one JSON line each (pipe it into jq).
     eprintln!(
         "roomkit sink listening on http://{}",
@@ -114,7 +115,7 @@ pub async fn run(listen: SocketAddr, secret: Option<String>, header: String) -> 
         })
     };
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(crate::serve::shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await;
     flusher.abort();
     sink.flush();

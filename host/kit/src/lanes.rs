@@ -136,7 +136,7 @@ mod tests {
         );
         drop(turn);
         assert!(
-            tokio::time::timeout(Duration::from_secs(1), waiting)
+            tokio::time::timeout(Duration::from_secs(30), waiting)
                 .await
                 .is_ok()
         );
@@ -156,7 +156,7 @@ mod tests {
         let other_room = lanes.ticket("s");
         drop(other_room.turn().await); // other rooms never wait for this one
         drop(first.turn().await);
-        let next = tokio::time::timeout(Duration::from_secs(1), second.turn()).await;
+        let next = tokio::time::timeout(Duration::from_secs(30), second.turn()).await;
         assert!(next.is_ok());
     }
 }

@@ -142,7 +142,7 @@ mod tests {
         let locks = InMemoryLockManager::new();
         lock_scope(async {
             let outer = locks.lock("r").await;
-            let inner = tokio::time::timeout(Duration::from_secs(1), locks.lock("r"))
+            let inner = tokio::time::timeout(Duration::from_secs(30), locks.lock("r"))
                 .await
                 .unwrap();
             assert!(inner.is_reentrant());
@@ -163,7 +163,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(!waiter.is_finished());
         drop(guard);
-        tokio::time::timeout(Duration::from_secs(1), waiter)
+        tokio::time::timeout(Duration::from_secs(30), waiter)
             .await
             .unwrap()
             .unwrap();
@@ -174,7 +174,7 @@ mod tests {
     async fn different_rooms_do_not_wait_for_each_other() {
         let locks = InMemoryLockManager::new();
         let _a = lock_scope(locks.lock("a")).await;
-        let b = tokio::time::timeout(Duration::from_secs(1), lock_scope(locks.lock("b"))).await;
+        let b = tokio::time::timeout(Duration::from_secs(30), lock_scope(locks.lock("b"))).await;
         assert!(b.is_ok());
     }
 }

@@ -144,10 +144,12 @@ impl SledStore {
 
     /// Every tree with its number of entries (a full scan: for inspection, not hot paths).
     pub fn tree_sizes(&self) -> Result<Vec<(&'static str, usize)>> {
-        TREES
-            .iter()
-            .map(|(name, _)| Ok((*name, self.db.open_tree(name)?.len())))
-            .collect()
+        Ok(self
+            .trees
+            .all()
+            .into_iter()
+            .map(|(name, tree)| (name, tree.len()))
+            .collect())
     }
 
     /// How many group-commit flushes have run (zero with [`Durability::Buffered`]).
@@ -180,7 +182,7 @@ impl SledStore {
         room_id: &str,
     ) -> Result<&'c mut RoomState> {
         if !cache.contains_key(room_id) {
-            let record: Room = get_json(&self.trees.rooms, room_id.as_bytes())?
+            let record: Room = get_json(&self.trees.roomid_room, room_id.as_bytes())?
                 .ok_or_else(|| Error::RoomNotFound(room_id.to_owned()))?;
             let state = self.load_state(record)?;
             remember(cache, room_id, state);
@@ -212,7 +214,7 @@ impl SledStore {
         // The record's own counters are not authoritative: the events are.
         for entry in self
             .trees
-            .events
+            .roomid_index_event
             .scan_prefix(keys::room_prefix(&record.id))
             .rev()
         {
@@ -236,13 +238,13 @@ impl SledStore {
 
     /// The event stored at `location` if it is the one named `event_id`.
     fn event_at(&self, location: &[u8], event_id: &[u8]) -> Result<Option<RoomEvent>> {
-        let event: Option<RoomEvent> = get_json(&self.trees.events, location)?;
+        let event: Option<RoomEvent> = get_json(&self.trees.roomid_index_event, location)?;
         Ok(event.filter(|e| e.id.as_bytes() == event_id))
     }
 
     /// The committed event with this id, with its stored location.
     fn event_by_id(&self, event_id: &[u8]) -> Result<Option<(sled::IVec, RoomEvent)>> {
-        match self.trees.event_ids.get(event_id)? {
+        match self.trees.eventid_roomindex.get(event_id)? {
             Some(location) => Ok(self
                 .event_at(&location, event_id)?
                 .map(|event| (location, event))),
@@ -260,7 +262,7 @@ impl SledStore {
             .as_ref()
             .map(|key| keys::idempotency(&event.room_id, &event.source.channel_id, key));
         if let Some(key) = &idempotency
-            && let Some(original_id) = t.idempotency.get(key)?
+            && let Some(original_id) = t.roomid_channelid_idemkey_eventid.get(key)?
             && let Some((_, original)) = self.event_by_id(&original_id)?
         {
             return Ok(CommitOutcome {
@@ -273,7 +275,7 @@ impl SledStore {
         let location = keys::event(&event.room_id, event.index);
         // Insert-if-absent doubles as the uniqueness check; an entry left by a crashed commit
         // (its id is not at its location) is simply replaced.
-        if let Err(taken) = t.event_ids.compare_and_swap(
+        if let Err(taken) = t.eventid_roomindex.compare_and_swap(
             event.id.as_bytes(),
             None as Option<&[u8]>,
             Some(location.as_slice()),
@@ -283,7 +285,7 @@ impl SledStore {
             {
                 return Err(Error::EventExists(event.id));
             }
-            t.event_ids
+            t.eventid_roomindex
                 .insert(event.id.as_bytes(), location.as_slice())?;
         }
         if status_changed {
@@ -291,13 +293,15 @@ impl SledStore {
             // message, never a paused room with it.
             let mut record = (*state.record).clone();
             record.status = next.status;
-            t.rooms.insert(event.room_id.as_bytes(), encode(&record)?)?;
+            t.roomid_room
+                .insert(event.room_id.as_bytes(), encode(&record)?)?;
             state.record = Arc::new(record);
         }
         if let Some(key) = &idempotency {
-            t.idempotency.insert(key.as_slice(), event.id.as_bytes())?;
+            t.roomid_channelid_idemkey_eventid
+                .insert(key.as_slice(), event.id.as_bytes())?;
         }
-        t.events.insert(location, encode(&event)?)?; // the commit point
+        t.roomid_index_event.insert(location, encode(&event)?)?; // the commit point
         state.commit = next;
         state.latest = Some((event.index, event.id.clone()));
         Ok(CommitOutcome {
@@ -308,7 +312,9 @@ impl SledStore {
 
     /// Writes a room record and refreshes the cache; the stripe is locked by the caller.
     fn write_room_record(&self, cache: &mut RoomCache, room: &Room) -> Result<()> {
-        self.trees.rooms.insert(room.id.as_bytes(), encode(room)?)?;
+        self.trees
+            .roomid_room
+            .insert(room.id.as_bytes(), encode(room)?)?;
         if let Some(state) = cache.get_mut(&room.id) {
             state.commit.status = room.status;
             state.record = Arc::new(room.clone());
@@ -327,7 +333,7 @@ impl SledStore {
             return Ok(Arc::clone(bindings));
         }
         let bindings = Arc::new(scan_json(
-            &self.trees.bindings,
+            &self.trees.roomid_channelid_binding,
             &keys::room_prefix(room_id),
         )?);
         state.bindings = Some(Arc::clone(&bindings));
@@ -348,16 +354,18 @@ impl SledStore {
         if is_latest
             || self
                 .trees
-                .events
+                .roomid_index_event
                 .get(&claimed)?
                 .is_some_and(|stored| starts_with_id(&stored, &event.id))
         {
-            self.trees.events.insert(claimed, encode(event)?)?;
+            self.trees
+                .roomid_index_event
+                .insert(claimed, encode(event)?)?;
             return Ok(());
         }
         let location = self
             .trees
-            .event_ids
+            .eventid_roomindex
             .get(event.id.as_bytes())?
             .ok_or_else(not_found)?;
         let stored = self
@@ -373,46 +381,46 @@ impl SledStore {
     fn delete_room_sync(&self, room_id: &str) -> Result<bool> {
         let mut cache = self.rooms.lock(room_id);
         let t = &self.trees;
-        if t.rooms.get(room_id.as_bytes())?.is_none() {
+        if t.roomid_room.get(room_id.as_bytes())?.is_none() {
             return Ok(false);
         }
         // Children first, the room record last: a crash half-way leaves the room in place and
         // the delete can simply be repeated.
         let prefix = keys::room_prefix(room_id);
-        for entry in t.events.scan_prefix(&prefix) {
+        for entry in t.roomid_index_event.scan_prefix(&prefix) {
             let (key, value) = entry?;
             let event: RoomEvent = decode("roomid_index_event", &key, &value)?;
-            t.event_ids.remove(event.id.as_bytes())?;
-            t.events.remove(key)?;
+            t.eventid_roomindex.remove(event.id.as_bytes())?;
+            t.roomid_index_event.remove(key)?;
         }
-        for entry in t.idempotency.scan_prefix(&prefix) {
-            t.idempotency.remove(entry?.0)?;
+        for entry in t.roomid_channelid_idemkey_eventid.scan_prefix(&prefix) {
+            t.roomid_channelid_idemkey_eventid.remove(entry?.0)?;
         }
-        for entry in t.bindings.scan_prefix(&prefix) {
+        for entry in t.roomid_channelid_binding.scan_prefix(&prefix) {
             let key = entry?.0;
             if let Some(channel_id) = keys::pair_second(&key) {
-                t.channel_rooms.remove(keys::pair(channel_id, room_id))?;
+                t.channelid_roomid.remove(keys::pair(channel_id, room_id))?;
             }
-            t.bindings.remove(key)?;
+            t.roomid_channelid_binding.remove(key)?;
         }
-        for entry in t.participants.scan_prefix(&prefix) {
+        for entry in t.roomid_participantid_participant.scan_prefix(&prefix) {
             let key = entry?.0;
             if let Some(participant_id) = keys::pair_second(&key) {
-                t.participant_rooms
+                t.participantid_roomid
                     .remove(keys::pair(participant_id, room_id))?;
             }
-            t.participants.remove(key)?;
+            t.roomid_participantid_participant.remove(key)?;
         }
-        for entry in t.tasks.scan_prefix(&prefix) {
+        for entry in t.roomid_seq_task.scan_prefix(&prefix) {
             let (key, value) = entry?;
             let task: Task = decode("roomid_seq_task", &key, &value)?;
-            t.task_ids.remove(task.id.as_bytes())?;
-            t.tasks.remove(key)?;
+            t.taskid_roomseq.remove(task.id.as_bytes())?;
+            t.roomid_seq_task.remove(key)?;
         }
-        for entry in t.observations.scan_prefix(&prefix) {
-            t.observations.remove(entry?.0)?;
+        for entry in t.roomid_seq_observation.scan_prefix(&prefix) {
+            t.roomid_seq_observation.remove(entry?.0)?;
         }
-        t.rooms.remove(room_id.as_bytes())?;
+        t.roomid_room.remove(room_id.as_bytes())?;
         cache.remove(room_id);
         Ok(true)
     }
@@ -436,12 +444,12 @@ impl SledStore {
     fn list_rooms_sync(&self, filter: &RoomFilter) -> Result<Vec<Room>> {
         let t = &self.trees;
         let candidates = match (&filter.channel_id, &filter.participant_id) {
-            (Some(channel_id), _) => self.rooms_in_index(&t.channel_rooms, channel_id)?,
+            (Some(channel_id), _) => self.rooms_in_index(&t.channelid_roomid, channel_id)?,
             (None, Some(participant_id)) => {
-                self.rooms_in_index(&t.participant_rooms, participant_id)?
+                self.rooms_in_index(&t.participantid_roomid, participant_id)?
             }
             (None, None) => {
-                let records: Vec<Room> = scan_json(&t.rooms, &[])?;
+                let records: Vec<Room> = scan_json(&t.roomid_room, &[])?;
                 let mut rooms = Vec::with_capacity(records.len());
                 for record in records {
                     // Not `load_state(record)`: the record was scanned without the room's lock,
@@ -460,7 +468,7 @@ impl SledStore {
             }
             if let Some(participant_id) = &filter.participant_id
                 && !t
-                    .participant_rooms
+                    .participantid_roomid
                     .contains_key(keys::pair(participant_id, &room.id))?
             {
                 continue;
@@ -477,11 +485,14 @@ impl SledStore {
         }
         let start = keys::event(room_id, query.after_index.map_or(0, |after| after + 1));
         let range = match query.before_index {
-            Some(before) => self.trees.events.range(start..keys::event(room_id, before)),
+            Some(before) => self
+                .trees
+                .roomid_index_event
+                .range(start..keys::event(room_id, before)),
             None => {
                 let mut end = keys::room_prefix(room_id);
                 end.push(0xFF); // past every 8-byte index under this room
-                self.trees.events.range(start..end)
+                self.trees.roomid_index_event.range(start..end)
             }
         };
         let decoded = |entry: sled::Result<(sled::IVec, sled::IVec)>| -> Result<RoomEvent> {
@@ -502,13 +513,13 @@ impl SledStore {
         state.bindings = None;
         let value = encode(binding)?;
         let t = &self.trees;
-        (&t.bindings, &t.channel_rooms)
-            .transaction(|(bindings, channel_rooms)| {
-                bindings.insert(
+        (&t.roomid_channelid_binding, &t.channelid_roomid)
+            .transaction(|(roomid_channelid_binding, channelid_roomid)| {
+                roomid_channelid_binding.insert(
                     keys::pair(&binding.room_id, &binding.channel_id),
                     value.as_slice(),
                 )?;
-                channel_rooms.insert(keys::pair(&binding.channel_id, &binding.room_id), &[])?;
+                channelid_roomid.insert(keys::pair(&binding.channel_id, &binding.room_id), &[])?;
                 Ok(())
             })
             .map_err(from_tx)
@@ -520,20 +531,24 @@ impl SledStore {
             state.bindings = None;
         }
         let t = &self.trees;
-        (&t.bindings, &t.channel_rooms)
-            .transaction(|(bindings, channel_rooms)| {
-                channel_rooms.remove(keys::pair(channel_id, room_id))?;
-                Ok(bindings.remove(keys::pair(room_id, channel_id))?.is_some())
+        (&t.roomid_channelid_binding, &t.channelid_roomid)
+            .transaction(|(roomid_channelid_binding, channelid_roomid)| {
+                channelid_roomid.remove(keys::pair(channel_id, room_id))?;
+                Ok(roomid_channelid_binding
+                    .remove(keys::pair(room_id, channel_id))?
+                    .is_some())
             })
             .map_err(from_tx)
     }
 
     fn binding(&self, room_id: &str, channel_id: &str) -> Result<ChannelBinding> {
-        get_json(&self.trees.bindings, &keys::pair(room_id, channel_id))?.ok_or_else(|| {
-            Error::BindingNotFound {
-                room_id: room_id.to_owned(),
-                channel_id: channel_id.to_owned(),
-            }
+        get_json(
+            &self.trees.roomid_channelid_binding,
+            &keys::pair(room_id, channel_id),
+        )?
+        .ok_or_else(|| Error::BindingNotFound {
+            room_id: room_id.to_owned(),
+            channel_id: channel_id.to_owned(),
         })
     }
 
@@ -557,7 +572,7 @@ impl SledStore {
         if binding.last_read_index != Some(marker) {
             binding.last_read_index = Some(marker);
             self.trees
-                .bindings
+                .roomid_channelid_binding
                 .insert(keys::pair(room_id, channel_id), encode(&binding)?)?;
         }
         Ok(Some(marker))
@@ -566,7 +581,7 @@ impl SledStore {
     fn create_identity_sync(&self, identity: &Identity) -> Result<()> {
         let _identities = self.rooms.lock("\u{0}identities");
         let t = &self.trees;
-        if t.identities.contains_key(identity.id.as_bytes())? {
+        if t.identityid_identity.contains_key(identity.id.as_bytes())? {
             return Err(Error::IdentityExists(identity.id.clone()));
         }
         for (channel_type, addresses) in &identity.channel_addresses {
@@ -575,15 +590,15 @@ impl SledStore {
             }
         }
         let value = encode(identity)?;
-        (&t.identities, &t.addresses)
-            .transaction(|(identities, addresses)| {
+        (&t.identityid_identity, &t.channeltype_address_identityid)
+            .transaction(|(identityid_identity, channeltype_address_identityid)| {
                 for (channel_type, list) in &identity.channel_addresses {
                     for address in list {
-                        addresses
+                        channeltype_address_identityid
                             .insert(keys::pair(channel_type, address), identity.id.as_bytes())?;
                     }
                 }
-                identities.insert(identity.id.as_bytes(), value.as_slice())?;
+                identityid_identity.insert(identity.id.as_bytes(), value.as_slice())?;
                 Ok(())
             })
             .map_err(from_tx)
@@ -592,7 +607,7 @@ impl SledStore {
     fn check_address_free(&self, channel_type: &str, address: &str, owner: &str) -> Result<()> {
         match self
             .trees
-            .addresses
+            .channeltype_address_identityid
             .get(keys::pair(channel_type, address))?
         {
             Some(holder) if holder.as_ref() != owner.as_bytes() => Err(Error::AddressTaken {
@@ -613,7 +628,7 @@ impl SledStore {
         let _identities = self.rooms.lock("\u{0}identities");
         self.check_address_free(channel_type, address, identity_id)?;
         let t = &self.trees;
-        let mut identity: Identity = get_json(&t.identities, identity_id.as_bytes())?
+        let mut identity: Identity = get_json(&t.identityid_identity, identity_id.as_bytes())?
             .ok_or_else(|| Error::IdentityNotFound(identity_id.to_owned()))?;
         let list = identity
             .channel_addresses
@@ -623,10 +638,11 @@ impl SledStore {
             list.push(address.to_owned());
         }
         let value = encode(&identity)?;
-        (&t.identities, &t.addresses)
-            .transaction(|(identities, addresses)| {
-                addresses.insert(keys::pair(channel_type, address), identity_id.as_bytes())?;
-                identities.insert(identity_id.as_bytes(), value.as_slice())?;
+        (&t.identityid_identity, &t.channeltype_address_identityid)
+            .transaction(|(identityid_identity, channeltype_address_identityid)| {
+                channeltype_address_identityid
+                    .insert(keys::pair(channel_type, address), identity_id.as_bytes())?;
+                identityid_identity.insert(identity_id.as_bytes(), value.as_slice())?;
                 Ok(())
             })
             .map_err(from_tx)?;
@@ -637,15 +653,15 @@ impl SledStore {
         let mut cache = self.rooms.lock(&task.room_id);
         self.state_locked(&mut cache, &task.room_id)?;
         let t = &self.trees;
-        if t.task_ids.contains_key(task.id.as_bytes())? {
+        if t.taskid_roomseq.contains_key(task.id.as_bytes())? {
             return Err(Error::TaskExists(task.id.clone()));
         }
         let location = keys::sequenced(&task.room_id, self.db.generate_id()?);
         let value = encode(task)?;
-        (&t.tasks, &t.task_ids)
-            .transaction(|(tasks, task_ids)| {
-                tasks.insert(location.as_slice(), value.as_slice())?;
-                task_ids.insert(task.id.as_bytes(), location.as_slice())?;
+        (&t.roomid_seq_task, &t.taskid_roomseq)
+            .transaction(|(roomid_seq_task, taskid_roomseq)| {
+                roomid_seq_task.insert(location.as_slice(), value.as_slice())?;
+                taskid_roomseq.insert(task.id.as_bytes(), location.as_slice())?;
                 Ok(())
             })
             .map_err(from_tx)
@@ -655,12 +671,15 @@ impl SledStore {
         let _room = self.rooms.lock(&task.room_id);
         let t = &self.trees;
         let not_found = || Error::TaskNotFound(task.id.clone());
-        let location = t.task_ids.get(task.id.as_bytes())?.ok_or_else(not_found)?;
-        let stored: Task = get_json(&t.tasks, &location)?.ok_or_else(not_found)?;
+        let location = t
+            .taskid_roomseq
+            .get(task.id.as_bytes())?
+            .ok_or_else(not_found)?;
+        let stored: Task = get_json(&t.roomid_seq_task, &location)?.ok_or_else(not_found)?;
         if stored.room_id != task.room_id {
             return Err(not_found());
         }
-        t.tasks.insert(location, encode(task)?)?;
+        t.roomid_seq_task.insert(location, encode(task)?)?;
         Ok(())
     }
 }

@@ -257,7 +257,8 @@ pub async fn start_with(config: ApiConfig) -> Server {
         webhook_sink,
         catalog,
         http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
+            // A limit for a request that never ends, not a measure.
+            .timeout(Duration::from_secs(60))
             .build()
             .unwrap(),
         shutdown: Some(tx),

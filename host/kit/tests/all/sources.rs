@@ -194,7 +194,8 @@ async fn peak_concurrent_emits(limit: Option<usize>) -> usize {
         .attach_source("feed", ScriptedSource::new(0, 12), options)
         .await
         .unwrap();
-    for _ in 0..300 {
+    // A minute at most: a limit for "never", not a measure.
+    for _ in 0..6_000 {
         if s.kit.source_health("feed").map(|h| h.status) == Some(SourceStatus::Stopped) {
             break;
         }

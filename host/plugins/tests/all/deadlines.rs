@@ -288,11 +288,8 @@ async fn cancelling_calls_stops_a_burning_guest_and_refuses_new_calls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn process_timeout_cuts_a_burning_hook_before_its_own_deadline_and_nothing_is_stored() {
     let dir = PluginDir::new();
-    let path = dir.add_component(
-        "burner",
-        "burn-hook",
-        "timeout_ms = 6000\nfuel = 100000000000\n",
-    );
+    // The hook's own deadline is a minute: only the process timeout can end the pass first.
+    let path = dir.add_component("burner", "burn-hook", BURN_FOR_A_MINUTE);
     let (kit, store, sink) = roomkit_kit::testing::kit_with_sink(|builder| {
         builder.config(KitConfig {
             process_timeout: Duration::from_millis(1500),

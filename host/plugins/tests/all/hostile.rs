@@ -46,12 +46,12 @@ async fn attack(name: &str, manifest: &str) -> String {
 async fn an_infinite_loop_hits_the_deadline() {
     let error = attack(
         "looper",
-        "timeout_ms = 200\nfuel = 100000000000\n[config]\nmode = \"loop\"\n",
+        "timeout_ms = 1000\nfuel = 100000000000\n[config]\nmode = \"loop\"\n",
     )
     .await;
     assert_eq!(
         error,
-        "plugin looper: handle: deadline exceeded: the call ran longer than 200 ms"
+        "plugin looper: handle: deadline exceeded: the call ran longer than 1000 ms"
     );
 }
 

@@ -26,7 +26,7 @@ const PHONEBOOK: &str = r#"kind = "identity-resolver"
 /// An identity hook's manifest: `triggers`, then any other keys, then its decision.
 fn identity_hook(triggers: &str, extra: &str, decision: &str) -> String {
     format!(
-        "triggers = [{triggers}]\ntimeout_ms = 500\n{extra}\n[config]\ndecision = {decision:?}\n"
+        "triggers = [{triggers}]\ntimeout_ms = 2000\n{extra}\n[config]\ndecision = {decision:?}\n"
     )
 }
 

@@ -318,7 +318,7 @@ async fn the_go_contract_hook_passes_the_contract() {
 }
 
 /// The numbers of BENCHMARKS.md's "same hook in three languages" table (not a check; run with
-/// `cargo test --release -p roomkit-plugins --test all -- --ignored --nocapture contract::measure`).
+/// `cargo test --release -p roomkit-plugins --test contract -- --ignored --nocapture measure`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement, not a test"]
 async fn measure_the_contract_hook_in_three_languages() {
@@ -420,8 +420,8 @@ fn resident_kib() -> (u64, u64) {
 }
 
 /// The instance-memory column of BENCHMARKS.md's "same hook in three languages" table (not a
-/// check; Linux only; run with `cargo test --release -p roomkit-plugins --test all -- --ignored
-/// --nocapture contract::measure_instance`). Loads the hook N times from the compiled cache,
+/// check; Linux only; run with `cargo test --release -p roomkit-plugins --test contract -- --ignored
+/// --nocapture measure_instance`). Loads the hook N times from the compiled cache,
 /// then makes one call on each, so that each load holds one warm instance: the growth of the
 /// process's anonymous + shared resident memory over those calls, divided by N, is what one
 /// warm instance costs (its linear memory, stacks and the host's per-instance state). Several

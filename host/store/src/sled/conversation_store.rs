@@ -22,7 +22,7 @@ impl ConversationStore for SledStore {
         {
             let mut cache = self.rooms.lock(&room.id);
             let value = encode(&room)?;
-            let created = self.trees.rooms.compare_and_swap(
+            let created = self.trees.roomid_room.compare_and_swap(
                 room.id.as_bytes(),
                 None as Option<&[u8]>,
                 Some(value),
@@ -116,7 +116,7 @@ impl ConversationStore for SledStore {
         key: &str,
     ) -> Result<Option<RoomEvent>> {
         let key = keys::idempotency(room_id, channel_id, key);
-        match self.trees.idempotency.get(key)? {
+        match self.trees.roomid_channelid_idemkey_eventid.get(key)? {
             Some(event_id) => Ok(self.event_by_id(&event_id)?.map(|(_, event)| event)),
             None => Ok(None),
         }
@@ -157,13 +157,13 @@ impl ConversationStore for SledStore {
                 .participants = None;
             let value = encode(participant)?;
             let t = &self.trees;
-            (&t.participants, &t.participant_rooms)
-                .transaction(|(participants, participant_rooms)| {
-                    participants.insert(
+            (&t.roomid_participantid_participant, &t.participantid_roomid)
+                .transaction(|(roomid_participantid_participant, participantid_roomid)| {
+                    roomid_participantid_participant.insert(
                         keys::pair(&participant.room_id, &participant.id),
                         value.as_slice(),
                     )?;
-                    participant_rooms
+                    participantid_roomid
                         .insert(keys::pair(&participant.id, &participant.room_id), &[])?;
                     Ok(())
                 })
@@ -178,7 +178,7 @@ impl ConversationStore for SledStore {
         participant_id: &str,
     ) -> Result<Option<Participant>> {
         get_json(
-            &self.trees.participants,
+            &self.trees.roomid_participantid_participant,
             &keys::pair(room_id, participant_id),
         )
     }
@@ -189,8 +189,10 @@ impl ConversationStore for SledStore {
         if let Some(participants) = &state.participants {
             return Ok(participants.as_ref().clone());
         }
-        let participants: Vec<Participant> =
-            scan_json(&self.trees.participants, &keys::room_prefix(room_id))?;
+        let participants: Vec<Participant> = scan_json(
+            &self.trees.roomid_participantid_participant,
+            &keys::room_prefix(room_id),
+        )?;
         state.participants = Some(Arc::new(participants.clone()));
         Ok(participants)
     }
@@ -201,11 +203,11 @@ impl ConversationStore for SledStore {
     }
 
     async fn get_identity(&self, identity_id: &str) -> Result<Option<Identity>> {
-        get_json(&self.trees.identities, identity_id.as_bytes())
+        get_json(&self.trees.identityid_identity, identity_id.as_bytes())
     }
 
     async fn list_identities(&self, after: Option<&str>, limit: usize) -> Result<Vec<Identity>> {
-        let tree = &self.trees.identities;
+        let tree = &self.trees.identityid_identity;
         let entries = match after {
             // The smallest key after `after` is `after` followed by a zero byte.
             Some(after) => tree.range([after.as_bytes(), &[0]].concat()..),
@@ -227,10 +229,10 @@ impl ConversationStore for SledStore {
     ) -> Result<Option<Identity>> {
         match self
             .trees
-            .addresses
+            .channeltype_address_identityid
             .get(keys::pair(channel_type, address))?
         {
-            Some(identity_id) => get_json(&self.trees.identities, &identity_id),
+            Some(identity_id) => get_json(&self.trees.identityid_identity, &identity_id),
             None => Ok(None),
         }
     }
@@ -252,8 +254,8 @@ impl ConversationStore for SledStore {
     }
 
     async fn get_task(&self, task_id: &str) -> Result<Option<Task>> {
-        match self.trees.task_ids.get(task_id.as_bytes())? {
-            Some(location) => get_json(&self.trees.tasks, &location),
+        match self.trees.taskid_roomseq.get(task_id.as_bytes())? {
+            Some(location) => get_json(&self.trees.roomid_seq_task, &location),
             None => Ok(None),
         }
     }
@@ -265,7 +267,7 @@ impl ConversationStore for SledStore {
 
     async fn list_tasks(&self, room_id: &str, status: Option<TaskStatus>) -> Result<Vec<Task>> {
         self.room(room_id)?;
-        let tasks: Vec<Task> = scan_json(&self.trees.tasks, &keys::room_prefix(room_id))?;
+        let tasks: Vec<Task> = scan_json(&self.trees.roomid_seq_task, &keys::room_prefix(room_id))?;
         Ok(tasks
             .into_iter()
             .filter(|task| status.is_none_or(|s| task.status == s))
@@ -277,14 +279,17 @@ impl ConversationStore for SledStore {
         self.room(&observation.room_id)?;
         let location = keys::sequenced(&observation.room_id, self.db.generate_id()?);
         self.trees
-            .observations
+            .roomid_seq_observation
             .insert(location, encode(observation)?)?;
         self.durable().await
     }
 
     async fn list_observations(&self, room_id: &str) -> Result<Vec<Observation>> {
         self.room(room_id)?;
-        scan_json(&self.trees.observations, &keys::room_prefix(room_id))
+        scan_json(
+            &self.trees.roomid_seq_observation,
+            &keys::room_prefix(room_id),
+        )
     }
 
     async fn mark_read(&self, room_id: &str, channel_id: &str, index: u64) -> Result<u64> {
@@ -316,25 +321,31 @@ impl ConversationStore for SledStore {
     async fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>> {
         Ok(self
             .trees
-            .kv
+            .plugin_key_value
             .get(keys::pair(plugin, key))?
             .map(|v| v.to_vec()))
     }
 
     async fn kv_set(&self, plugin: &str, key: &str, value: &[u8]) -> Result<()> {
-        self.trees.kv.insert(keys::pair(plugin, key), value)?;
+        self.trees
+            .plugin_key_value
+            .insert(keys::pair(plugin, key), value)?;
         self.durable().await
     }
 
     async fn kv_delete(&self, plugin: &str, key: &str) -> Result<bool> {
-        let existed = self.trees.kv.remove(keys::pair(plugin, key))?.is_some();
+        let existed = self
+            .trees
+            .plugin_key_value
+            .remove(keys::pair(plugin, key))?
+            .is_some();
         self.durable().await?;
         Ok(existed)
     }
 
     async fn kv_keys(&self, plugin: &str, prefix: &str, limit: usize) -> Result<Vec<String>> {
         self.trees
-            .kv
+            .plugin_key_value
             .scan_prefix(keys::pair(plugin, prefix))
             .keys()
             .take(limit)
