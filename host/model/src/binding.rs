@@ -1,9 +1,10 @@
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{Metadata, Timestamp, ValidationError, Visibility, now};
 
 /// A channel attached to a room.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChannelBinding {
     /// The room.
     pub room_id: String,
@@ -40,8 +41,10 @@ pub struct ChannelBinding {
     pub retry_policy: Option<RetryPolicy>,
     /// Addresses and settings (phone_number, email_address, recipient_id, …).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
     /// When it was attached.
+    #[schema(value_type = String, format = DateTime)]
     pub attached_at: Timestamp,
     /// High-water mark of what this channel has read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,7 +88,7 @@ impl ChannelBinding {
 }
 
 /// What kind of channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelCategory {
     /// Carries messages to and from people.
@@ -96,7 +99,7 @@ pub enum ChannelCategory {
 }
 
 /// Which way a channel carries messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum ChannelDirection {
@@ -107,7 +110,7 @@ pub enum ChannelDirection {
 }
 
 /// What a channel may do in a room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Access {
     /// Send and receive.
@@ -122,7 +125,7 @@ pub enum Access {
 }
 
 /// What a channel can render; drives transcoding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelCapabilities {
     /// Content types it renders natively (`text`, `rich`, `media`, `location`, `audio`,
@@ -189,7 +192,7 @@ impl Default for ChannelCapabilities {
 }
 
 /// Token-bucket rate limit; the bucket starts full.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct RateLimit {
@@ -202,7 +205,7 @@ pub struct RateLimit {
 }
 
 /// Retries of failed deliveries: delay k = min(base · exponential_baseᵏ, max).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct RetryPolicy {

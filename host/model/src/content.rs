@@ -1,6 +1,7 @@
 //! Event content, tagged by `type` (SPEC §1), and its validation.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{Metadata, ValidationError};
 
@@ -8,7 +9,7 @@ use crate::{Metadata, ValidationError};
 pub const MAX_COMPOSITE_NESTING: usize = 5;
 
 /// What an event carries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Content {
     /// Plain text.
@@ -68,13 +69,17 @@ pub enum Content {
         thumbnail_url: Option<String>,
     },
     /// Several parts sent as one message.
-    Composite { parts: Vec<Content> },
+    Composite {
+        #[schema(no_recursion)]
+        parts: Vec<Content>,
+    },
     /// A message from the system itself.
     System {
         body: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         code: Option<String>,
         #[serde(default)]
+        #[schema(value_type = Object)]
         data: Metadata,
     },
     /// A provider template (e.g. a pre-approved WhatsApp message).
@@ -82,6 +87,7 @@ pub enum Content {
         template_id: String,
         language: String,
         #[serde(default)]
+        #[schema(value_type = Object)]
         parameters: Metadata,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         body: Option<String>,
@@ -89,6 +95,7 @@ pub enum Content {
     /// A correction of an earlier event.
     Edit {
         target_event_id: String,
+        #[schema(no_recursion)]
         new_content: Box<Content>,
     },
     /// The removal of an earlier event.
@@ -102,7 +109,7 @@ pub enum Content {
 }
 
 /// Markup of rich content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RichFormat {
     /// Markdown (the default).
@@ -113,7 +120,7 @@ pub enum RichFormat {
 }
 
 /// A button shown with rich content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Button {
     /// What the user sees.
@@ -127,7 +134,7 @@ pub struct Button {
 }
 
 /// A suggested reply shown with rich content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuickReply {
     /// What the user sees.
@@ -137,7 +144,7 @@ pub struct QuickReply {
 }
 
 /// Who deleted an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeleteType {
     /// The original author (the default).
