@@ -174,7 +174,6 @@ pub(crate) async fn get(
         (status = CONFLICT, description = "A channel with this id is registered (`channel_exists`)", body = ErrorBody),
         (status = UNPROCESSABLE_ENTITY, description = "No provider offers the type, or its settings are wrong for it (`unknown_channel_type`, `invalid_channel_config`, `validation_failed`)", body = ErrorBody),
         (status = BAD_GATEWAY, description = "The provider failed to set the channel up (`provider_failed`)", body = ErrorBody),
-        (status = SERVICE_UNAVAILABLE, description = "Shutting down or the store failed (`shutting_down`, `storage_unavailable`)", body = ErrorBody),
     ),
 )]
 pub(crate) async fn register(

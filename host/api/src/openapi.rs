@@ -24,8 +24,12 @@ pub(crate) struct OpenApiJson(pub(crate) Bytes);
         title = "RoomKit host API",
         description = "REST and WebSocket surface of the RoomKit host. Every error is \
             `{\"error\":{\"code\",\"message\"}}` with a stable `code`; the codes each route \
-            answers are listed with its responses. The WebSocket protocol of `/v1/ws` is \
-            described in docs/api.md.",
+            answers are listed with its responses. Besides those, any route that reads or \
+            writes the store answers 503 `storage_unavailable` when the store fails (the \
+            request was not applied) and 500 `internal` when it finds corrupt data; unknown \
+            paths answer 404 `route_not_found` and known paths with another method 405 \
+            `method_not_allowed`. The WebSocket protocol of `/v1/ws` is described in \
+            docs/api.md.",
     ),
     security(("bearer" = [])),
     modifiers(&BearerScheme),

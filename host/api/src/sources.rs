@@ -299,6 +299,7 @@ pub(crate) async fn list(State(state): State<ApiState>) -> Result<Json<SourceLis
         (status = NOT_FOUND, description = "No such channel is registered (`channel_not_found`)", body = ErrorBody),
         (status = CONFLICT, description = "The channel has a source already (`source_exists`)", body = ErrorBody),
         (status = UNPROCESSABLE_ENTITY, description = "An unknown type, a URL of the wrong scheme, a bad header, `last_event_id` on a websocket source (`invalid_source`)", body = ErrorBody),
+        (status = SERVICE_UNAVAILABLE, description = "The host is shutting down (`shutting_down`)", body = ErrorBody),
     ),
 )]
 pub(crate) async fn attach(

@@ -95,6 +95,7 @@ pub(crate) async fn list(
         (status = NOT_FOUND, description = "No such room, or no such channel registered (`room_not_found`, `channel_not_found`)", body = ErrorBody),
         (status = CONFLICT, description = "The channel is attached already (`binding_exists`)", body = ErrorBody),
         (status = UNPROCESSABLE_ENTITY, description = "`internal` visibility or a `max_length` below 4 (`validation_failed`)", body = ErrorBody),
+        (status = SERVICE_UNAVAILABLE, description = "The host is shutting down (`shutting_down`)", body = ErrorBody),
     ),
 )]
 pub(crate) async fn attach(

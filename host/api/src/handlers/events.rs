@@ -122,7 +122,7 @@ pub(crate) struct SendEvent {
     request_body = SendEvent,
     responses(
         (status = OK, description = "What the pipeline did (blocked events too)", body = InboundResult),
-        (status = NOT_FOUND, description = "No such room, or the channel is not attached to it (`room_not_found`, `binding_not_found`, `channel_not_found`)", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such room, or the channel is not registered (`room_not_found`, `channel_not_found`); a channel that is not attached to the room is answered 200, blocked `source_unbound`", body = ErrorBody),
         (status = UNPROCESSABLE_ENTITY, description = "An id, content or visibility the model refuses (`validation_failed`)", body = ErrorBody),
         (status = SERVICE_UNAVAILABLE, description = "Shutting down or the store failed (`shutting_down`, `storage_unavailable`)", body = ErrorBody),
     ),

@@ -208,7 +208,6 @@ pub(crate) struct ResolveParticipant {
     responses(
         (status = OK, description = "The participant", body = Participant),
         (status = NOT_FOUND, description = "No such room, participant or identity (`room_not_found`, `participant_not_found`, `identity_not_found`)", body = ErrorBody),
-        (status = UNPROCESSABLE_ENTITY, description = "An id that is empty, longer than 256 bytes or holds control characters, or an empty name (`validation_failed`)", body = ErrorBody),
         (status = SERVICE_UNAVAILABLE, description = "Shutting down or the store failed (`shutting_down`, `storage_unavailable`)", body = ErrorBody),
     ),
 )]

@@ -231,7 +231,7 @@ pub(crate) async fn archive(
     responses(
         (status = OK, description = "The room", body = Room),
         (status = NOT_FOUND, description = "No such room (`room_not_found`)", body = ErrorBody),
-        (status = CONFLICT, description = "Only an active room can be paused (`invalid_transition`)", body = ErrorBody),
+        (status = CONFLICT, description = "A closed or archived room cannot be paused (`invalid_transition`)", body = ErrorBody),
     ),
 )]
 pub(crate) async fn pause(
@@ -249,7 +249,7 @@ pub(crate) async fn pause(
     responses(
         (status = OK, description = "The room", body = Room),
         (status = NOT_FOUND, description = "No such room (`room_not_found`)", body = ErrorBody),
-        (status = CONFLICT, description = "Only a paused room can be resumed (`invalid_transition`)", body = ErrorBody),
+        (status = CONFLICT, description = "A closed or archived room cannot be resumed (`invalid_transition`)", body = ErrorBody),
     ),
 )]
 pub(crate) async fn resume(
