@@ -55,10 +55,12 @@ pub struct PluginLimits {
     pub fuel: u64,
     /// Memory limit of an instance.
     pub memory_mb: u64,
-    /// How many idle instances it keeps warm.
+    /// How many idle instances it keeps warm (at most 64).
+    #[schema(maximum = 64)]
     pub warm_instances: u64,
     /// `reuse` warm instances or a `fresh` one per call.
     #[serde(default)]
+    #[schema(examples("reuse", "fresh"))]
     pub instance: String,
     /// Hosts it may call over HTTP (`allowed_hosts` of its manifest).
     #[serde(default)]

@@ -132,8 +132,10 @@ pub struct ChannelCapabilities {
     /// `video`, `template`, `composite`); everything else is transcoded to text.
     #[serde(default = "text_only")]
     pub media_types: Vec<String>,
-    /// Longest text it accepts, in characters.
+    /// Longest text it accepts, in characters (at least 4: a cut text keeps one character
+    /// before its `...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 4)]
     pub max_length: Option<usize>,
     /// Native edits.
     #[serde(default)]
@@ -194,12 +196,14 @@ impl Default for ChannelCapabilities {
 /// Token-bucket rate limit; the bucket starts full.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct RateLimit {
+    /// Deliveries per second.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_second: Option<f64>,
+    /// Deliveries per minute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_minute: Option<f64>,
+    /// Deliveries per hour.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_hour: Option<f64>,
 }
@@ -207,11 +211,14 @@ pub struct RateLimit {
 /// Retries of failed deliveries: delay k = min(base · exponential_baseᵏ, max).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct RetryPolicy {
+    /// Retries after the first attempt.
     pub max_retries: u32,
+    /// The delay before the first retry.
     pub base_delay_seconds: f64,
+    /// The longest delay between retries.
     pub max_delay_seconds: f64,
+    /// What each delay is multiplied by.
     pub exponential_base: f64,
 }
 

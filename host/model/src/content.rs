@@ -14,16 +14,20 @@ pub const MAX_COMPOSITE_NESTING: usize = 5;
 pub enum Content {
     /// Plain text.
     Text {
+        /// The text.
         body: String,
+        /// Its language (BCP 47, e.g. `en`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         language: Option<String>,
     },
     /// Formatted text with optional buttons and quick replies.
     Rich {
+        /// The formatted text.
         body: String,
         #[serde(default)]
         format: RichFormat,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The same without markup, for channels that render none.
         plain_text: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         buttons: Vec<Button>,
@@ -32,18 +36,24 @@ pub enum Content {
     },
     /// An image or file.
     Media {
+        /// `http(s)://` or `data:` URL.
         url: String,
         mime_type: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         filename: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Its size in bytes.
         size_bytes: Option<u64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
     },
     /// A point on the map.
     Location {
+        /// -90 to 90.
+        #[schema(minimum = -90.0, maximum = 90.0)]
         latitude: f64,
+        /// -180 to 180.
+        #[schema(minimum = -180.0, maximum = 180.0)]
         longitude: f64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
@@ -52,6 +62,7 @@ pub enum Content {
     },
     /// A voice message or other audio.
     Audio {
+        /// `http(s)://` or `data:` URL.
         url: String,
         mime_type: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,6 +72,7 @@ pub enum Content {
     },
     /// A video clip.
     Video {
+        /// `http(s)://` or `data:` URL.
         url: String,
         mime_type: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,40 +82,53 @@ pub enum Content {
     },
     /// Several parts sent as one message.
     Composite {
+        /// The parts, in order; not empty, nested at most 5 composites deep.
         #[schema(no_recursion)]
         parts: Vec<Content>,
     },
     /// A message from the system itself.
     System {
+        /// The notice.
         body: String,
+        /// A machine-readable code (e.g. `hook_error`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         code: Option<String>,
+        /// Data that goes with the code.
         #[serde(default)]
         #[schema(value_type = Object)]
         data: Metadata,
     },
     /// A provider template (e.g. a pre-approved WhatsApp message).
     Template {
+        /// The provider's id of the template.
         template_id: String,
+        /// The language version of the template.
         language: String,
+        /// Values of its placeholders.
         #[serde(default)]
         #[schema(value_type = Object)]
         parameters: Metadata,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The rendered text, for channels without templates.
         body: Option<String>,
     },
     /// A correction of an earlier event.
     Edit {
+        /// The event it corrects.
         target_event_id: String,
+        /// The corrected content.
         #[schema(no_recursion)]
         new_content: Box<Content>,
     },
     /// The removal of an earlier event.
     Delete {
+        /// The event it removes.
         target_event_id: String,
+        /// Who deleted it (default `sender`).
         #[serde(default)]
         delete_type: DeleteType,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Why.
         reason: Option<String>,
     },
 }

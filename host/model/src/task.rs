@@ -102,6 +102,7 @@ pub struct Observation {
     pub category: String,
     /// How sure, 0..1.
     #[serde(default = "full_confidence")]
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub confidence: f64,
     /// When it was recorded.
     #[schema(value_type = String, format = DateTime)]

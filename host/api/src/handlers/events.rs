@@ -176,9 +176,9 @@ pub(crate) struct TimelineQuery {
     after: Option<u64>,
     /// Only events with a lower index.
     before: Option<u64>,
-    /// Oldest or newest first.
+    /// Oldest or newest first (default `asc`).
     #[serde(default)]
-    #[param(inline, default = "asc")]
+    #[param(inline)]
     order: Order,
     /// Include blocked events.
     #[serde(default)]

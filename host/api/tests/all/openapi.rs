@@ -161,6 +161,31 @@ impl Conformance {
         Ok(answer)
     }
 
+    /// Checks a body the API accepted against the request schema the document declares.
+    fn check_request(&mut self, method: &Method, path: &str, body: &Value) {
+        let method = method.as_str().to_lowercase();
+        let Some(template) = self.template(path) else {
+            return;
+        };
+        let schema = &self.doc["paths"][&template][&method]["requestBody"]["content"]["application/json"]
+            ["schema"];
+        if !schema.is_object() {
+            return;
+        }
+        let validator = validator(schema, &self.doc["components"]);
+        let errors: Vec<String> = validator
+            .iter_errors(body)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        if !errors.is_empty() {
+            self.mismatches.push(format!(
+                "{method} {path}: an accepted body does not match the documented request schema: \
+                 {}; body: {body}",
+                errors.join("; ")
+            ));
+        }
+    }
+
     /// Sends a request and checks its answer; returns the status and the JSON body (Null when
     /// empty or not JSON).
     async fn send(&mut self, server: &Server, request: RequestBuilder) -> (StatusCode, Value) {
@@ -185,6 +210,9 @@ impl Conformance {
         let bytes = response.bytes().await.unwrap();
         self.check(&method, &path, status, content_type.as_deref(), &bytes);
         if status.is_success() {
+            if let Some(body) = &body {
+                self.check_request(&method, &path, body);
+            }
             self.successes.push((method, path_and_query, body));
         }
         (
