@@ -37,6 +37,17 @@ fn signed(server: &Server, channel: &str, body: impl Into<String>) -> RequestBui
 fn the_document_is_openapi_3_1_with_the_bearer_scheme_and_every_schema_it_references() {
     let doc = serde_json::to_value(roomkit_api::openapi_document()).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
+    // An OpenAPI 3.1 reader takes it, and finds every operation.
+    let spec = oas3::from_json(doc.to_string()).unwrap();
+    assert_eq!(spec.validate_version().unwrap().to_string(), "3.1.0");
+    let operations: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert_eq!(spec.operations().count(), operations);
+    assert!(operations >= 56, "{operations} operations");
     assert_eq!(doc["info"]["title"], "RoomKit host API");
     assert_eq!(doc["security"], json!([{"bearer": []}]));
     assert_eq!(
