@@ -112,7 +112,10 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
         &mut item.put,
         &mut item.post,
         &mut item.delete,
+        &mut item.options,
+        &mut item.head,
         &mut item.patch,
+        &mut item.trace,
     ]
     .into_iter()
     .filter_map(Option::as_mut)

@@ -56,9 +56,11 @@ pub async fn run(config: HostConfig, overrides: Overrides) -> Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
+    // Built before the line below: a script that signals right after it must not find the host
+    // still assembling its routes and OpenAPI document, with no signal handler yet.
+    let router = roomkit_api::router(host.api.clone());
     // Scripts and tests wait for this line.
     println!("roomkit listening on http://{address}");
-    let router = roomkit_api::router(host.api.clone());
     let (signalled, signal) = tokio::sync::oneshot::channel::<()>();
     let serving = roomkit_api::serve_with(
         listener,
