@@ -2,6 +2,7 @@
 //! plugin runtime; this crate does not depend on that runtime.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// The plugins the host runs, for `GET /v1/plugins` and `/metrics`.
 pub trait PluginCatalog: Send + Sync {
@@ -10,7 +11,7 @@ pub trait PluginCatalog: Send + Sync {
 }
 
 /// One plugin as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PluginInfo {
     /// Its name (the file stem).
     pub name: String,
@@ -32,7 +33,7 @@ pub struct PluginInfo {
 }
 
 /// Whether a plugin serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PluginStatus {
     /// Loaded and serving.
@@ -46,7 +47,7 @@ pub enum PluginStatus {
 }
 
 /// The limits of one plugin call.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 pub struct PluginLimits {
     /// Wall-clock limit of one call.
     pub timeout_ms: u64,
@@ -54,10 +55,12 @@ pub struct PluginLimits {
     pub fuel: u64,
     /// Memory limit of an instance.
     pub memory_mb: u64,
-    /// How many idle instances it keeps warm.
+    /// How many idle instances it keeps warm (at most 64).
+    #[schema(maximum = 64)]
     pub warm_instances: u64,
     /// `reuse` warm instances or a `fresh` one per call.
     #[serde(default)]
+    #[schema(examples("reuse", "fresh"))]
     pub instance: String,
     /// Hosts it may call over HTTP (`allowed_hosts` of its manifest).
     #[serde(default)]
@@ -74,7 +77,7 @@ pub struct PluginLimits {
 }
 
 /// Counters of a plugin's calls.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 pub struct PluginCallStats {
     /// Calls made.
     pub calls: u64,

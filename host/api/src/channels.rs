@@ -10,7 +10,9 @@ use axum::http::StatusCode;
 use roomkit_kit::Channel;
 use roomkit_model::{ChannelCapabilities, ChannelCategory, Metadata};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use crate::error::ErrorBody;
 use crate::extract::JsonBody;
 use crate::{ApiError, ApiState, Result};
 
@@ -18,7 +20,7 @@ use crate::{ApiError, ApiState, Result};
 pub const WEBSOCKET_CHANNEL_TYPE: &str = "websocket";
 
 /// A channel to register.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelSpec {
     /// Its id, unique in the host.
@@ -31,6 +33,7 @@ pub struct ChannelSpec {
     pub capabilities: Option<ChannelCapabilities>,
     /// Settings for the provider (the plugin that sends, the sender number, …).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub config: Metadata,
 }
 
@@ -90,7 +93,7 @@ impl ChannelFactory for NoChannelTypes {
 }
 
 /// A registered channel as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChannelInfo {
     /// Its id.
     pub id: String,
@@ -114,12 +117,18 @@ impl ChannelInfo {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// Every registered channel.
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ChannelList {
     channels: Vec<ChannelInfo>,
 }
 
 /// `GET /v1/channels`: every registered channel, sorted by id.
+#[utoipa::path(
+    get, path = "/v1/channels", tag = "channels", operation_id = "list_channels",
+    summary = "List registered channels",
+    responses((status = OK, description = "The channels, sorted by id", body = ChannelList)),
+)]
 pub(crate) async fn list(State(state): State<ApiState>) -> Json<ChannelList> {
     let kit = state.kit();
     let channels = kit
@@ -132,6 +141,15 @@ pub(crate) async fn list(State(state): State<ApiState>) -> Json<ChannelList> {
 }
 
 /// `GET /v1/channels/{channel_id}`: one registered channel.
+#[utoipa::path(
+    get, path = "/v1/channels/{channel_id}", tag = "channels", operation_id = "get_channel",
+    summary = "Get a registered channel",
+    params(("channel_id" = String, Path, description = "Channel id")),
+    responses(
+        (status = OK, description = "The channel", body = ChannelInfo),
+        (status = NOT_FOUND, description = "No such channel is registered (`channel_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn get(
     State(state): State<ApiState>,
     Path(channel_id): Path<String>,
@@ -143,7 +161,21 @@ pub(crate) async fn get(
         .ok_or_else(|| roomkit_kit::Error::ChannelNotRegistered(channel_id).into())
 }
 
-/// `POST /v1/channels`: registers a channel at runtime; it is remembered across restarts.
+/// `POST /v1/channels`
+///
+/// Registers a channel at runtime; it is remembered across restarts. Type `websocket` is built
+/// in; other types come from the host's provider plugins.
+#[utoipa::path(
+    post, path = "/v1/channels", tag = "channels", operation_id = "register_channel",
+    summary = "Register a channel at runtime",
+    request_body = ChannelSpec,
+    responses(
+        (status = CREATED, description = "Registered", body = ChannelInfo),
+        (status = CONFLICT, description = "A channel with this id is registered (`channel_exists`)", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "No provider offers the type, or its settings are wrong for it (`unknown_channel_type`, `invalid_channel_config`, `validation_failed`)", body = ErrorBody),
+        (status = BAD_GATEWAY, description = "The provider failed to set the channel up (`provider_failed`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn register(
     State(state): State<ApiState>,
     JsonBody(spec): JsonBody<ChannelSpec>,
@@ -152,8 +184,19 @@ pub(crate) async fn register(
     Ok((StatusCode::CREATED, Json(info)))
 }
 
-/// `DELETE /v1/channels/{channel_id}`: unregisters a channel. Its bindings stay; deliveries to
-/// it are reported as unavailable targets until a channel of that id is registered again.
+/// `DELETE /v1/channels/{channel_id}`
+///
+/// Unregisters a channel. Its bindings stay; deliveries to it are reported as unavailable
+/// targets until a channel of that id is registered again.
+#[utoipa::path(
+    delete, path = "/v1/channels/{channel_id}", tag = "channels", operation_id = "unregister_channel",
+    summary = "Unregister a channel",
+    params(("channel_id" = String, Path, description = "Channel id")),
+    responses(
+        (status = NO_CONTENT, description = "Unregistered"),
+        (status = NOT_FOUND, description = "No such channel is registered (`channel_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn unregister(
     State(state): State<ApiState>,
     Path(channel_id): Path<String>,

@@ -1,7 +1,8 @@
 //! The HTTP and WebSocket surface of the RoomKit host: REST under `/v1` for everything the
 //! orchestrator offers, `POST /v1/webhooks/{channel_id}`, the WebSocket endpoint `/v1/ws` with the
-//! built-in `websocket` channel type, `/healthz`, `/metrics` and `/v1/openapi.json`. No business
-//! logic lives here: every handler calls the kit and maps its errors to JSON
+//! built-in `websocket` channel type, `/healthz`, `/metrics` and `/v1/openapi.json` (the OpenAPI
+//! document generated from the types and the handlers' annotations: [`openapi_document`]). No
+//! business logic lives here: every handler calls the kit and maps its errors to JSON
 //! (`{"error":{"code":"...","message":"..."}}`).
 //!
 //! What the host binary provides through traits, so this crate does not depend on the plugin
@@ -31,6 +32,7 @@ mod extract;
 mod handlers;
 mod json_errors;
 mod metrics;
+mod openapi;
 mod routes;
 mod server;
 pub mod sources;
@@ -52,8 +54,7 @@ pub use channels::{
 pub use config::{ApiConfig, ConnectionLimits, DEFAULT_BODY_LIMIT, WebSocketConfig};
 pub use error::{ApiError, Result};
 pub use extract::{JsonBody, QueryParams};
-pub use handlers::system::OPENAPI_JSON;
-pub use routes::{ROUTES, Route, router};
+pub use routes::{openapi_document, router};
 pub use server::serve_with;
 pub use sources::{SOURCE_TYPES, SourceInfo, SourceSpec, SseSource};
 pub use state::ApiState;

@@ -1,135 +1,102 @@
-//! Every route, registered in one table. [`ROUTES`] lists them for the OpenAPI sync test; the
-//! same macro invocation builds the router, so the list cannot drift from what is served.
+//! Every route, registered in one place. Each handler's `#[utoipa::path]` annotation gives its
+//! method, path and responses; `routes!` registers the handler under that method and path and
+//! adds the annotation to the OpenAPI document, so the document cannot miss a route the router
+//! serves.
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware;
+use axum::{Extension, Router, middleware};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::handlers::{bindings, ephemeral, events, identities, room_data, rooms, system};
+use crate::openapi::{self, OpenApiJson};
 use crate::{ApiState, auth, channels, sources, webhooks, ws};
 
-/// A route of the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
-    /// The method, lowercase as in OpenAPI (`get`, `post`, `put`, `patch`, `delete`).
-    pub method: &'static str,
-    /// The path, with `{param}` placeholders as in OpenAPI.
-    pub path: &'static str,
-    /// Whether the route needs a bearer token (when tokens are configured).
-    pub needs_token: bool,
+/// Routes that need no token.
+fn open_routes() -> OpenApiRouter<ApiState> {
+    let mut open = OpenApiRouter::default()
+        .routes(routes!(system::healthz))
+        .routes(routes!(webhooks::receive))
+        // Authenticates itself: header, `?token=` or a first `auth` message.
+        .routes(routes!(ws::upgrade));
+    openapi::mark_open(open.get_openapi_mut());
+    open
 }
 
-macro_rules! route_table {
-    ($( $method:ident $path:literal $access:ident => $handler:path; )*) => {
-        /// Every route the router serves.
-        pub const ROUTES: &[Route] = &[
-            $( Route {
-                method: stringify!($method),
-                path: $path,
-                needs_token: route_table!(@token $access),
-            }, )*
-        ];
-
-        /// Adds every route to the open or the protected router.
-        fn register(
-            mut open: Router<ApiState>,
-            mut protected: Router<ApiState>,
-        ) -> (Router<ApiState>, Router<ApiState>) {
-            $( route_table!(@add open protected $access $method $path $handler); )*
-            (open, protected)
-        }
-    };
-    (@token open) => { false };
-    (@token token) => { true };
-    (@add $open:ident $protected:ident open $method:ident $path:literal $handler:path) => {
-        $open = $open.route($path, axum::routing::$method($handler));
-    };
-    (@add $open:ident $protected:ident token $method:ident $path:literal $handler:path) => {
-        $protected = $protected.route($path, axum::routing::$method($handler));
-    };
+/// Routes behind the bearer token (when tokens are configured).
+fn protected_routes() -> OpenApiRouter<ApiState> {
+    let mut protected = OpenApiRouter::default()
+        .routes(routes!(system::metrics))
+        .routes(routes!(system::openapi))
+        .routes(routes!(rooms::list, rooms::create))
+        .routes(routes!(rooms::get))
+        .routes(routes!(rooms::close))
+        .routes(routes!(rooms::archive))
+        .routes(routes!(rooms::pause))
+        .routes(routes!(rooms::resume))
+        .routes(routes!(rooms::set_timers))
+        .routes(routes!(rooms::check_timers))
+        .routes(routes!(bindings::list, bindings::attach))
+        .routes(routes!(bindings::get, bindings::detach))
+        .routes(routes!(bindings::mute))
+        .routes(routes!(bindings::unmute))
+        .routes(routes!(bindings::set_access))
+        .routes(routes!(bindings::set_visibility))
+        .routes(routes!(bindings::set_metadata))
+        .routes(routes!(bindings::get_read, bindings::mark_read))
+        .routes(routes!(channels::list, channels::register))
+        .routes(routes!(channels::get, channels::unregister))
+        .routes(routes!(sources::list, sources::attach))
+        .routes(routes!(sources::get, sources::detach))
+        .routes(routes!(identities::list, identities::create))
+        .routes(routes!(identities::get))
+        .routes(routes!(identities::link_address))
+        .routes(routes!(events::inbound))
+        .routes(routes!(events::room_message))
+        .routes(routes!(events::send, events::timeline))
+        .routes(routes!(events::get))
+        .routes(routes!(room_data::participants, room_data::add_participant))
+        .routes(routes!(
+            room_data::participant,
+            room_data::update_participant
+        ))
+        .routes(routes!(room_data::resolve_participant))
+        .routes(routes!(room_data::tasks))
+        .routes(routes!(room_data::task, room_data::update_task))
+        .routes(routes!(room_data::observations))
+        .routes(routes!(ephemeral::typing))
+        .routes(routes!(ephemeral::presence))
+        .routes(routes!(ephemeral::read_receipt))
+        .routes(routes!(system::plugins))
+        .routes(routes!(system::plugin));
+    openapi::mark_protected(protected.get_openapi_mut());
+    protected
 }
 
-route_table! {
-    get    "/healthz" open => system::healthz;
-    get    "/metrics" token => system::metrics;
-    get    "/v1/openapi.json" token => system::openapi;
-
-    get    "/v1/rooms" token => rooms::list;
-    post   "/v1/rooms" token => rooms::create;
-    get    "/v1/rooms/{room_id}" token => rooms::get;
-    post   "/v1/rooms/{room_id}/close" token => rooms::close;
-    post   "/v1/rooms/{room_id}/archive" token => rooms::archive;
-    post   "/v1/rooms/{room_id}/pause" token => rooms::pause;
-    post   "/v1/rooms/{room_id}/resume" token => rooms::resume;
-    put    "/v1/rooms/{room_id}/timers" token => rooms::set_timers;
-    post   "/v1/timers/check" token => rooms::check_timers;
-
-    get    "/v1/rooms/{room_id}/bindings" token => bindings::list;
-    post   "/v1/rooms/{room_id}/bindings" token => bindings::attach;
-    get    "/v1/rooms/{room_id}/bindings/{channel_id}" token => bindings::get;
-    delete "/v1/rooms/{room_id}/bindings/{channel_id}" token => bindings::detach;
-    post   "/v1/rooms/{room_id}/bindings/{channel_id}/mute" token => bindings::mute;
-    post   "/v1/rooms/{room_id}/bindings/{channel_id}/unmute" token => bindings::unmute;
-    put    "/v1/rooms/{room_id}/bindings/{channel_id}/access" token => bindings::set_access;
-    put    "/v1/rooms/{room_id}/bindings/{channel_id}/visibility" token => bindings::set_visibility;
-    put    "/v1/rooms/{room_id}/bindings/{channel_id}/metadata" token => bindings::set_metadata;
-    get    "/v1/rooms/{room_id}/bindings/{channel_id}/read" token => bindings::get_read;
-    post   "/v1/rooms/{room_id}/bindings/{channel_id}/read" token => bindings::mark_read;
-
-    get    "/v1/channels" token => channels::list;
-    post   "/v1/channels" token => channels::register;
-    get    "/v1/channels/{channel_id}" token => channels::get;
-    delete "/v1/channels/{channel_id}" token => channels::unregister;
-
-    get    "/v1/sources" token => sources::list;
-    post   "/v1/sources" token => sources::attach;
-    get    "/v1/sources/{channel_id}" token => sources::get;
-    delete "/v1/sources/{channel_id}" token => sources::detach;
-
-    get    "/v1/identities" token => identities::list;
-    post   "/v1/identities" token => identities::create;
-    get    "/v1/identities/{identity_id}" token => identities::get;
-    post   "/v1/identities/{identity_id}/addresses" token => identities::link_address;
-
-    post   "/v1/inbound" token => events::inbound;
-    post   "/v1/rooms/{room_id}/messages" token => events::room_message;
-    post   "/v1/rooms/{room_id}/events" token => events::send;
-    get    "/v1/rooms/{room_id}/events" token => events::timeline;
-    get    "/v1/rooms/{room_id}/events/{event_id}" token => events::get;
-
-    get    "/v1/rooms/{room_id}/participants" token => room_data::participants;
-    post   "/v1/rooms/{room_id}/participants" token => room_data::add_participant;
-    get    "/v1/rooms/{room_id}/participants/{participant_id}" token => room_data::participant;
-    patch  "/v1/rooms/{room_id}/participants/{participant_id}" token => room_data::update_participant;
-    post   "/v1/rooms/{room_id}/participants/{participant_id}/resolve" token => room_data::resolve_participant;
-    get    "/v1/rooms/{room_id}/tasks" token => room_data::tasks;
-    get    "/v1/rooms/{room_id}/tasks/{task_id}" token => room_data::task;
-    patch  "/v1/rooms/{room_id}/tasks/{task_id}" token => room_data::update_task;
-    get    "/v1/rooms/{room_id}/observations" token => room_data::observations;
-
-    post   "/v1/rooms/{room_id}/typing" token => ephemeral::typing;
-    post   "/v1/rooms/{room_id}/presence" token => ephemeral::presence;
-    post   "/v1/rooms/{room_id}/read-receipts" token => ephemeral::read_receipt;
-
-    get    "/v1/plugins" token => system::plugins;
-    get    "/v1/plugins/{name}" token => system::plugin;
-
-    post   "/v1/webhooks/{channel_id}" open => webhooks::receive;
-    // Authenticates itself: header, `?token=` or a first `auth` message.
-    get    "/v1/ws" open => ws::upgrade;
+/// The OpenAPI document of every route [`router`] serves.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    openapi::document(open_routes().merge(protected_routes()).into_openapi())
 }
 
-/// The API over `state`: every route of [`ROUTES`], the token check on those that need it, the
-/// body limit, and JSON errors for unknown routes and methods.
+/// The API over `state`: every route, the token check on those that need it, the body limit,
+/// JSON errors for unknown routes and methods, and the OpenAPI document of it all.
 pub fn router(state: ApiState) -> Router {
-    let (open, protected) = register(Router::new(), Router::new());
-    let protected = protected.route_layer(middleware::from_fn_with_state(
+    let protected = protected_routes().route_layer(middleware::from_fn_with_state(
         state.clone(),
         auth::require_token,
     ));
-    open.merge(protected)
+    let (router, paths) = open_routes().merge(protected).split_for_parts();
+    let document = openapi::document(paths);
+    let json = serde_json::to_string(&document).unwrap_or_else(|err| {
+        // The document is plain data; serialising it cannot fail, but an empty object is a
+        // better answer than no server.
+        tracing::error!(%err, "the OpenAPI document does not serialise");
+        "{}".to_owned()
+    });
+    router
         .fallback(system::no_route)
         .method_not_allowed_fallback(system::wrong_method)
+        .layer(Extension(OpenApiJson(json.into())))
         .layer(DefaultBodyLimit::max(state.config().body_limit))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             state.config().connections.body_read_timeout,

@@ -16,7 +16,9 @@ use roomkit_kit::{Emitter, InboundMessage, RoomKit, SourceHealth, SourceOptions,
 use roomkit_model::{Content, Metadata};
 use roomkit_tls::TrustedRoots;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use crate::error::ErrorBody;
 use crate::extract::JsonBody;
 use crate::{ApiError, ApiState, Result};
 pub use sse::SseSource;
@@ -79,13 +81,14 @@ pub fn default_message(
 }
 
 /// A source to attach to a registered channel, with how the kit supervises it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSpec {
     /// The channel its messages arrive on (registered already).
     pub channel_id: String,
     /// Its type: `sse` or `websocket`.
     #[serde(rename = "type")]
+    #[schema(examples("sse", "websocket"))]
     pub source_type: String,
     /// What it connects to (`http(s)://` for `sse`, `ws(s)://` for `websocket`).
     pub url: String,
@@ -97,18 +100,23 @@ pub struct SourceSpec {
     pub last_event_id: Option<String>,
     /// Restart after a failure (default true).
     #[serde(default = "yes")]
+    #[schema(default = true)]
     pub auto_restart: bool,
     /// First delay before a restart, doubling per consecutive failure (default 5,000).
     #[serde(default = "default_restart_delay_ms")]
+    #[schema(default = 5000)]
     pub restart_delay_ms: u64,
     /// Longest delay between restarts (default 300,000).
     #[serde(default = "default_max_restart_delay_ms")]
+    #[schema(default = 300000)]
     pub max_restart_delay_ms: u64,
     /// Consecutive failures before giving up (default: never).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     pub max_restart_attempts: Option<u32>,
     /// Messages in the pipeline at once (default 10).
     #[serde(default = "default_max_concurrent_emits")]
+    #[schema(minimum = 1, default = 10)]
     pub max_concurrent_emits: usize,
 }
 
@@ -220,11 +228,11 @@ impl SourceSpec {
 }
 
 /// An attached source as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SourceInfo {
     /// The channel it feeds.
     pub channel_id: String,
-    /// What it connects to (`sse:URL`).
+    /// What it connects to, e.g. `sse:https://…` or `websocket:wss://…`.
     pub name: String,
     /// Its status, counters and last error.
     #[serde(flatten)]
@@ -255,12 +263,18 @@ fn info(kit: &RoomKit, channel_id: &str) -> Result<SourceInfo> {
     Ok(SourceInfo::new(channel_id.to_owned(), info))
 }
 
-#[derive(Debug, Serialize)]
+/// Every attached source.
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct SourceList {
     sources: Vec<SourceInfo>,
 }
 
 /// `GET /v1/sources`: every attached source, by channel id.
+#[utoipa::path(
+    get, path = "/v1/sources", tag = "sources", operation_id = "list_sources",
+    summary = "List attached event-driven sources",
+    responses((status = OK, description = "The sources, by channel id", body = SourceList)),
+)]
 pub(crate) async fn list(State(state): State<ApiState>) -> Result<Json<SourceList>> {
     let sources = state
         .kit()
@@ -271,7 +285,23 @@ pub(crate) async fn list(State(state): State<ApiState>) -> Result<Json<SourceLis
     Ok(Json(SourceList { sources }))
 }
 
-/// `POST /v1/sources`: attaches a source to a registered channel and starts it.
+/// `POST /v1/sources`
+///
+/// Attaches a source to a registered channel and starts it. Types `sse` (Server-Sent Events)
+/// and `websocket` (a WebSocket client) are built in. The kit supervises the source: restarts
+/// with exponential backoff, gives up after `max_restart_attempts`.
+#[utoipa::path(
+    post, path = "/v1/sources", tag = "sources", operation_id = "attach_source",
+    summary = "Attach an event-driven source to a registered channel",
+    request_body = SourceSpec,
+    responses(
+        (status = CREATED, description = "Attached", body = SourceInfo),
+        (status = NOT_FOUND, description = "No such channel is registered (`channel_not_found`)", body = ErrorBody),
+        (status = CONFLICT, description = "The channel has a source already (`source_exists`)", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "An unknown type, a URL of the wrong scheme, a bad header, `last_event_id` on a websocket source (`invalid_source`)", body = ErrorBody),
+        (status = SERVICE_UNAVAILABLE, description = "The host is shutting down (`shutting_down`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn attach(
     State(state): State<ApiState>,
     JsonBody(spec): JsonBody<SourceSpec>,
@@ -285,6 +315,15 @@ pub(crate) async fn attach(
 }
 
 /// `GET /v1/sources/{channel_id}`: a source's status and counters.
+#[utoipa::path(
+    get, path = "/v1/sources/{channel_id}", tag = "sources", operation_id = "get_source",
+    summary = "A source's status and counters",
+    params(("channel_id" = String, Path, description = "Channel id")),
+    responses(
+        (status = OK, description = "The source", body = SourceInfo),
+        (status = NOT_FOUND, description = "No source on this channel (`source_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn get(
     State(state): State<ApiState>,
     Path(channel_id): Path<String>,
@@ -293,6 +332,15 @@ pub(crate) async fn get(
 }
 
 /// `DELETE /v1/sources/{channel_id}`: stops and detaches a source.
+#[utoipa::path(
+    delete, path = "/v1/sources/{channel_id}", tag = "sources", operation_id = "detach_source",
+    summary = "Stop and detach a source",
+    params(("channel_id" = String, Path, description = "Channel id")),
+    responses(
+        (status = NO_CONTENT, description = "Detached"),
+        (status = NOT_FOUND, description = "No source on this channel (`source_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn detach(
     State(state): State<ApiState>,
     Path(channel_id): Path<String>,

@@ -10,7 +10,9 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use roomkit_kit::{InboundMessage, InboundResult};
 use serde::Serialize;
+use utoipa::ToSchema;
 
+use crate::error::ErrorBody;
 use crate::extract::read_body;
 use crate::{ApiError, ApiState, Result};
 
@@ -69,7 +71,7 @@ impl WebhookHandler for NoWebhooks {
 }
 
 /// What a webhook call did: one result per parsed message, in order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct WebhookResponse {
     results: Vec<InboundResult>,
 }
@@ -88,8 +90,26 @@ impl From<WebhookError> for ApiError {
     }
 }
 
-/// `POST /v1/webhooks/{channel_id}`: verify, parse, then process each message on the channel.
-/// A message's `channel_id` is always the path's, so a provider cannot speak for another channel.
+/// `POST /v1/webhooks/{channel_id}`
+///
+/// No bearer token: the channel's provider verifies the request's signature, parses the
+/// payload, then each message is processed on the channel. A message's `channel_id` is always
+/// the path's, so a provider cannot speak for another channel.
+#[utoipa::path(
+    post, path = "/v1/webhooks/{channel_id}", tag = "webhooks", operation_id = "receive_webhook",
+    summary = "Receive a provider webhook",
+    params(("channel_id" = String, Path, description = "Channel id")),
+    request_body(content = String, content_type = "*/*", description = "The provider's payload, exactly as it sent it (its signature covers these bytes)"),
+    responses(
+        (status = OK, description = "One result per parsed message, in order", body = WebhookResponse),
+        (status = BAD_REQUEST, description = "The provider cannot parse the payload (`invalid_webhook_payload`)", body = ErrorBody),
+        (status = UNAUTHORIZED, description = "The signature is not valid (`invalid_signature`); nothing is stored", body = ErrorBody),
+        (status = NOT_FOUND, description = "The channel does not accept webhooks (`channel_not_found`)", body = ErrorBody),
+        (status = PAYLOAD_TOO_LARGE, description = "The body is larger than the limit (`payload_too_large`)", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "A parsed message the model refuses (`validation_failed`)", body = ErrorBody),
+        (status = BAD_GATEWAY, description = "The provider failed (`provider_failed`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn receive(
     State(state): State<ApiState>,
     Path(channel_id): Path<String>,

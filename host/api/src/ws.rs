@@ -31,15 +31,28 @@ use crate::auth::{TokenCheck, check_token};
 use crate::extract::QueryParams;
 use crate::{ApiError, ApiState, Result};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct WsQuery {
+    /// An API token (or an `Authorization` header, or a first `auth` message).
     #[serde(default)]
     token: Option<String>,
 }
 
-/// `GET /v1/ws`: upgrades to a WebSocket. A token in the `Authorization` header or the `token`
-/// query parameter is checked before the upgrade (invalid → 401); without one, the first message
-/// must be `{"type":"auth","token":"..."}`.
+/// `GET /v1/ws`
+///
+/// Upgrades to a WebSocket speaking the JSON protocol of docs/api.md. A token in the
+/// `Authorization` header or the `token` query parameter is checked before the upgrade (invalid
+/// → 401); without one, the first message must be `{"type":"auth","token":"..."}`.
+#[utoipa::path(
+    get, path = "/v1/ws", tag = "websocket", operation_id = "websocket", summary = "WebSocket",
+    params(WsQuery),
+    responses(
+        (status = SWITCHING_PROTOCOLS, description = "Switching protocols"),
+        (status = BAD_REQUEST, description = "Not a WebSocket upgrade request (`bad_request`)", body = crate::error::ErrorBody),
+        (status = UNAUTHORIZED, description = "The token is not valid (`invalid_token`)", body = crate::error::ErrorBody),
+    ),
+)]
 pub(crate) async fn upgrade(
     State(state): State<ApiState>,
     QueryParams(query): QueryParams<WsQuery>,

@@ -61,11 +61,12 @@ pub async fn run(config: HostConfig, overrides: Overrides) -> Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
-    // Before the line below: a script may signal as soon as it reads it.
+    // Both before the line below: a script may signal as soon as it reads it, and must not
+    // find the host still assembling its routes and OpenAPI document, or without its handler.
     let shutdown = shutdown_signal();
+    let router = roomkit_api::router(host.api.clone());
     // Scripts and tests wait for this line.
     println!("roomkit listening on http://{address}");
-    let router = roomkit_api::router(host.api.clone());
     let (signalled, signal) = tokio::sync::oneshot::channel::<()>();
     let serving = roomkit_api::serve_with(
         listener,

@@ -2,9 +2,10 @@ use std::collections::BTreeMap;
 
 use roomkit_model::{Content, DeliveryResult, EventType, Metadata, RoomEvent, Visibility};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A message arriving on a channel, before it becomes a [`RoomEvent`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InboundMessage {
     /// The channel it arrived on.
@@ -45,6 +46,7 @@ pub struct InboundMessage {
     pub provider_message_id: Option<String>,
     /// Free-form data copied to the event.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
 }
 
@@ -114,7 +116,7 @@ impl InboundMessage {
 }
 
 /// What `process_inbound` did with a message (SPEC §2 step 17).
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToSchema)]
 pub struct InboundResult {
     /// The stored event (blocked ones included); none when nothing was stored.
     pub event: Option<RoomEvent>,

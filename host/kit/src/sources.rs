@@ -17,7 +17,7 @@ use crate::kit::RoomKit;
 use crate::{Error, InboundMessage, InboundResult, Result};
 
 /// Where a source is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceStatus {
     /// Not running.
@@ -33,13 +33,15 @@ pub enum SourceStatus {
 }
 
 /// What a source reports about itself.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SourceHealth {
     /// Its status.
     pub status: SourceStatus,
     /// When it last connected.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub connected_at: Option<Timestamp>,
     /// When it last emitted a message.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_message_at: Option<Timestamp>,
     /// How many messages it emitted.
     pub messages_received: u64,

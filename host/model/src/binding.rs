@@ -1,9 +1,10 @@
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{Metadata, Timestamp, ValidationError, Visibility, now};
 
 /// A channel attached to a room.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChannelBinding {
     /// The room.
     pub room_id: String,
@@ -40,8 +41,10 @@ pub struct ChannelBinding {
     pub retry_policy: Option<RetryPolicy>,
     /// Addresses and settings (phone_number, email_address, recipient_id, …).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
     /// When it was attached.
+    #[schema(value_type = String, format = DateTime)]
     pub attached_at: Timestamp,
     /// High-water mark of what this channel has read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,7 +88,7 @@ impl ChannelBinding {
 }
 
 /// What kind of channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelCategory {
     /// Carries messages to and from people.
@@ -96,7 +99,7 @@ pub enum ChannelCategory {
 }
 
 /// Which way a channel carries messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum ChannelDirection {
@@ -107,7 +110,7 @@ pub enum ChannelDirection {
 }
 
 /// What a channel may do in a room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Access {
     /// Send and receive.
@@ -122,15 +125,17 @@ pub enum Access {
 }
 
 /// What a channel can render; drives transcoding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelCapabilities {
     /// Content types it renders natively (`text`, `rich`, `media`, `location`, `audio`,
     /// `video`, `template`, `composite`); everything else is transcoded to text.
     #[serde(default = "text_only")]
     pub media_types: Vec<String>,
-    /// Longest text it accepts, in characters.
+    /// Longest text it accepts, in characters (at least 4: a cut text keeps one character
+    /// before its `...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 4)]
     pub max_length: Option<usize>,
     /// Native edits.
     #[serde(default)]
@@ -189,26 +194,31 @@ impl Default for ChannelCapabilities {
 }
 
 /// Token-bucket rate limit; the bucket starts full.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct RateLimit {
+    /// Deliveries per second.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_second: Option<f64>,
+    /// Deliveries per minute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_minute: Option<f64>,
+    /// Deliveries per hour.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_hour: Option<f64>,
 }
 
 /// Retries of failed deliveries: delay k = min(base · exponential_baseᵏ, max).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct RetryPolicy {
+    /// Retries after the first attempt.
     pub max_retries: u32,
+    /// The delay before the first retry.
     pub base_delay_seconds: f64,
+    /// The longest delay between retries.
     pub max_delay_seconds: f64,
+    /// What each delay is multiplied by.
     pub exponential_base: f64,
 }
 

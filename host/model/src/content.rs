@@ -1,6 +1,7 @@
 //! Event content, tagged by `type` (SPEC §1), and its validation.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{Metadata, ValidationError};
 
@@ -8,21 +9,25 @@ use crate::{Metadata, ValidationError};
 pub const MAX_COMPOSITE_NESTING: usize = 5;
 
 /// What an event carries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Content {
     /// Plain text.
     Text {
+        /// The text.
         body: String,
+        /// Its language (BCP 47, e.g. `en`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         language: Option<String>,
     },
     /// Formatted text with optional buttons and quick replies.
     Rich {
+        /// The formatted text.
         body: String,
         #[serde(default)]
         format: RichFormat,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The same without markup, for channels that render none.
         plain_text: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         buttons: Vec<Button>,
@@ -31,18 +36,24 @@ pub enum Content {
     },
     /// An image or file.
     Media {
+        /// `http(s)://` or `data:` URL.
         url: String,
         mime_type: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         filename: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Its size in bytes.
         size_bytes: Option<u64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
     },
     /// A point on the map.
     Location {
+        /// -90 to 90.
+        #[schema(minimum = -90.0, maximum = 90.0)]
         latitude: f64,
+        /// -180 to 180.
+        #[schema(minimum = -180.0, maximum = 180.0)]
         longitude: f64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
@@ -51,6 +62,7 @@ pub enum Content {
     },
     /// A voice message or other audio.
     Audio {
+        /// `http(s)://` or `data:` URL.
         url: String,
         mime_type: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,6 +72,7 @@ pub enum Content {
     },
     /// A video clip.
     Video {
+        /// `http(s)://` or `data:` URL.
         url: String,
         mime_type: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,41 +81,60 @@ pub enum Content {
         thumbnail_url: Option<String>,
     },
     /// Several parts sent as one message.
-    Composite { parts: Vec<Content> },
+    Composite {
+        /// The parts, in order; not empty, nested at most 5 composites deep.
+        #[schema(no_recursion)]
+        parts: Vec<Content>,
+    },
     /// A message from the system itself.
     System {
+        /// The notice.
         body: String,
+        /// A machine-readable code (e.g. `hook_error`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         code: Option<String>,
+        /// Data that goes with the code.
         #[serde(default)]
+        #[schema(value_type = Object)]
         data: Metadata,
     },
     /// A provider template (e.g. a pre-approved WhatsApp message).
     Template {
+        /// The provider's id of the template.
         template_id: String,
+        /// The language version of the template.
         language: String,
+        /// Values of its placeholders.
         #[serde(default)]
+        #[schema(value_type = Object)]
         parameters: Metadata,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The rendered text, for channels without templates.
         body: Option<String>,
     },
     /// A correction of an earlier event.
     Edit {
+        /// The event it corrects.
         target_event_id: String,
+        /// The corrected content.
+        #[schema(no_recursion)]
         new_content: Box<Content>,
     },
     /// The removal of an earlier event.
     Delete {
+        /// The event it removes.
         target_event_id: String,
+        /// Who deleted it (default `sender`).
         #[serde(default)]
         delete_type: DeleteType,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Why.
         reason: Option<String>,
     },
 }
 
 /// Markup of rich content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RichFormat {
     /// Markdown (the default).
@@ -113,7 +145,7 @@ pub enum RichFormat {
 }
 
 /// A button shown with rich content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Button {
     /// What the user sees.
@@ -127,7 +159,7 @@ pub struct Button {
 }
 
 /// A suggested reply shown with rich content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuickReply {
     /// What the user sees.
@@ -137,7 +169,7 @@ pub struct QuickReply {
 }
 
 /// Who deleted an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeleteType {
     /// The original author (the default).

@@ -1,11 +1,12 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{Content, Metadata, Timestamp, ValidationError, Visibility, new_id, now};
 
 /// One entry of a room's timeline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RoomEvent {
     /// Unique id.
     pub id: String,
@@ -52,9 +53,11 @@ pub struct RoomEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
     /// When it was created.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// Free-form data (`edited`, `deleted`, …).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
     /// Outcome per target channel id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -103,7 +106,7 @@ impl RoomEvent {
 }
 
 /// Kinds of room events (SPEC §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum EventType {
@@ -146,7 +149,7 @@ impl EventType {
 }
 
 /// Where an event came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct EventSource {
     /// The channel it arrived on or was produced by.
     pub channel_id: String,
@@ -186,7 +189,18 @@ impl EventSource {
 
 /// Direction of an event relative to the room.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -198,7 +212,7 @@ pub enum Direction {
 }
 
 /// Delivery state of an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum EventStatus {
@@ -211,7 +225,7 @@ pub enum EventStatus {
 }
 
 /// The outcome of delivering an event to one channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DeliveryResult {
     /// Delivered, failed or skipped.
     pub status: DeliveryStatus,
@@ -227,7 +241,7 @@ pub struct DeliveryResult {
 }
 
 /// Outcome kind of one delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum DeliveryStatus {

@@ -1,11 +1,12 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{Metadata, ValidationError, new_id, validate_id};
 
 /// Someone taking part in a room through a channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Participant {
     /// Unique id within the room.
     pub id: String,
@@ -33,6 +34,7 @@ pub struct Participant {
     pub connected_via: String,
     /// Free-form data.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
 }
 
@@ -60,7 +62,7 @@ impl Participant {
 }
 
 /// Role of a participant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum ParticipantRole {
@@ -73,7 +75,7 @@ pub enum ParticipantRole {
 }
 
 /// Whether a participant is present.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum ParticipantStatus {
@@ -102,7 +104,7 @@ impl ParticipantStatus {
 }
 
 /// Result of identity resolution for a participant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum Identification {
@@ -116,7 +118,7 @@ pub enum Identification {
 }
 
 /// A known person or system, reachable at addresses on several channel types.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Identity {
     /// Unique id.
     pub id: String,
@@ -134,6 +136,7 @@ pub struct Identity {
     pub external_id: Option<String>,
     /// Free-form data.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
 }
 

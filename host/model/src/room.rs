@@ -1,9 +1,10 @@
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{Metadata, Timestamp, new_id, now};
 
 /// A conversation: the unit of ordering, locking and storage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Room {
     /// Unique id; a fresh UUID unless the caller names one.
     pub id: String,
@@ -14,14 +15,18 @@ pub struct Room {
     #[serde(default)]
     pub status: RoomStatus,
     /// When the room was created.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// When any field last changed.
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
     /// When the room was last paused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub paused_at: Option<Timestamp>,
     /// When the room was closed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<Timestamp>,
     /// Inactivity timers and the last activity they count from.
     #[serde(default)]
@@ -31,6 +36,7 @@ pub struct Room {
     pub agent_response_policy: AgentResponsePolicy,
     /// Free-form data.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
     /// How many events were ever committed (blocked ones included); never decremented.
     #[serde(default)]
@@ -78,7 +84,7 @@ impl Default for Room {
 }
 
 /// Lifecycle of a room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoomStatus {
     /// Accepting and delivering events.
@@ -105,7 +111,7 @@ impl RoomStatus {
 }
 
 /// Inactivity timers of a room (SPEC §3, room timers).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 pub struct RoomTimers {
     /// Active → paused after this long without activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,11 +121,12 @@ pub struct RoomTimers {
     pub closed_after_seconds: Option<u64>,
     /// The last accepted (not blocked) event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_activity_at: Option<Timestamp>,
 }
 
 /// Which intelligence channels answer a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentResponsePolicy {
     /// Every agent may answer, also each other, up to the chain depth.

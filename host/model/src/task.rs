@@ -1,9 +1,10 @@
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{Metadata, Timestamp, ValidationError, new_id, now};
 
 /// A piece of work a hook or agent created in a room.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Task {
     /// Unique id.
     pub id: String,
@@ -21,9 +22,11 @@ pub struct Task {
     #[serde(default)]
     pub status: TaskStatus,
     /// When it was created.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// Free-form data.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
 }
 
@@ -44,7 +47,7 @@ impl Task {
 }
 
 /// Progress of a task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum TaskStatus {
@@ -84,7 +87,7 @@ impl TaskStatus {
 }
 
 /// Something a hook or agent noticed about a conversation (sentiment, intent, …).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Observation {
     /// Unique id.
     pub id: String,
@@ -99,11 +102,14 @@ pub struct Observation {
     pub category: String,
     /// How sure, 0..1.
     #[serde(default = "full_confidence")]
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub confidence: f64,
     /// When it was recorded.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// Free-form data.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
 }
 

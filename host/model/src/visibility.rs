@@ -157,6 +157,23 @@ impl<'de> Deserialize<'de> for Visibility {
     }
 }
 
+/// Its OpenAPI schema: the string grammar it is written in.
+impl utoipa::PartialSchema for Visibility {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "Who may see an event, or what a binding lets through: `all`, `none`, \
+                 `transport`, `intelligence`, `internal`, or a comma list of channel ids (stored \
+                 sorted and de-duplicated). `internal` is refused on bindings and inbound messages.",
+            ))
+            .examples(["all", "transport", "sms-1,email-1"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Visibility {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,42 +10,67 @@ use roomkit_model::{
     RateLimit, RetryPolicy, Visibility,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use crate::error::ErrorBody;
 use crate::extract::JsonBody;
 use crate::{ApiError, ApiState, Result};
 
-#[derive(Debug, Deserialize)]
+/// How to attach a registered channel to a room.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Attach {
+    /// The registered channel.
     channel_id: String,
+    /// Transport or intelligence (default: the channel's own).
     #[serde(default)]
     category: Option<ChannelCategory>,
+    /// Which way messages flow (default `bidirectional`).
     #[serde(default)]
     direction: ChannelDirection,
+    /// What the channel may do in this room (default `read_write`).
     #[serde(default)]
     access: Access,
+    /// Attach muted: it receives, but what it sends is blocked.
     #[serde(default)]
     muted: bool,
+    /// What the channel lets through (default `all`; `internal` is refused).
     #[serde(default)]
     visibility: Visibility,
+    /// The correspondent this binding talks to (e.g. the phone number an SMS channel sends to).
     #[serde(default)]
     participant_id: Option<String>,
+    /// Addresses and settings (phone_number, email_address, recipient_id, …).
     #[serde(default)]
+    #[schema(value_type = Object)]
     metadata: Metadata,
+    /// What it renders in this room (default: the channel's own).
     #[serde(default)]
     capabilities: Option<ChannelCapabilities>,
+    /// Outbound rate limit (default none).
     #[serde(default)]
     rate_limit: Option<RateLimit>,
+    /// Retries of failed deliveries (default: the kit's).
     #[serde(default)]
     retry_policy: Option<RetryPolicy>,
 }
 
-#[derive(Debug, Serialize)]
+/// The channels attached to a room.
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct BindingList {
     bindings: Vec<ChannelBinding>,
 }
 
 /// `GET /v1/rooms/{room_id}/bindings`: the channels attached to the room.
+#[utoipa::path(
+    get, path = "/v1/rooms/{room_id}/bindings", tag = "bindings", operation_id = "list_bindings",
+    summary = "List the channels attached to a room",
+    params(("room_id" = String, Path, description = "Room id")),
+    responses(
+        (status = OK, description = "The bindings", body = BindingList),
+        (status = NOT_FOUND, description = "No such room (`room_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn list(
     State(state): State<ApiState>,
     Path(room_id): Path<String>,
@@ -56,8 +81,23 @@ pub(crate) async fn list(
     }))
 }
 
-/// `POST /v1/rooms/{room_id}/bindings`: attaches a registered channel (409 `binding_exists` if
-/// it is attached already; change it with the routes below).
+/// `POST /v1/rooms/{room_id}/bindings`
+///
+/// Attaches a registered channel (409 `binding_exists` if it is attached already; change it
+/// with the routes below).
+#[utoipa::path(
+    post, path = "/v1/rooms/{room_id}/bindings", tag = "bindings", operation_id = "attach_channel",
+    summary = "Attach a registered channel",
+    params(("room_id" = String, Path, description = "Room id")),
+    request_body = Attach,
+    responses(
+        (status = CREATED, description = "Attached", body = ChannelBinding),
+        (status = NOT_FOUND, description = "No such room, or no such channel registered (`room_not_found`, `channel_not_found`)", body = ErrorBody),
+        (status = CONFLICT, description = "The channel is attached already (`binding_exists`)", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`internal` visibility or a `max_length` below 4 (`validation_failed`)", body = ErrorBody),
+        (status = SERVICE_UNAVAILABLE, description = "The host is shutting down (`shutting_down`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn attach(
     State(state): State<ApiState>,
     Path(room_id): Path<String>,
@@ -96,6 +136,15 @@ pub(crate) async fn attach(
 }
 
 /// `GET /v1/rooms/{room_id}/bindings/{channel_id}`: one binding.
+#[utoipa::path(
+    get, path = "/v1/rooms/{room_id}/bindings/{channel_id}", tag = "bindings", operation_id = "get_binding",
+    summary = "Get a binding",
+    params(("room_id" = String, Path, description = "Room id"), ("channel_id" = String, Path, description = "Channel id")),
+    responses(
+        (status = OK, description = "The binding", body = ChannelBinding),
+        (status = NOT_FOUND, description = "No such room, or the channel is not attached to it (`room_not_found`, `binding_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn get(
     State(state): State<ApiState>,
     Path((room_id, channel_id)): Path<(String, String)>,
@@ -106,6 +155,15 @@ pub(crate) async fn get(
 
 /// `DELETE /v1/rooms/{room_id}/bindings/{channel_id}`: detaches the channel; its messages naming
 /// this room are then blocked `source_unbound`.
+#[utoipa::path(
+    delete, path = "/v1/rooms/{room_id}/bindings/{channel_id}", tag = "bindings", operation_id = "detach_channel",
+    summary = "Detach a channel",
+    params(("room_id" = String, Path, description = "Room id"), ("channel_id" = String, Path, description = "Channel id")),
+    responses(
+        (status = NO_CONTENT, description = "Detached"),
+        (status = NOT_FOUND, description = "No such room, or the channel is not attached to it (`room_not_found`, `binding_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn detach(
     State(state): State<ApiState>,
     Path((room_id, channel_id)): Path<(String, String)>,
@@ -117,6 +175,15 @@ pub(crate) async fn detach(
 
 /// `POST /v1/rooms/{room_id}/bindings/{channel_id}/mute`: the channel still receives; what it
 /// sends is stored blocked `source_muted`.
+#[utoipa::path(
+    post, path = "/v1/rooms/{room_id}/bindings/{channel_id}/mute", tag = "bindings", operation_id = "mute_channel",
+    summary = "Mute a channel (it still receives)",
+    params(("room_id" = String, Path, description = "Room id"), ("channel_id" = String, Path, description = "Channel id")),
+    responses(
+        (status = OK, description = "The binding", body = ChannelBinding),
+        (status = NOT_FOUND, description = "No such room, or the channel is not attached to it (`room_not_found`, `binding_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn mute(
     State(state): State<ApiState>,
     Path((room_id, channel_id)): Path<(String, String)>,
@@ -126,6 +193,15 @@ pub(crate) async fn mute(
 }
 
 /// `POST /v1/rooms/{room_id}/bindings/{channel_id}/unmute`.
+#[utoipa::path(
+    post, path = "/v1/rooms/{room_id}/bindings/{channel_id}/unmute", tag = "bindings", operation_id = "unmute_channel",
+    summary = "Unmute a channel",
+    params(("room_id" = String, Path, description = "Room id"), ("channel_id" = String, Path, description = "Channel id")),
+    responses(
+        (status = OK, description = "The binding", body = ChannelBinding),
+        (status = NOT_FOUND, description = "No such room, or the channel is not attached to it (`room_not_found`, `binding_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn unmute(
     State(state): State<ApiState>,
     Path((room_id, channel_id)): Path<(String, String)>,
@@ -134,7 +210,8 @@ pub(crate) async fn unmute(
     Ok(Json(state.kit().unmute(&room_id, &channel_id).await?))
 }
 
-#[derive(Debug, Deserialize)]
+/// A binding's new access.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SetAccess {
     access: Access,
@@ -142,6 +219,16 @@ pub(crate) struct SetAccess {
 
 /// `PUT /v1/rooms/{room_id}/bindings/{channel_id}/access`: `read_write`, `read_only`,
 /// `write_only` or `none`.
+#[utoipa::path(
+    put, path = "/v1/rooms/{room_id}/bindings/{channel_id}/access", tag = "bindings", operation_id = "set_binding_access",
+    summary = "Set access",
+    params(("room_id" = String, Path, description = "Room id"), ("channel_id" = String, Path, description = "Channel id")),
+    request_body = SetAccess,
+    responses(
+        (status = OK, description = "The binding", body = ChannelBinding),
+        (status = NOT_FOUND, description = "No such room, or the channel is not attached to it (`room_not_found`, `binding_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn set_access(
     State(state): State<ApiState>,
     Path((room_id, channel_id)): Path<(String, String)>,
@@ -156,7 +243,8 @@ pub(crate) async fn set_access(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+/// A binding's new visibility.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SetVisibility {
     visibility: Visibility,
@@ -164,6 +252,17 @@ pub(crate) struct SetVisibility {
 
 /// `PUT /v1/rooms/{room_id}/bindings/{channel_id}/visibility`: a keyword or a comma list of
 /// channel ids (`internal` is 422).
+#[utoipa::path(
+    put, path = "/v1/rooms/{room_id}/bindings/{channel_id}/visibility", tag = "bindings", operation_id = "set_binding_visibility",
+    summary = "Set visibility",
+    params(("room_id" = String, Path, description = "Room id"), ("channel_id" = String, Path, description = "Channel id")),
+    request_body = SetVisibility,
+    responses(
+        (status = OK, description = "The binding", body = ChannelBinding),
+        (status = NOT_FOUND, description = "No such room, or the channel is not attached to it (`room_not_found`, `binding_not_found`)", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`internal` visibility (`validation_failed`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn set_visibility(
     State(state): State<ApiState>,
     Path((room_id, channel_id)): Path<(String, String)>,
@@ -178,13 +277,25 @@ pub(crate) async fn set_visibility(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+/// A binding's new metadata, replacing the old.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SetMetadata {
+    #[schema(value_type = Object)]
     metadata: Metadata,
 }
 
 /// `PUT /v1/rooms/{room_id}/bindings/{channel_id}/metadata`: replaces the binding's metadata.
+#[utoipa::path(
+    put, path = "/v1/rooms/{room_id}/bindings/{channel_id}/metadata", tag = "bindings", operation_id = "set_binding_metadata",
+    summary = "Replace a binding's metadata",
+    params(("room_id" = String, Path, description = "Room id"), ("channel_id" = String, Path, description = "Channel id")),
+    request_body = SetMetadata,
+    responses(
+        (status = OK, description = "The binding", body = ChannelBinding),
+        (status = NOT_FOUND, description = "No such room, or the channel is not attached to it (`room_not_found`, `binding_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn set_metadata(
     State(state): State<ApiState>,
     Path((room_id, channel_id)): Path<(String, String)>,
@@ -199,11 +310,16 @@ pub(crate) async fn set_metadata(
     ))
 }
 
-#[derive(Debug, Serialize)]
+/// A channel's read marker in a room.
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ReadState {
+    /// The room.
     room_id: String,
+    /// The channel.
     channel_id: String,
+    /// Index of the newest event the channel has read; `null` before it read any.
     last_read_index: Option<u64>,
+    /// How many events (not blocked) came after the marker.
     unread_count: u64,
 }
 
@@ -220,6 +336,15 @@ async fn read_state(state: &ApiState, room_id: String, channel_id: String) -> Re
 
 /// `GET /v1/rooms/{room_id}/bindings/{channel_id}/read`: the channel's read marker and how many
 /// (not blocked) events came after it.
+#[utoipa::path(
+    get, path = "/v1/rooms/{room_id}/bindings/{channel_id}/read", tag = "bindings", operation_id = "get_read_state",
+    summary = "Read marker and unread count",
+    params(("room_id" = String, Path, description = "Room id"), ("channel_id" = String, Path, description = "Channel id")),
+    responses(
+        (status = OK, description = "The read state", body = ReadState),
+        (status = NOT_FOUND, description = "No such room, or the channel is not attached to it (`room_not_found`, `binding_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn get_read(
     State(state): State<ApiState>,
     Path((room_id, channel_id)): Path<(String, String)>,
@@ -228,15 +353,29 @@ pub(crate) async fn get_read(
     Ok(Json(read_state(&state, room_id, channel_id).await?))
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Where to raise a read marker: to `event_id`, or with `{}` to the newest event.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MarkRead {
+    /// An event of the room.
     #[serde(default)]
     event_id: Option<String>,
 }
 
-/// `POST /v1/rooms/{room_id}/bindings/{channel_id}/read`: raises the read marker to an event
-/// (`{"event_id": ...}`) or to the newest event (`{}`); it never moves back.
+/// `POST /v1/rooms/{room_id}/bindings/{channel_id}/read`
+///
+/// Raises the read marker to an event (`{"event_id": ...}`) or to the newest event (`{}`); it
+/// never moves back.
+#[utoipa::path(
+    post, path = "/v1/rooms/{room_id}/bindings/{channel_id}/read", tag = "bindings",
+    operation_id = "mark_read", summary = "Raise the read marker",
+    params(("room_id" = String, Path, description = "Room id"), ("channel_id" = String, Path, description = "Channel id")),
+    request_body = MarkRead,
+    responses(
+        (status = OK, description = "The read state", body = ReadState),
+        (status = NOT_FOUND, description = "No such room, binding or event (`room_not_found`, `binding_not_found`, `event_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn mark_read(
     State(state): State<ApiState>,
     Path((room_id, channel_id)): Path<(String, String)>,

@@ -1,32 +1,65 @@
 //! Health, metrics, the OpenAPI document and plugins.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::catalog::PluginInfo;
+use crate::error::ErrorBody;
+use crate::openapi::OpenApiJson;
 use crate::{ApiError, ApiState, Result};
 
-/// The OpenAPI 3 document of this API.
-pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+/// Whether the host accepts work.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Health {
+    status: HealthStatus,
+}
+
+/// `ok` while the host accepts work, `closing` once it shuts down.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum HealthStatus {
+    Ok,
+    Closing,
+}
 
 /// `GET /healthz`: 200 `{"status":"ok"}` while the host accepts work, 503 once it is closing.
 /// Needs no token.
+#[utoipa::path(
+    get, path = "/healthz", tag = "system", operation_id = "healthz", summary = "Health",
+    responses(
+        (status = OK, description = "Accepting work: `{\"status\":\"ok\"}`", body = Health),
+        (status = SERVICE_UNAVAILABLE, description = "Closing: `{\"status\":\"closing\"}`", body = Health),
+    )
+)]
 pub(crate) async fn healthz(State(state): State<ApiState>) -> Response {
     if state.kit().is_closed() {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"status": "closing"})),
+            Json(Health {
+                status: HealthStatus::Closing,
+            }),
         )
             .into_response()
     } else {
-        Json(serde_json::json!({"status": "ok"})).into_response()
+        Json(Health {
+            status: HealthStatus::Ok,
+        })
+        .into_response()
     }
 }
 
 /// `GET /metrics`: Prometheus text.
+#[utoipa::path(
+    get, path = "/metrics", tag = "system", operation_id = "metrics", summary = "Prometheus metrics",
+    responses(
+        (status = OK, description = "Prometheus text format 0.0.4", body = String,
+            content_type = "text/plain"),
+    )
+)]
 pub(crate) async fn metrics(State(state): State<ApiState>) -> Response {
     (
         [(
@@ -38,17 +71,29 @@ pub(crate) async fn metrics(State(state): State<ApiState>) -> Response {
         .into_response()
 }
 
-/// `GET /v1/openapi.json`: this API's OpenAPI 3 document.
-pub(crate) async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
+/// `GET /v1/openapi.json`: this API's OpenAPI 3.1 document, generated from its types and
+/// handlers.
+#[utoipa::path(
+    get, path = "/v1/openapi.json", tag = "system", operation_id = "openapi",
+    summary = "This document",
+    responses((status = OK, description = "The OpenAPI 3.1 document", body = Object)),
+)]
+pub(crate) async fn openapi(Extension(OpenApiJson(json)): Extension<OpenApiJson>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], json).into_response()
 }
 
-#[derive(Debug, Serialize)]
+/// Every plugin the host knows.
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct PluginList {
     plugins: Vec<PluginInfo>,
 }
 
 /// `GET /v1/plugins`: every plugin with its kind, status, version, limits and call statistics.
+#[utoipa::path(
+    get, path = "/v1/plugins", tag = "plugins", operation_id = "list_plugins",
+    summary = "List plugins",
+    responses((status = OK, description = "Every plugin, loaded or failed, sorted by name", body = PluginList)),
+)]
 pub(crate) async fn plugins(State(state): State<ApiState>) -> Json<PluginList> {
     Json(PluginList {
         plugins: state.catalog().plugins(),
@@ -56,6 +101,15 @@ pub(crate) async fn plugins(State(state): State<ApiState>) -> Json<PluginList> {
 }
 
 /// `GET /v1/plugins/{name}`: one plugin.
+#[utoipa::path(
+    get, path = "/v1/plugins/{name}", tag = "plugins", operation_id = "get_plugin",
+    summary = "Get a plugin",
+    params(("name" = String, Path, description = "Plugin name (its file stem)")),
+    responses(
+        (status = OK, description = "The plugin", body = PluginInfo),
+        (status = NOT_FOUND, description = "No such plugin (`plugin_not_found`)", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn plugin(
     State(state): State<ApiState>,
     Path(name): Path<String>,

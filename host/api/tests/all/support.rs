@@ -26,7 +26,8 @@ pub const TOKEN: &str = "test-token";
 pub const WEBHOOK_SECRET: &str = "shh";
 
 /// Webhooks of channel `webhook-in`: the header `x-signature` must be `WEBHOOK_SECRET:<body
-/// length>`; the body is `{"from": ..., "text": ..., "room_id"?: ...}` or a list of those.
+/// length>`; the body is `{"from": ..., "text": ..., "room_id"?: ...}` or a list of those, and
+/// the body `crash` fails the provider.
 pub struct TestWebhooks;
 
 #[async_trait]
@@ -44,6 +45,9 @@ impl WebhookHandler for TestWebhooks {
     }
 
     async fn parse(&self, request: &WebhookRequest) -> Result<Vec<InboundMessage>, WebhookError> {
+        if request.body.as_ref() == b"crash" {
+            return Err(WebhookError::ProviderFailed("the provider trapped".into()));
+        }
         let value: Value = serde_json::from_slice(&request.body)
             .map_err(|e| WebhookError::InvalidPayload(e.to_string()))?;
         let items = match value {
@@ -71,7 +75,8 @@ impl WebhookHandler for TestWebhooks {
     }
 }
 
-/// Makes `sms` channels over a fresh recording provider.
+/// Makes `sms` channels over a fresh recording provider; `config.from` is required, and the
+/// sender `unreachable` fails the provider.
 pub struct TestFactory;
 
 #[async_trait]
@@ -87,6 +92,11 @@ impl ChannelFactory for TestFactory {
         if spec.config.get("from").and_then(Value::as_str).is_none() {
             return Err(ChannelFactoryError::InvalidConfig(
                 "sms channels need config.from".into(),
+            ));
+        }
+        if spec.config.get("from").and_then(Value::as_str) == Some("unreachable") {
+            return Err(ChannelFactoryError::Failed(
+                "the provider cannot reach its service".into(),
             ));
         }
         Ok(Arc::new(TransportChannel::new(
