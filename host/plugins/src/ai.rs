@@ -91,13 +91,7 @@ impl WasmAiProvider {
             cause,
         })??;
         let mut model_name = about.model_name;
-        if model_name.len() > MAX_MODEL_NAME {
-            let mut cut = MAX_MODEL_NAME;
-            while !model_name.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            model_name.truncate(cut);
-        }
+        model_name.truncate(model_name.floor_char_boundary(MAX_MODEL_NAME));
         Ok(WasmAiProvider {
             runtime,
             about: AiInfo {

@@ -31,15 +31,14 @@ struct Used {
 }
 
 impl Used {
-    /// Counts a line of `bytes` if it fits under `lines`/`bytes`.
-    fn take(&mut self, bytes: usize, max_lines: u64, max_bytes: u64) -> bool {
-        let bytes = bytes as u64;
-        if self.lines >= max_lines || self.bytes.saturating_add(bytes) > max_bytes {
-            return false;
-        }
+    /// Whether one more line of `bytes` stays within `max_lines` and `max_bytes`.
+    fn fits(&self, bytes: usize, max_lines: u64, max_bytes: u64) -> bool {
+        self.lines < max_lines && self.bytes.saturating_add(bytes as u64) <= max_bytes
+    }
+
+    fn add(&mut self, bytes: usize) {
         self.lines += 1;
-        self.bytes += bytes;
-        true
+        self.bytes += bytes as u64;
     }
 }
 
@@ -111,17 +110,14 @@ impl InstanceLog {
                     warned: false,
                 };
             }
-            let fits_call = {
-                let mut trial = *call;
-                trial.take(line.len(), budget.lines_per_call, budget.bytes_per_call)
-            };
-            let fits_second = {
-                let mut trial = window.used;
-                trial.take(line.len(), budget.lines_per_second, budget.bytes_per_second)
-            };
+            let fits_call = call.fits(line.len(), budget.lines_per_call, budget.bytes_per_call);
+            let fits_second =
+                window
+                    .used
+                    .fits(line.len(), budget.lines_per_second, budget.bytes_per_second);
             if fits_call && fits_second {
-                call.take(line.len(), u64::MAX, u64::MAX);
-                window.used.take(line.len(), u64::MAX, u64::MAX);
+                call.add(line.len());
+                window.used.add(line.len());
                 None
             } else {
                 let first = !std::mem::replace(&mut window.warned, true);
@@ -160,13 +156,6 @@ impl InstanceLog {
 }
 
 /// `text` cut to at most `max` bytes, at a character boundary.
-pub(crate) fn cut(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
+fn cut(text: &str, max: usize) -> &str {
+    &text[..text.floor_char_boundary(max)]
 }
