@@ -171,51 +171,57 @@ impl<W: World> Runtime<W> {
         );
         let stats = Arc::new(PluginStats::default());
         let log = Arc::new(PluginLog::new(&name, manifest.log, Arc::clone(&stats)));
-        let kv = run_to_end(KvSpace::open(&name, store.clone(), manifest.kv))
+        let plugin = name.clone();
+        // One thread with a runtime of its own for the asynchronous part of loading: measuring
+        // the key-value space and making the first instance.
+        let loaded = run_to_end(async move {
+            let kv = KvSpace::open(&name, store.clone(), manifest.kv)
+                .await
+                .map_err(|e| e.to_string())?;
+            let runtime = Runtime {
+                breaker,
+                log,
+                kv: Arc::new(kv),
+                info: Arc::new(PluginInfo {
+                    name,
+                    manifest,
+                    store,
+                    version,
+                }),
+                engine: engine.clone(),
+                pre,
+                pool: Mutex::new(Vec::new()),
+                stats,
+            };
+            runtime.first_instance().await?;
+            Ok(runtime)
+        });
+        loaded
             .map_err(|failure| failure.to_string())
-            .and_then(|space| space.map_err(|e| e.to_string()))
-            .map_err(load_error)?;
-        let runtime = Runtime {
-            breaker,
-            log,
-            kv: Arc::new(kv),
-            info: Arc::new(PluginInfo {
-                name,
-                manifest,
-                store,
-                version,
-            }),
-            engine: engine.clone(),
-            pre,
-            pool: Mutex::new(Vec::new()),
-            stats,
-        };
-        runtime.first_instance().map_err(|reason| Error::Load {
-            plugin: runtime.info.name.clone(),
-            path: path.display().to_string(),
-            reason,
-        })?;
-        Ok(runtime)
+            .and_then(|runtime| runtime)
+            .map_err(|reason| Error::Load {
+                plugin,
+                path: path.display().to_string(),
+                reason,
+            })
     }
 
     /// Instantiates the component once, so that limits it cannot run under (a `memory_mb`
     /// below what its initial memory needs, a start function out of fuel) refuse it at load
     /// rather than fail every call. The instance is kept warm (policy `reuse`).
-    fn first_instance(&self) -> Result<(), String> {
-        let lease = run_to_end(self.lease())
-            .and_then(|lease| lease)
-            .map_err(|failure| {
-                let manifest = &self.info.manifest;
-                let limit = match &failure {
-                    CallFailure::Memory(_) => format!(" under memory_mb = {}", manifest.memory_mb),
-                    CallFailure::OutOfFuel(_) => format!(" with fuel = {}", manifest.fuel),
-                    CallFailure::Deadline(_) => {
-                        format!(" within timeout_ms = {}", manifest.timeout_ms)
-                    }
-                    _ => String::new(),
-                };
-                format!("it cannot be instantiated{limit}: {failure}")
-            })?;
+    async fn first_instance(&self) -> Result<(), String> {
+        let lease = self.lease().await.map_err(|failure| {
+            let manifest = &self.info.manifest;
+            let limit = match &failure {
+                CallFailure::Memory(_) => format!(" under memory_mb = {}", manifest.memory_mb),
+                CallFailure::OutOfFuel(_) => format!(" with fuel = {}", manifest.fuel),
+                CallFailure::Deadline(_) => {
+                    format!(" within timeout_ms = {}", manifest.timeout_ms)
+                }
+                _ => String::new(),
+            };
+            format!("it cannot be instantiated{limit}: {failure}")
+        })?;
         lease.keep();
         Ok(())
     }
