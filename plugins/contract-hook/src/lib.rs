@@ -14,7 +14,9 @@ fn count_call() -> u64 {
         .and_then(|s| s.parse::<u64>().ok())
         .unwrap_or(0)
         + 1;
-    kv::set_string("calls", &calls.to_string());
+    if let Err(error) = kv::set_string("calls", &calls.to_string()) {
+        roomkit_sdk::log::warn(&format!("call count not kept: {error}"));
+    }
     calls
 }
 

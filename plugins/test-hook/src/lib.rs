@@ -47,7 +47,8 @@ fn count_call() {
         .and_then(|s| s.parse::<u64>().ok())
         .unwrap_or(0)
         + 1;
-    host::kv_set("calls", count.to_string().as_bytes());
+    // Over the quota the count is simply not kept; the call goes on.
+    let _ = host::kv_set("calls", count.to_string().as_bytes());
 }
 
 #[inline(never)]
@@ -107,8 +108,11 @@ impl Guest for TestHook {
                     .and_then(|s| s.parse::<u64>().ok())
                     .unwrap_or(0);
                 for n in start.. {
-                    host::kv_set("flood-next", (n + 1).to_string().as_bytes());
-                    host::kv_set(&format!("flood-{n}"), &vec![b'x'; size]);
+                    let stored = host::kv_set("flood-next", (n + 1).to_string().as_bytes())
+                        .and_then(|()| host::kv_set(&format!("flood-{n}"), &vec![b'x'; size]));
+                    if let Err(error) = stored {
+                        return Ok(result(HookAction::Block(format!("kv refused key {n}: {error:?}"))));
+                    }
                 }
                 Ok(result(HookAction::Allow))
             }

@@ -96,6 +96,8 @@ mod tests {
             channel_id: "hook-in".into(),
             method: "POST".into(),
             path: "/v1/webhooks/hook-in".into(),
+            query: String::new(),
+            public_url: "https://desk.example.com/v1/webhooks/hook-in".into(),
             headers: vec![],
             body: body.as_bytes().to_vec(),
         }

@@ -17,7 +17,7 @@ pub mod signature;
 
 use roomkit_sdk::http::Request;
 use roomkit_sdk::{
-    BindingView, DeliveryError, DeliveryReceipt, InboundMessage, Provider, RoomEvent,
+    BindingView, DeliveryError, DeliveryReceipt, Provider, RoomEvent, WebhookResult,
     WebhookRequest, config,
 };
 use std::time::Duration;
@@ -119,9 +119,9 @@ impl Provider for WebhookProvider {
             .is_some_and(|header| signature::verify(&settings.secret, &request.body, header))
     }
 
-    fn parse_webhook(request: WebhookRequest) -> Result<Vec<InboundMessage>, String> {
+    fn parse_webhook(request: WebhookRequest) -> Result<WebhookResult, String> {
         let provider = config::get("provider_name").unwrap_or_else(|| "webhook".to_owned());
-        inbound::parse(&request, &provider)
+        inbound::parse(&request, &provider).map(WebhookResult::messages)
     }
 }
 
@@ -268,6 +268,8 @@ mod tests {
             channel_id: "crm".into(),
             method: "POST".into(),
             path: "/v1/webhooks/crm".into(),
+            query: String::new(),
+            public_url: "https://desk.example.com/v1/webhooks/crm".into(),
             headers: vec![Header {
                 name: "x-roomkit-signature".into(),
                 value,
@@ -283,7 +285,9 @@ mod tests {
         let mut unsigned = request(String::new());
         unsigned.headers.clear();
         assert!(!WebhookProvider::verify_signature(unsigned));
-        let messages = WebhookProvider::parse_webhook(request(String::new())).unwrap();
+        let messages = WebhookProvider::parse_webhook(request(String::new()))
+            .unwrap()
+            .messages;
         assert_eq!(messages[0].idempotency_key.as_deref(), Some("m-1"));
     }
 }

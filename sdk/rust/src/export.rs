@@ -20,8 +20,8 @@ macro_rules! export_hook {
         #[doc(hidden)]
         #[allow(dead_code)]
         type __RoomkitPlugin = $plugin;
-        $crate::__export_world!("roomkit:plugin/hook@0.1.0", {
-            "roomkit:plugin/room-context@0.1.0": ::roomkit_sdk::__private::room_context,
+        $crate::__export_world!("roomkit:plugin/hook@0.2.0", {
+            "roomkit:plugin/room-context@0.2.0": ::roomkit_sdk::__private::room_context,
         },
             impl Guest for __RoomkitExport {
                 fn handle(
@@ -71,8 +71,8 @@ macro_rules! export_identity_hook {
         #[doc(hidden)]
         #[allow(dead_code)]
         type __RoomkitPlugin = $plugin;
-        $crate::__export_world!("roomkit:plugin/identity-hook@0.1.0", {
-            "roomkit:plugin/room-context@0.1.0": ::roomkit_sdk::__private::room_context,
+        $crate::__export_world!("roomkit:plugin/identity-hook@0.2.0", {
+            "roomkit:plugin/room-context@0.2.0": ::roomkit_sdk::__private::room_context,
         },
             impl Guest for __RoomkitExport {
                 fn handle(
@@ -126,8 +126,8 @@ macro_rules! export_identity_resolver {
         #[doc(hidden)]
         #[allow(dead_code)]
         type __RoomkitPlugin = $plugin;
-        $crate::__export_world!("roomkit:plugin/identity-resolver@0.1.0", {
-            "roomkit:plugin/room-context@0.1.0": ::roomkit_sdk::__private::room_context,
+        $crate::__export_world!("roomkit:plugin/identity-resolver@0.2.0", {
+            "roomkit:plugin/room-context@0.2.0": ::roomkit_sdk::__private::room_context,
         },
             impl Guest for __RoomkitExport {
                 fn resolve(
@@ -165,7 +165,7 @@ macro_rules! export_inbound_router {
         #[doc(hidden)]
         #[allow(dead_code)]
         type __RoomkitPlugin = $plugin;
-        $crate::__export_world!("roomkit:plugin/inbound-router@0.1.0", {},
+        $crate::__export_world!("roomkit:plugin/inbound-router@0.2.0", {},
             impl Guest for __RoomkitExport {
                 fn route(
                     message: ::roomkit_sdk::InboundMessage,
@@ -199,7 +199,7 @@ macro_rules! export_provider {
         #[doc(hidden)]
         #[allow(dead_code)]
         type __RoomkitPlugin = $plugin;
-        $crate::__export_world!("roomkit:plugin/provider@0.1.0", {},
+        $crate::__export_world!("roomkit:plugin/provider@0.2.0", {},
             impl Guest for __RoomkitExport {
                 fn deliver(
                     event: ::roomkit_sdk::RoomEvent,
@@ -212,10 +212,7 @@ macro_rules! export_provider {
                 }
                 fn parse_webhook(
                     request: ::roomkit_sdk::WebhookRequest,
-                ) -> ::core::result::Result<
-                    ::std::vec::Vec<::roomkit_sdk::InboundMessage>,
-                    ::std::string::String,
-                > {
+                ) -> ::core::result::Result<::roomkit_sdk::WebhookResult, ::std::string::String> {
                     <super::__RoomkitPlugin as ::roomkit_sdk::Provider>::parse_webhook(request)
                 }
             }
@@ -245,7 +242,7 @@ macro_rules! export_ai_provider {
         #[doc(hidden)]
         #[allow(dead_code)]
         type __RoomkitPlugin = $plugin;
-        $crate::__export_world!("roomkit:plugin/ai-provider@0.1.0", {},
+        $crate::__export_world!("roomkit:plugin/ai-provider@0.2.0", {},
             impl Guest for __RoomkitExport {
                 fn info() -> ::roomkit_sdk::AiInfo {
                     <super::__RoomkitPlugin as ::roomkit_sdk::AiProvider>::info()
@@ -276,8 +273,8 @@ macro_rules! __export_world {
                 world: $world,
                 runtime_path: "::roomkit_sdk::__private::wit_bindgen::rt",
                 with: {
-                    "roomkit:plugin/types@0.1.0": ::roomkit_sdk::__private::types,
-                    "roomkit:plugin/host@0.1.0": ::roomkit_sdk::__private::host,
+                    "roomkit:plugin/types@0.2.0": ::roomkit_sdk::__private::types,
+                    "roomkit:plugin/host@0.2.0": ::roomkit_sdk::__private::host,
                     $($with)*
                 },
             });

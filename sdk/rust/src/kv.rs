@@ -3,10 +3,18 @@
 //!
 //! ```no_run
 //! let seen = roomkit_sdk::kv::get_string("seen").and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
-//! roomkit_sdk::kv::set_string("seen", &(seen + 1).to_string());
+//! roomkit_sdk::kv::set_string("seen", &(seen + 1).to_string())?;
+//! # Ok::<(), roomkit_sdk::kv::KvError>(())
 //! ```
+//!
+//! A set fails, changing nothing, when the plugin's quota (`[kv]` in its manifest) would be
+//! exceeded or the host's store fails.
 
 use crate::sys;
+
+/// Why a value was not stored: `OverQuota` or `Store`, each with the host's explanation.
+pub use crate::wit::roomkit::plugin::host::KvError;
+
 
 /// The value stored under `key`.
 pub fn get(key: &str) -> Option<Vec<u8>> {
@@ -14,7 +22,7 @@ pub fn get(key: &str) -> Option<Vec<u8>> {
 }
 
 /// Stores `value` under `key`, replacing what was there.
-pub fn set(key: &str, value: &[u8]) {
+pub fn set(key: &str, value: &[u8]) -> Result<(), KvError> {
     sys::kv_set(key, value)
 }
 
@@ -29,6 +37,6 @@ pub fn get_string(key: &str) -> Option<String> {
 }
 
 /// Stores text under `key`.
-pub fn set_string(key: &str, value: &str) {
+pub fn set_string(key: &str, value: &str) -> Result<(), KvError> {
     set(key, value.as_bytes())
 }

@@ -29,7 +29,7 @@
 //!
 //! # What the SDK gives
 //!
-//! - The data types of the WIT package `roomkit:plugin@0.1.0` ([`RoomEvent`], [`Content`],
+//! - The data types of the WIT package `roomkit:plugin@0.2.0` ([`RoomEvent`], [`Content`],
 //!   [`InboundMessage`], …, all in [`types`]) with constructors and builders: [`HookResult::allow`],
 //!   [`HookResult::block`], [`HookResult::modify`], [`InjectedEvent`], [`Task`], [`Observation`],
 //!   [`IdentityResult::identified`], [`DeliveryError::retryable`], [`InboundMessage::text`], ….
@@ -79,9 +79,11 @@ mod router;
 mod sys;
 
 pub mod config;
+pub mod form;
 pub mod http;
 pub mod kv;
 pub mod log;
+pub mod sms;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
@@ -92,7 +94,7 @@ pub use identity::IdentityResolver;
 pub use provider::Provider;
 pub use router::InboundRouter;
 
-/// The data types of the WIT package `roomkit:plugin@0.1.0` (interface `types`), as Rust types.
+/// The data types of the WIT package `roomkit:plugin@0.2.0` (interface `types`), as Rust types.
 ///
 /// Free-form objects ([`Json`](types::Json)) are JSON text and times are RFC 3339 text. The
 /// most used types are also re-exported at the crate root.
@@ -102,10 +104,11 @@ pub mod types {
 
 pub use types::{
     AiImage, AiInfo, AiMessage, AiPart, AiRequest, AiResponse, AiRole, BindingView, ChannelAddress,
-    Content, DeliveryError, DeliveryReceipt, Direction, EventSource, Header, HookAction,
-    HookResult, HookTrigger, Identification, Identity, IdentityDecision, IdentityResult,
-    InboundMessage, InjectedEvent, Json, Observation, Part, RichContent, RoomEvent, RoomView,
-    Route, Task, TextContent, WebhookRequest,
+    Content, DeliveryError, DeliveryReceipt, DeliveryStatus, Direction, EventSource, Header,
+    HookAction, HookResult, HookTrigger, Identification, Identity, IdentityDecision,
+    IdentityResult, InboundMessage, InjectedEvent, Json, Observation, Part, RichContent,
+    RoomEvent, RoomView, Route, StatusUpdate, Task, TextContent, WebhookRequest, WebhookResponse,
+    WebhookResult,
 };
 
 /// The README's examples, compiled as doc tests.
@@ -124,9 +127,9 @@ pub mod wit {
             package roomkit:sdk;
 
             world imports {
-                import roomkit:plugin/types@0.1.0;
-                import roomkit:plugin/host@0.1.0;
-                import roomkit:plugin/room-context@0.1.0;
+                import roomkit:plugin/types@0.2.0;
+                import roomkit:plugin/host@0.2.0;
+                import roomkit:plugin/room-context@0.2.0;
             }
         "#,
         additional_derives: [PartialEq],

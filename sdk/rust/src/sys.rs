@@ -21,6 +21,7 @@ pub(crate) mod native {
     pub(crate) struct State {
         pub(crate) config: BTreeMap<String, String>,
         pub(crate) kv: BTreeMap<String, Vec<u8>>,
+        pub(crate) kv_max_keys: Option<usize>,
         pub(crate) logs: Vec<(Level, String)>,
         pub(crate) http: Option<Box<crate::testing::HttpHandler>>,
     }
@@ -37,8 +38,19 @@ pub(crate) mod native {
         STATE.with(|s| s.borrow().kv.get(key).cloned())
     }
 
-    pub(crate) fn kv_set(key: &str, value: &[u8]) {
-        STATE.with(|s| s.borrow_mut().kv.insert(key.to_owned(), value.to_vec()));
+    pub(crate) fn kv_set(key: &str, value: &[u8]) -> Result<(), crate::kv::KvError> {
+        STATE.with(|s| {
+            let mut state = s.borrow_mut();
+            let new_key = !state.kv.contains_key(key);
+            if new_key && state.kv_max_keys.is_some_and(|max| state.kv.len() >= max) {
+                return Err(crate::kv::KvError::OverQuota(format!(
+                    "{} keys is the limit",
+                    state.kv.len()
+                )));
+            }
+            state.kv.insert(key.to_owned(), value.to_vec());
+            Ok(())
+        })
     }
 
     pub(crate) fn kv_delete(key: &str) -> bool {

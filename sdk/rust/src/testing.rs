@@ -39,6 +39,11 @@ pub fn reset() {
     STATE.with(|s| *s.borrow_mut() = Default::default());
 }
 
+/// Refuses new keys once the plugin holds `max_keys` (as the host's `[kv] max_keys` does).
+pub fn set_kv_max_keys(max_keys: usize) {
+    STATE.with(|s| s.borrow_mut().kv_max_keys = Some(max_keys));
+}
+
 /// What the plugin stored under `key`.
 pub fn kv(key: &str) -> Option<Vec<u8>> {
     crate::kv::get(key)
