@@ -101,7 +101,9 @@ pub struct FakeServer {
 
 impl std::fmt::Debug for FakeServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeServer").field("addr", &self.addr).finish()
+        f.debug_struct("FakeServer")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -109,12 +111,15 @@ impl FakeServer {
     /// Starts a server that records every request and answers it with `responder`.
     ///
     /// # Panics
-    /// When no port on 127.0.0.1 can be bound.
+    /// When no port on 127.0.0.1 can be bound (a fake is for tests: failing loudly is right).
+    #[allow(clippy::expect_used)]
     pub async fn start(responder: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a fake binds a port on 127.0.0.1");
-        let addr = listener.local_addr().expect("a bound listener has an address");
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
         let shared = Arc::new(Shared {
             requests: Mutex::new(Vec::new()),
             responder: Mutex::new(Arc::new(responder)),
@@ -215,7 +220,8 @@ mod tests {
 
     #[tokio::test]
     async fn records_requests_and_answers_as_programmed() {
-        let server = FakeServer::start(|r| Reply::json(201, format!(r#"{{"path":"{}"}}"#, r.path))).await;
+        let server =
+            FakeServer::start(|r| Reply::json(201, format!(r#"{{"path":"{}"}}"#, r.path))).await;
         let client = reqwest::Client::new();
         let answer = client
             .post(format!("{}/a/b?x=1", server.url()))

@@ -2,6 +2,7 @@
 //! (AI channels, through an [`AiProvider`](crate::ai::AiProvider)).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use roomkit_model::{
@@ -19,6 +20,10 @@ pub struct DeliveryError {
     pub message: String,
     /// Whether trying again may help (timeouts, 5xx) or not (bad address, 4xx).
     pub retryable: bool,
+    /// The service's own error code, when it gave one.
+    pub code: Option<String>,
+    /// How long the service asked to wait before trying again (a 429's `Retry-After`).
+    pub retry_after: Option<Duration>,
 }
 
 impl DeliveryError {
@@ -27,6 +32,8 @@ impl DeliveryError {
         DeliveryError {
             message: message.into(),
             retryable: true,
+            code: None,
+            retry_after: None,
         }
     }
 
@@ -35,13 +42,31 @@ impl DeliveryError {
         DeliveryError {
             message: message.into(),
             retryable: false,
+            code: None,
+            retry_after: None,
         }
+    }
+
+    /// With the service's error code.
+    pub fn with_code(mut self, code: Option<String>) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// With how long the service asked to wait.
+    pub fn with_retry_after(mut self, wait: Option<Duration>) -> Self {
+        self.retry_after = wait;
+        self
     }
 }
 
 impl crate::resilience::Retryable for DeliveryError {
     fn is_retryable(&self) -> bool {
         self.retryable
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
     }
 }
 

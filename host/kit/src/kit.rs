@@ -3,6 +3,7 @@
 
 pub(crate) mod bindings;
 mod people;
+mod receipts;
 mod rooms;
 
 use std::collections::HashMap;
@@ -27,6 +28,7 @@ use crate::{Error, KitConfig, Result};
 
 pub use bindings::AttachOptions;
 pub use people::{ParticipantUpdate, TaskUpdate};
+pub use receipts::{RECEIPT_INDEX, ReceiptOutcome, StatusUpdate};
 pub use rooms::RoomOptions;
 pub(crate) use rooms::lifecycle_event;
 

@@ -64,7 +64,10 @@ pub use hooks::{
     IdentityHook, IdentityHookResult, InjectedEvent,
 };
 pub use identity::{IdentityResolver, IdentityResult, StoreIdentityResolver};
-pub use kit::{AttachOptions, KitBuilder, ParticipantUpdate, RoomKit, RoomOptions, TaskUpdate};
+pub use kit::{
+    AttachOptions, KitBuilder, ParticipantUpdate, RECEIPT_INDEX, ReceiptOutcome, RoomKit,
+    RoomOptions, StatusUpdate, TaskUpdate,
+};
 pub use message::{InboundMessage, InboundResult};
 pub use pipeline::{BLOCKED_REASON, OnCommit, PREVIOUS_CONTENT, SendOptions, blocked_reason};
 pub use routing::{DefaultInboundRouter, InboundRouter};

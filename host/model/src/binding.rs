@@ -208,7 +208,8 @@ pub struct RateLimit {
     pub max_per_hour: Option<f64>,
 }
 
-/// Retries of failed deliveries: delay k = min(base · exponential_baseᵏ, max).
+/// Retries of failed deliveries: delay k = min(base · exponential_baseᵏ, max), less a random
+/// share of at most `jitter` of it; never shorter than a `Retry-After` the service sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetryPolicy {
@@ -220,6 +221,14 @@ pub struct RetryPolicy {
     pub max_delay_seconds: f64,
     /// What each delay is multiplied by.
     pub exponential_base: f64,
+    /// The largest share of each delay taken off at random (0 to 1), so that deliveries that
+    /// failed together do not retry together.
+    #[serde(default = "default_jitter")]
+    pub jitter: f64,
+}
+
+fn default_jitter() -> f64 {
+    0.2
 }
 
 impl Default for RetryPolicy {
@@ -229,6 +238,7 @@ impl Default for RetryPolicy {
             base_delay_seconds: 1.0,
             max_delay_seconds: 60.0,
             exponential_base: 2.0,
+            jitter: default_jitter(),
         }
     }
 }

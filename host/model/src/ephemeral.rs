@@ -34,6 +34,8 @@ pub enum EphemeralEventType {
     PresenceOffline,
     ReadReceipt,
     Reaction,
+    /// A service's delivery receipt for a message (queued, sent, delivered, read, failed).
+    DeliveryReceipt,
     Custom,
 }
 

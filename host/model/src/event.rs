@@ -224,10 +224,12 @@ pub enum EventStatus {
     Blocked,
 }
 
-/// The outcome of delivering an event to one channel.
+/// The outcome of delivering an event to one channel, updated by the service's delivery
+/// receipts when its provider reports them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DeliveryResult {
-    /// Delivered, failed or skipped.
+    /// Delivered, failed or skipped; later what the service reported (queued, sent,
+    /// delivered, read, failed).
     pub status: DeliveryStatus,
     /// The provider's id for the delivered message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -235,19 +237,45 @@ pub struct DeliveryResult {
     /// Why it failed or was skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The service's error code, from a failed delivery or receipt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
     /// How many attempts were made.
     #[serde(default)]
     pub attempts: u32,
+    /// When the service's last receipt was applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub updated_at: Option<Timestamp>,
 }
 
-/// Outcome kind of one delivery.
+/// Outcome kind of one delivery: the host's own (`delivered` = handed to the provider,
+/// `failed`, `skipped`) and then the service's receipts (`queued`, `sent`, `delivered`,
+/// `read`, `failed`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum DeliveryStatus {
+    Queued,
+    Sent,
     Delivered,
+    Read,
     Failed,
     Skipped,
+}
+
+impl DeliveryStatus {
+    /// Its name as serialised (`read`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Queued => "queued",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Read => "read",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Skipped => "skipped",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -270,6 +298,8 @@ mod tests {
                 provider_message_id: None,
                 error: Some("timeout".into()),
                 attempts: 3,
+                error_code: None,
+                updated_at: None,
             },
         );
         let json = serde_json::to_value(&event).unwrap();

@@ -16,6 +16,7 @@ pub enum FrameworkEventType {
     EventBlocked,
     DeliverySucceeded,
     DeliveryFailed,
+    DeliveryReceipt,
     BroadcastPartialFailure,
     ChainDepthExceeded,
     HookError,

@@ -12,7 +12,7 @@ use roomkit_store::ConversationStore;
 
 use crate::convert::{ai_request_to_wit, ai_response_from_wit};
 use crate::engine::PluginEngine;
-use crate::error::{CallFailure, Error, Result, delivery_error};
+use crate::error::{CallFailure, Error, Result, delivery_error, returned_delivery_error};
 use crate::handle::PluginHandle;
 use crate::info::PluginInfo;
 use crate::loaded::loaded_plugin;
@@ -143,15 +143,7 @@ impl WasmAiProvider {
             }),
             Ok(Err(refusal)) => Err({
                 self.runtime.count_failure();
-                DeliveryError {
-                    message: Error::Call {
-                        plugin: self.runtime.info.name.clone(),
-                        function: "generate",
-                        cause: CallFailure::Returned(refusal.message),
-                    }
-                    .to_string(),
-                    retryable: refusal.retryable,
-                }
+                returned_delivery_error(&self.runtime.info.name, "generate", refusal)
             }),
             Err(err) => Err(delivery_error(err)),
         }

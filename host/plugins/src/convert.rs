@@ -61,7 +61,7 @@ fn json_text(map: &Metadata) -> String {
     serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
 }
 
-fn json_map(text: &str, field: &str) -> Result<Metadata, String> {
+pub(crate) fn json_map(text: &str, field: &str) -> Result<Metadata, String> {
     if text.trim().is_empty() {
         return Ok(Metadata::new());
     }

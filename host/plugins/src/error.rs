@@ -91,6 +91,19 @@ pub enum CallFailure {
     },
 }
 
+impl CallFailure {
+    /// The same failure with `redact` applied to the text it carries (a trap's message, the
+    /// plugin's own error): secrets out of errors.
+    pub(crate) fn redacted(self, redact: impl Fn(&str) -> String) -> Self {
+        match self {
+            CallFailure::Trap(text) => CallFailure::Trap(redact(&text)),
+            CallFailure::Returned(text) => CallFailure::Returned(redact(&text)),
+            CallFailure::Host(text) => CallFailure::Host(redact(&text)),
+            other => other,
+        }
+    }
+}
+
 /// A delivery failure of the host's making: retrying helps after a deadline, a host error, a
 /// cancellation (the next start delivers) or a suspension (its cool-down ends), not after the
 /// plugin's own fault (trap, fuel, memory).
@@ -105,8 +118,31 @@ pub(crate) fn delivery_error(err: Error) -> DeliveryError {
             ..
         } | Error::NotLoaded { .. }
     );
+    if retryable {
+        DeliveryError::retryable(err.to_string())
+    } else {
+        DeliveryError::permanent(err.to_string())
+    }
+}
+
+/// A delivery error the plugin returned (`deliver`, `generate`), its message prefixed with
+/// `plugin NAME: FUNCTION: returned an error:`; its `retryable`, the service's code and
+/// `retry-after-ms` kept.
+pub(crate) fn returned_delivery_error(
+    plugin: &str,
+    function: &'static str,
+    refusal: crate::bindings::wit::DeliveryError,
+) -> DeliveryError {
+    let message = Error::Call {
+        plugin: plugin.to_owned(),
+        function,
+        cause: CallFailure::Returned(refusal.message),
+    }
+    .to_string();
     DeliveryError {
-        message: err.to_string(),
-        retryable,
+        message,
+        retryable: refusal.retryable,
+        code: refusal.code,
+        retry_after: refusal.retry_after_ms.map(std::time::Duration::from_millis),
     }
 }

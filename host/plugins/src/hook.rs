@@ -163,8 +163,8 @@ impl WasmPlugin {
         self.handles_identity
     }
 
-    /// The world the component targets: `roomkit:plugin/hook@0.1.0` or
-    /// `roomkit:plugin/identity-hook@0.1.0`.
+    /// The world the component targets: `roomkit:plugin/hook@0.2.0` or
+    /// `roomkit:plugin/identity-hook@0.2.0`.
     pub fn world(&self) -> &'static str {
         if self.handles_identity {
             IDENTITY_HOOK_WORLD

@@ -1,4 +1,4 @@
-//! The RoomKit plugin runtime: WebAssembly components (WIT package `roomkit:plugin@0.1.0`,
+//! The RoomKit plugin runtime: WebAssembly components (WIT package `roomkit:plugin@0.2.0`,
 //! see `wit/`) loaded as the orchestrator's hooks, identity resolvers, inbound routers,
 //! providers and AI providers, sandboxed with a fuel budget (CPU), an epoch deadline (wall
 //! clock) and memory, table and instance limits per call, and outbound HTTP only to the hosts
@@ -44,6 +44,7 @@ mod provider;
 mod resolver;
 mod router;
 mod runtime;
+pub mod settings;
 mod state;
 mod stats;
 
@@ -55,10 +56,14 @@ pub use handle::PluginHandle;
 pub use hook::WasmPlugin;
 pub use info::PluginInfo;
 pub use manifest::{
-    IDENTITY_HOOK_WORLD, InstancePolicy, KvQuota, LogBudget, MAX_WARM_INSTANCES, Manifest,
-    PluginKind, is_identity_trigger,
+    CONTRACT, CONTRACT_VERSION, IDENTITY_HOOK_WORLD, InstancePolicy, KvQuota, LogBudget,
+    MAX_WARM_INSTANCES, Manifest, PluginKind, is_identity_trigger,
 };
-pub use provider::{ProviderHandle, WasmProvider, WebhookRequest};
+pub use provider::{
+    ChannelProvider, MAX_STATUS_UPDATES, MAX_WEBHOOK_ANSWER_BYTES, ParsedWebhook, ProviderHandle,
+    WasmProvider, WebhookAnswer, WebhookRequest,
+};
 pub use resolver::{IdentityResolverHandle, WasmIdentityResolver};
 pub use router::{InboundRouterHandle, Route, WasmInboundRouter};
+pub use settings::{ConfigValue, Settings};
 pub use stats::{PluginStats, StatsSnapshot};

@@ -9,6 +9,7 @@ use roomkit_model::Direction;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::settings::{ConfigValue, Settings};
 
 /// What kind of plugin a component is: which world it must target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
@@ -58,17 +59,22 @@ impl PluginKind {
     /// The WIT world a component of this kind targets.
     pub fn world(self) -> &'static str {
         match self {
-            PluginKind::Hook => "roomkit:plugin/hook@0.1.0",
-            PluginKind::IdentityResolver => "roomkit:plugin/identity-resolver@0.1.0",
-            PluginKind::InboundRouter => "roomkit:plugin/inbound-router@0.1.0",
-            PluginKind::Provider => "roomkit:plugin/provider@0.1.0",
-            PluginKind::AiProvider => "roomkit:plugin/ai-provider@0.1.0",
+            PluginKind::Hook => "roomkit:plugin/hook@0.2.0",
+            PluginKind::IdentityResolver => "roomkit:plugin/identity-resolver@0.2.0",
+            PluginKind::InboundRouter => "roomkit:plugin/inbound-router@0.2.0",
+            PluginKind::Provider => "roomkit:plugin/provider@0.2.0",
+            PluginKind::AiProvider => "roomkit:plugin/ai-provider@0.2.0",
         }
     }
 }
 
+/// The version of the plugin contract this host serves.
+pub const CONTRACT_VERSION: &str = "0.2.0";
+/// The plugin contract this host serves, as components name it.
+pub const CONTRACT: &str = "roomkit:plugin@0.2.0";
+
 /// The world of a hook component that also handles identity triggers (`handle-identity`).
-pub const IDENTITY_HOOK_WORLD: &str = "roomkit:plugin/identity-hook@0.1.0";
+pub const IDENTITY_HOOK_WORLD: &str = "roomkit:plugin/identity-hook@0.2.0";
 
 /// Whether a trigger is one of the identity triggers, which call `handle-identity`.
 pub fn is_identity_trigger(trigger: HookTrigger) -> bool {
@@ -153,9 +159,23 @@ pub struct Manifest {
     /// The quota of its key-value space (`[kv]`).
     #[serde(default)]
     pub kv: KvQuota,
-    /// Settings and secrets, read by the plugin through the `config` import.
+    /// Settings and secrets as written (`[config]`): text, numbers, `"${ENV_NAME}"` or
+    /// `{ file = "path" }` (relative to the manifest). The plugin reads them resolved
+    /// ([`Manifest::settings`]) through the `config` import.
     #[serde(default)]
-    pub config: BTreeMap<String, String>,
+    pub config: BTreeMap<String, ConfigValue>,
+    /// Keys of `[config]` (and of a channel's `config` table) whose values are secret: never
+    /// shown in logs, API answers or errors. Values from the environment or a file are secret
+    /// whether listed or not.
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// A provider's channel type (`sms`, `email`, `whatsapp`, …): channels it serves get that
+    /// type's capabilities unless they say otherwise.
+    #[serde(default)]
+    pub channel_type: Option<String>,
+    /// `[config]` resolved when the manifest is read.
+    #[serde(skip)]
+    pub settings: Settings,
 }
 
 /// The quota of a plugin's key-value space (`[kv]` of its manifest): a write past it is refused.
@@ -258,6 +278,9 @@ impl Default for Manifest {
             log: LogBudget::default(),
             kv: KvQuota::default(),
             config: BTreeMap::new(),
+            secrets: Vec::new(),
+            channel_type: None,
+            settings: Settings::default(),
         }
     }
 }
@@ -287,6 +310,10 @@ impl Manifest {
                 "warm_instances must be at most {MAX_WARM_INSTANCES}"
             )));
         }
+        let mut manifest = manifest;
+        let base_dir = path.parent().unwrap_or(Path::new("."));
+        manifest.settings = Settings::resolve(&manifest.config, &manifest.secrets, base_dir)
+            .map_err(|r| invalid(&r))?;
         Ok(manifest)
     }
 

@@ -80,6 +80,8 @@ impl PluginLog {
 pub(crate) struct InstanceLog {
     log: Arc<PluginLog>,
     call: Mutex<Used>,
+    /// The secrets of the manifest and of the call's channel, masked in every line.
+    secrets: Mutex<Vec<String>>,
 }
 
 impl InstanceLog {
@@ -87,17 +89,24 @@ impl InstanceLog {
         InstanceLog {
             log,
             call: Mutex::new(Used::default()),
+            secrets: Mutex::new(Vec::new()),
         }
     }
 
-    /// A new call starts: its budget is whole again.
-    pub(crate) fn start_call(&self) {
+    /// A new call starts: its budget is whole again, and `secrets` are masked in its lines.
+    pub(crate) fn start_call(&self, secrets: Vec<String>) {
         *self.call.lock().unwrap_or_else(|p| p.into_inner()) = Used::default();
+        *self.secrets.lock().unwrap_or_else(|p| p.into_inner()) = secrets;
     }
 
-    /// Writes one line, cut at [`MAX_LINE_BYTES`], unless the budget is spent.
+    /// Writes one line, secrets masked and cut at [`MAX_LINE_BYTES`], unless the budget is
+    /// spent.
     pub(crate) fn write(&self, level: Level, line: &str) {
-        let line = cut(line, MAX_LINE_BYTES);
+        let masked = {
+            let secrets = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
+            (!secrets.is_empty()).then(|| redact_all(line, secrets.iter().map(String::as_str)))
+        };
+        let line = cut(masked.as_deref().unwrap_or(line), MAX_LINE_BYTES);
         let log = &*self.log;
         let budget = &log.budget;
         let over = {
@@ -154,6 +163,8 @@ impl InstanceLog {
         }
     }
 }
+
+use crate::settings::redact_all;
 
 /// `text` cut to at most `max` bytes, at a character boundary.
 fn cut(text: &str, max: usize) -> &str {

@@ -24,8 +24,9 @@ use crate::error::{CallFailure, Error, Result};
 use crate::info::{PluginInfo, plugin_name};
 use crate::kv_space::KvSpace;
 use crate::limits::LimitHit;
-use crate::manifest::{InstancePolicy, Manifest, PluginKind};
+use crate::manifest::{CONTRACT, CONTRACT_VERSION, InstancePolicy, Manifest, PluginKind};
 use crate::plugin_log::PluginLog;
+use crate::settings::{Settings, redact_all};
 use crate::state::PluginState;
 use crate::stats::{Counted, PluginStats, StatsSnapshot};
 
@@ -97,6 +98,16 @@ pub(crate) struct Warm<W> {
     pub(crate) exports: W,
 }
 
+/// The version of the `roomkit:plugin` contract an import names when it is not the one this
+/// host serves (`roomkit:plugin/host@0.1.0` → `0.1.0`).
+fn foreign_contract<'a>(imports: impl Iterator<Item = &'a str>) -> Option<String> {
+    imports
+        .filter_map(|name| name.strip_prefix("roomkit:plugin/"))
+        .filter_map(|rest| rest.split_once('@').map(|(_, version)| version))
+        .find(|version| *version != CONTRACT_VERSION)
+        .map(str::to_owned)
+}
+
 /// A loaded component of world `W` with its warm instances.
 pub(crate) struct Runtime<W: World> {
     pub(crate) info: Arc<PluginInfo>,
@@ -143,6 +154,14 @@ impl<W: World> Runtime<W> {
             .component(&bytes)
             .map_err(|e| load_error(format!("not a valid component: {e:#}")))?;
         let world = W::KIND.world();
+        let component_type = component.component_type();
+        let imports = component_type.imports(&engine.engine);
+        if let Some(other) = foreign_contract(imports.map(|(name, _)| name)) {
+            return Err(load_error(format!(
+                "was built against roomkit:plugin@{other}, but this host serves {CONTRACT} \
+                 (expected world {world}): rebuild it with the SDK of {CONTRACT}"
+            )));
+        }
         let pre = engine.linker.instantiate_pre(&component).map_err(|e| {
             load_error(format!(
                 "imports something the host does not offer (expected world {world}; \
@@ -330,7 +349,11 @@ impl<W: World> Runtime<W> {
         };
         warm.store.set_fuel(manifest.fuel).map_err(host)?;
         warm.store.data_mut().deadline = deadline;
-        warm.store.data().log.start_call();
+        warm.store.data_mut().channel = None;
+        warm.store
+            .data()
+            .log
+            .start_call(self.secrets(None).map(str::to_owned).collect());
         warm.store.set_epoch_deadline(1);
         Ok(Lease {
             runtime: self,
@@ -363,8 +386,54 @@ impl<W: World> Runtime<W> {
     where
         A: Send,
     {
+        self.call_for(function, ctx, None, export, interpret).await
+    }
+
+    /// `text` with the secrets of the manifest and of `channel` masked.
+    pub(crate) fn redact(&self, channel: Option<&Settings>, text: &str) -> String {
+        redact_all(text, self.secrets(channel))
+    }
+
+    /// The secret values of the manifest and of `channel`'s settings.
+    fn secrets<'s>(&'s self, channel: Option<&'s Settings>) -> impl Iterator<Item = &'s str> {
+        let manifest = self.info.manifest.settings.secret_values();
+        manifest.chain(channel.into_iter().flat_map(Settings::secret_values))
+    }
+
+    /// [`call`](Self::call) made for a channel: while it runs, the plugin's `config` import
+    /// answers from `channel` first, and the channel's secrets are masked in its log lines
+    /// and errors (as the manifest's always are).
+    pub(crate) async fn call_for<A, R>(
+        &self,
+        function: &'static str,
+        ctx: Option<&RoomContext>,
+        channel: Option<&Arc<Settings>>,
+        export: impl for<'w> FnOnce(
+            &'w mut Warm<W>,
+            Option<Resource<RoomCtx>>,
+        ) -> BoxFuture<'w, wasmtime::Result<A>>
+        + Send,
+        interpret: impl FnOnce(A) -> Result<R, CallFailure> + Send,
+    ) -> Result<R>
+    where
+        A: Send,
+    {
+        let redact = |failure: CallFailure| {
+            let secrets: Vec<&str> = self.secrets(channel.map(|c| &**c)).collect();
+            if secrets.is_empty() {
+                failure
+            } else {
+                failure.redacted(|text| redact_all(text, secrets.iter().copied()))
+            }
+        };
         self.observe(function, async {
-            let mut lease = self.lease().await?;
+            let mut lease = self.lease().await.map_err(redact)?;
+            if let Some(channel) = channel {
+                let warm = lease.warm()?;
+                warm.store.data_mut().channel = Some(Arc::clone(channel));
+                let secrets = self.secrets(Some(channel)).map(str::to_owned).collect();
+                warm.store.data().log.start_call(secrets);
+            }
             let lent = ctx.map(|ctx| lease.lend(ctx)).transpose()?;
             let borrowed = lent
                 .as_ref()
@@ -373,12 +442,12 @@ impl<W: World> Runtime<W> {
             // A trap or a limit poisons the instance: the lease drops it.
             let answer = export(warm, borrowed)
                 .await
-                .map_err(|e| self.classify(&e))?;
+                .map_err(|e| redact(self.classify(&e)))?;
             if let Some(lent) = lent {
                 lease.take_back(lent);
             }
             lease.keep();
-            interpret(answer)
+            interpret(answer).map_err(redact)
         })
         .await
     }

@@ -19,6 +19,7 @@ use crate::info::PluginInfo;
 use crate::kv_space::KvSpace;
 use crate::limits::Limiter;
 use crate::plugin_log::{InstanceLog, PluginLog};
+use crate::settings::Settings;
 use crate::stats::PluginStats;
 
 /// The state of one plugin instance's store.
@@ -39,6 +40,8 @@ pub struct PluginState {
     pub(crate) deadline: Instant,
     /// The engine's cancellation flag ([`crate::PluginEngine::cancel_calls`]).
     pub(crate) cancelled: Arc<AtomicBool>,
+    /// The settings of the channel the call in progress is made for (its `config` table).
+    pub(crate) channel: Option<Arc<Settings>>,
 }
 
 impl PluginState {
@@ -56,6 +59,7 @@ impl PluginState {
             policy: HttpPolicy::new(Arc::clone(&info), stats, roots),
             deadline: Instant::now() + info.manifest.timeout(),
             cancelled,
+            channel: None,
             info,
             wasi: wasi::context(&log),
             log,
@@ -88,6 +92,7 @@ impl WasiHttpView for PluginState {
 fn host_view(state: &mut PluginState) -> HostImports<'_> {
     HostImports {
         info: &state.info,
+        channel: state.channel.as_deref(),
         log: &state.log,
         kv: &state.kv,
     }

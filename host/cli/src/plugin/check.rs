@@ -266,15 +266,15 @@ mod tests {
     #[test]
     fn imports_are_grouped_by_package() {
         let names = [
-            "roomkit:plugin/types@0.1.0",
+            "roomkit:plugin/types@0.2.0",
             "wasi:cli/exit@0.2.12",
-            "roomkit:plugin/host@0.1.0",
+            "roomkit:plugin/host@0.2.0",
             "plain",
         ]
         .map(str::to_owned);
         assert_eq!(
             grouped(&names),
-            "roomkit:plugin@0.1.0 {types, host}; wasi:cli@0.2.12 {exit}; plain"
+            "roomkit:plugin@0.2.0 {types, host}; wasi:cli@0.2.12 {exit}; plain"
         );
         assert_eq!(grouped(&[]), "none");
     }

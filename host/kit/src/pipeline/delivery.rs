@@ -45,7 +45,9 @@ fn failed(error: impl Into<String>, attempts: u32) -> DeliveryResult {
         status: DeliveryStatus::Failed,
         provider_message_id: None,
         error: Some(error.into()),
+        error_code: None,
         attempts,
+        updated_at: None,
     }
 }
 
@@ -140,6 +142,7 @@ impl Inner {
         event.status = EventStatus::Delivered;
         event.delivery_results = report.results.clone();
         self.store.record_delivery(&event).await?;
+        self.index_provider_ids(&event).await?;
         Ok((event, report))
     }
 
@@ -243,11 +246,17 @@ impl Inner {
                     status: DeliveryStatus::Delivered,
                     provider_message_id: output.provider_message_id.clone(),
                     error: None,
+                    error_code: None,
                     attempts,
+                    updated_at: None,
                 },
                 Some(output),
             ),
-            Err(err) => (failed(err.message, attempts), None),
+            Err(err) => {
+                let mut result = failed(err.message, attempts);
+                result.error_code = err.code;
+                (result, None)
+            }
         }
     }
 }

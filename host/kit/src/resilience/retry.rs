@@ -1,6 +1,9 @@
 //! Retries (SPEC §3): after a failed attempt, retry k (k = 0, 1, 2, …) waits
-//! `min(base_delay · exponential_baseᵏ, max_delay)`; at most `max_retries` retries follow the
-//! first attempt, and an error that is not retryable is not retried.
+//! `min(base_delay · exponential_baseᵏ, max_delay)`, less a random share of at most `jitter`
+//! of it (so that deliveries failed together do not retry together); at most `max_retries`
+//! retries follow the first attempt, and an error that is not retryable is not retried. When
+//! the error says how long the service asked to wait (`Retry-After`), the retry waits at least
+//! that long (at most [`MAX_RETRY_AFTER`]).
 //!
 //! Sleeping uses `tokio::time::sleep`, so paused tokio time makes the delays exact in tests.
 
@@ -9,10 +12,26 @@ use std::time::Duration;
 
 use roomkit_model::RetryPolicy;
 
+/// The longest `Retry-After` honoured: a service asking for more is retried after this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
 /// Errors that say whether trying again may help.
 pub trait Retryable {
     /// Whether another attempt may succeed.
     fn is_retryable(&self) -> bool;
+
+    /// How long the other side asked to wait before trying again, if it said.
+    fn retry_after(&self) -> Option<Duration> {
+        None
+    }
+}
+
+/// `delay` less a random share of at most `jitter` (0..=1) of it.
+pub fn jittered(delay: Duration, jitter: f64) -> Duration {
+    if !(jitter > 0.0) {
+        return delay;
+    }
+    delay.mul_f64(1.0 - jitter.min(1.0) * fastrand::f64())
 }
 
 /// The delay before retry `attempt` (0 for the first retry): `min(base · expᵏ, max)`.
@@ -52,7 +71,9 @@ where
         let retries_done = attempts - 1;
         let delay = match (&outcome, policy) {
             (Err(err), Some(policy)) if err.is_retryable() && retries_done < policy.max_retries => {
-                retry_delay(policy, retries_done)
+                let planned = jittered(retry_delay(policy, retries_done), policy.jitter);
+                let asked = err.retry_after().unwrap_or_default().min(MAX_RETRY_AFTER);
+                planned.max(asked)
             }
             _ => return (outcome, attempts),
         };
@@ -85,6 +106,7 @@ mod tests {
             base_delay_seconds: 1.0,
             max_delay_seconds: 5.0,
             exponential_base: 2.0,
+            jitter: 0.0,
         }
     }
 
@@ -142,6 +164,7 @@ mod tests {
             base_delay_seconds: 0.25,
             max_delay_seconds: 1.5,
             exponential_base: 3.0,
+            jitter: 0.0,
         };
         let delays: Vec<u128> = (0..4)
             .map(|k| retry_delay(&policy, k).as_millis())
@@ -156,6 +179,7 @@ mod tests {
             base_delay_seconds: base,
             max_delay_seconds: max,
             exponential_base: exp,
+            jitter: 0.0,
         };
         assert_eq!(retry_delay(&odd(-1.0, 5.0, 2.0), 0), Duration::ZERO);
         assert_eq!(
@@ -239,5 +263,71 @@ mod tests {
         .await;
         assert_eq!(outcome.unwrap_err().attempt, 2);
         assert_eq!(attempts, 2);
+    }
+
+    /// A failure that asks to wait `wait_ms` before the next attempt.
+    #[derive(Debug, PartialEq)]
+    struct Throttled {
+        wait_ms: u64,
+    }
+
+    impl Retryable for Throttled {
+        fn is_retryable(&self) -> bool {
+            true
+        }
+
+        fn retry_after(&self) -> Option<Duration> {
+            Some(Duration::from_millis(self.wait_ms))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_longer_than_the_planned_delay_is_waited_and_a_shorter_one_is_not() {
+        let start = Instant::now();
+        let at = Arc::new(Mutex::new(Vec::new()));
+        let waits = [3_500, 100, 7_200_000];
+        let (_, attempts) = with_retry(Some(&policy(3)), || {
+            let mut at = at.lock().unwrap();
+            at.push(start.elapsed().as_millis());
+            let wait_ms = waits.get(at.len() - 1).copied().unwrap_or(0);
+            async move { Err::<(), _>(Throttled { wait_ms }) }
+        })
+        .await;
+        assert_eq!(attempts, 4);
+        // 3.5 s asked (1 s planned), then 2 s planned (0.1 s asked), then two hours asked:
+        // capped at an hour.
+        assert_eq!(
+            *at.lock().unwrap(),
+            vec![0, 3_500, 5_500, 5_500 + 3_600_000]
+        );
+    }
+
+    #[test]
+    fn jitter_takes_at_most_its_share_off_and_varies() {
+        let delay = Duration::from_millis(1_000);
+        let samples: Vec<Duration> = (0..200).map(|_| jittered(delay, 0.2)).collect();
+        assert!(
+            samples
+                .iter()
+                .all(|d| *d <= delay && *d >= Duration::from_millis(800))
+        );
+        let distinct: std::collections::BTreeSet<_> = samples.iter().collect();
+        assert!(
+            distinct.len() > 100,
+            "{} distinct delays of 200",
+            distinct.len()
+        );
+        assert_eq!(jittered(delay, 0.0), delay);
+        assert_eq!(jittered(delay, f64::NAN), delay);
+    }
+
+    #[test]
+    fn the_default_policy_has_jitter() {
+        assert!((RetryPolicy::default().jitter - 0.2).abs() < f64::EPSILON);
+        let policy: RetryPolicy = serde_json::from_str(
+            r#"{"max_retries":1,"base_delay_seconds":1,"max_delay_seconds":2,"exponential_base":2}"#,
+        )
+        .unwrap();
+        assert!((policy.jitter - 0.2).abs() < f64::EPSILON);
     }
 }

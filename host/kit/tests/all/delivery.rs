@@ -248,6 +248,7 @@ async fn retry_policy_retries_retryable_errors_with_backoff() {
                     base_delay_seconds: 1.0,
                     max_delay_seconds: 10.0,
                     exponential_base: 2.0,
+                    jitter: 0.0,
                 }),
                 ..AttachOptions::default()
             },

@@ -9,10 +9,13 @@ use crate::info::PluginInfo;
 use crate::kv_space::{KvError, KvSpace};
 use crate::limits::LimitHit;
 use crate::plugin_log::{InstanceLog, Level};
+use crate::settings::Settings;
 
 /// What the `host` interface needs of a plugin's state.
 pub(crate) struct HostImports<'a> {
     pub(crate) info: &'a PluginInfo,
+    /// The settings of the channel the call is made for, asked before the manifest's.
+    pub(crate) channel: Option<&'a Settings>,
     pub(crate) log: &'a InstanceLog,
     pub(crate) kv: &'a KvSpace,
 }
@@ -33,7 +36,10 @@ impl host::Host for HostImports<'_> {
     }
 
     async fn config(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        Ok(self.info.manifest.config.get(&key).cloned())
+        let channel = self.channel.and_then(|settings| settings.get(&key));
+        Ok(channel
+            .or_else(|| self.info.manifest.settings.get(&key))
+            .map(str::to_owned))
     }
 
     async fn kv_get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
@@ -43,13 +49,18 @@ impl host::Host for HostImports<'_> {
             .map_err(|e| import_error("kv-get", e))
     }
 
-    // `kv-set` has no error to return in roomkit:plugin@0.1.0: a refused write (over the quota,
-    // a value or key too large) fails the call with the reason.
-    async fn kv_set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<()> {
-        self.kv
-            .set(&key, &value)
-            .await
-            .map_err(|e| import_error("kv-set", e))
+    // A refused write (over the quota, a value or key too large) and a store failure are
+    // answered to the plugin, which decides what to do; the call goes on.
+    async fn kv_set(
+        &mut self,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), host::KvError>> {
+        Ok(match self.kv.set(&key, &value).await {
+            Ok(()) => Ok(()),
+            Err(KvError::Refused(reason)) => Err(host::KvError::OverQuota(reason)),
+            Err(KvError::Store(reason)) => Err(host::KvError::Store(reason)),
+        })
     }
 
     async fn kv_delete(&mut self, key: String) -> wasmtime::Result<bool> {

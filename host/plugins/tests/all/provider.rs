@@ -214,6 +214,7 @@ async fn a_provider_asleep_in_a_host_wait_is_cut_at_its_deadline_retried_and_the
         base_delay_seconds: 0.01,
         max_delay_seconds: 0.01,
         exponential_base: 1.0,
+        jitter: 0.0,
     };
     kit.attach_channel(
         "r",

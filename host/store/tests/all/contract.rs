@@ -1223,6 +1223,8 @@ async fn update_event_replaces_status_metadata_and_delivery_results(store: Backe
             provider_message_id: Some("pm-1".into()),
             error: None,
             attempts: 2,
+            error_code: None,
+            updated_at: None,
         },
     );
     store.update_event(&updated).await.unwrap();
@@ -1320,6 +1322,8 @@ async fn record_delivery_stores_the_outcome(store: Backend) {
             provider_message_id: None,
             error: Some("timeout".into()),
             attempts: 3,
+            error_code: None,
+            updated_at: None,
         },
     );
     store.record_delivery(&failed).await.unwrap();

@@ -159,7 +159,7 @@ mod tests {
         assert_eq!(world(&Manifest::default()).unwrap(), "hook");
         for kind in PluginKind::ALL {
             let world = world_of(&format!("kind = \"{}\"", kind.as_str()));
-            assert_eq!(kind.world(), format!("roomkit:plugin/{world}@0.1.0"));
+            assert_eq!(kind.world(), format!("roomkit:plugin/{world}@0.2.0"));
         }
         for trigger in ["on_identity_unknown", "on_identity_ambiguous"] {
             let manifest =
