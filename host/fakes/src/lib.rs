@@ -4,7 +4,8 @@
 //! and it can build the webhooks the service sends, signed as the service signs them.
 //!
 //! [`FakeServer`] is the common part: a recording server whose answers a test programs.
-//! The modules hold one service each.
+//! The modules hold one service each: [`twilio`] (Programmable Messaging: the Messages
+//! resource, signed inbound SMS/MMS and status callbacks).
 //!
 //! ```no_run
 //! # async fn example() {
@@ -18,5 +19,7 @@
 //! ```
 
 mod server;
+pub mod twilio;
 
 pub use server::{FakeServer, Recorded, Reply};
+pub use twilio::FakeTwilio;

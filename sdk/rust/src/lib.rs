@@ -36,6 +36,8 @@
 //! - The host's imports: [`config`] (the manifest's `[config]` table), [`kv`] (the plugin's own
 //!   key-value space), [`log`], the room context ([`RoomContext`]) and outbound [`http`]
 //!   (wasi:http; the host allows only the manifest's `allowed_hosts`).
+//! - Helpers for service providers: [`form`] (form bodies), [`sms`] (one shape for inbound
+//!   SMS) and [`phone`] ([`normalize_phone`]: a number as people write it, in E.164).
 //! - One export macro per kind: [`export_hook!`], [`export_identity_resolver!`],
 //!   [`export_inbound_router!`], [`export_provider!`], [`export_ai_provider!`]; and
 //!   [`export_identity_hook!`] for a hook that also implements [`IdentityHook`], deciding about
@@ -83,6 +85,7 @@ pub mod form;
 pub mod http;
 pub mod kv;
 pub mod log;
+pub mod phone;
 pub mod sms;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
@@ -91,6 +94,7 @@ pub use ai::AiProvider;
 pub use context::RoomContext;
 pub use hook::{Hook, IdentityHook};
 pub use identity::IdentityResolver;
+pub use phone::{PhoneError, normalize_phone};
 pub use provider::Provider;
 pub use router::InboundRouter;
 
@@ -106,8 +110,8 @@ pub use types::{
     AiImage, AiInfo, AiMessage, AiPart, AiRequest, AiResponse, AiRole, BindingView, ChannelAddress,
     Content, DeliveryError, DeliveryReceipt, DeliveryStatus, Direction, EventSource, Header,
     HookAction, HookResult, HookTrigger, Identification, Identity, IdentityDecision,
-    IdentityResult, InboundMessage, InjectedEvent, Json, Observation, Part, RichContent,
-    RoomEvent, RoomView, Route, StatusUpdate, Task, TextContent, WebhookRequest, WebhookResponse,
+    IdentityResult, InboundMessage, InjectedEvent, Json, Observation, Part, RichContent, RoomEvent,
+    RoomView, Route, StatusUpdate, Task, TextContent, WebhookRequest, WebhookResponse,
     WebhookResult,
 };
 
