@@ -4,7 +4,8 @@
 //! and it can build the webhooks the service sends, signed as the service signs them.
 //!
 //! [`FakeServer`] is the common part: a recording server whose answers a test programs.
-//! The modules hold one service each.
+//! The modules hold one service each: [`telnyx`] (Messaging API v2 and its Ed25519-signed
+//! webhooks).
 //!
 //! ```no_run
 //! # async fn example() {
@@ -18,5 +19,6 @@
 //! ```
 
 mod server;
+pub mod telnyx;
 
 pub use server::{FakeServer, Recorded, Reply};
