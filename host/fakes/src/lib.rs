@@ -6,6 +6,8 @@
 //! [`FakeServer`] is the common part: a recording server whose answers a test programs.
 //! The modules hold one service each: [`twilio`] (Programmable Messaging: the Messages
 //! resource, signed inbound SMS/MMS and status callbacks).
+//! The modules hold one service each: [`telnyx`] (Messaging API v2 and its Ed25519-signed
+//! webhooks).
 //!
 //! ```no_run
 //! # async fn example() {
@@ -20,6 +22,7 @@
 
 mod server;
 pub mod twilio;
+pub mod telnyx;
 
 pub use server::{FakeServer, Recorded, Reply};
 pub use twilio::FakeTwilio;
