@@ -18,5 +18,7 @@
 //! ```
 
 mod server;
+pub mod sinch;
+pub mod voicemeup;
 
 pub use server::{FakeServer, Recorded, Reply};
