@@ -35,11 +35,13 @@ pub fn handle(
         }
         Some((payload, kind))
     };
+    let updates: Vec<StatusUpdate> = match &current {
+        Some((payload, Kind::Outbound)) => status_update(payload)?.into_iter().collect(),
+        _ => Vec::new(),
+    };
     let mut emits = merge::flush(channel, window_ms, now_ms);
-    let mut updates = Vec::new();
     match current {
-        None => {}
-        Some((payload, Kind::Outbound)) => updates.extend(status_update(&payload)?),
+        None | Some((_, Kind::Outbound)) => {}
         Some((payload, Kind::Complete)) => emits.push(Emit::Alone(payload, Kind::Complete)),
         Some((payload, kind)) => {
             emits.extend(merge::take(channel, window_ms, now_ms, payload, kind)?)

@@ -713,9 +713,12 @@ fn outbound_webhooks_become_status_updates() {
     assert_eq!(u.error_code.as_deref(), Some("failed"));
     sent["transmission_status"] = json!("mystery");
     assert!(handle(&post(&sent), T0).status_updates.is_empty());
+    // A malformed status leaves a held part held.
+    assert!(handle(&post(&text_part("held")), T0).messages.is_empty());
     sent.as_object_mut().unwrap().remove("transmission_status");
     assert_eq!(
-        inbound::handle(&post(&sent), WINDOW, T0).unwrap_err(),
+        inbound::handle(&post(&sent), WINDOW, T0 + 60_000).unwrap_err(),
         "VoiceMeUp webhook has no `transmission_status`"
     );
+    assert!(held_keys().0.is_some());
 }
