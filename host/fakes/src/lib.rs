@@ -23,6 +23,8 @@
 mod server;
 pub mod twilio;
 pub mod telnyx;
+pub mod sinch;
+pub mod voicemeup;
 
 pub use server::{FakeServer, Recorded, Reply};
 pub use twilio::FakeTwilio;
