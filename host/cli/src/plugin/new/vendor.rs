@@ -30,6 +30,7 @@ pub(super) const FILES: &[(&str, &str)] = sdk_files![
     "src/content.rs",
     "src/context.rs",
     "src/export.rs",
+    "src/form.rs",
     "src/hook.rs",
     "src/http.rs",
     "src/identity.rs",
@@ -38,6 +39,7 @@ pub(super) const FILES: &[(&str, &str)] = sdk_files![
     "src/log.rs",
     "src/provider.rs",
     "src/router.rs",
+    "src/sms.rs",
     "src/sys.rs",
     "src/testing.rs",
 ];
