@@ -35,7 +35,7 @@ export const WORLDS = {
   'identity-resolver': { exports: [['resolve', 'string']] },
   'inbound-router': { exports: [['route', 'string']] },
   provider: {
-    exports: [['deliver', 'delivery'], ['verifySignature', 'none', 'false'], ['parseWebhook', 'string', 'webhooks']],
+    exports: [['deliver', 'delivery'], ['verifySignature', 'none', 'false'], ['parseWebhook', 'webhook', 'webhooks']],
     http: true,
   },
   'ai-provider': { exports: [['info', 'none'], ['generate', 'delivery']] },
@@ -124,12 +124,12 @@ function findEntry(dir) {
 export function entrySource(userModule, world) {
   const lines = [
     `import * as plugin from ${JSON.stringify(userModule)};`,
-    `import { __wrapStringErr, __wrapDeliveryErr } from 'roomkit-sdk';`,
+    `import { __wrapStringErr, __wrapDeliveryErr, __wrapWebhook } from 'roomkit-sdk';`,
   ];
   for (const [name, glue, fallback] of WORLDS[world].exports) {
     const fn = `plugin.${name}`;
-    const wrapped =
-      glue === 'string' ? `__wrapStringErr(${fn})` : glue === 'delivery' ? `__wrapDeliveryErr(${fn})` : fn;
+    const glues = { string: '__wrapStringErr', delivery: '__wrapDeliveryErr', webhook: '__wrapWebhook' };
+    const wrapped = glues[glue] ? `${glues[glue]}(${fn})` : fn;
     let missing = `(() => { throw new Error('the plugin does not export ${name}'); })`;
     if (fallback === 'false') missing = '(() => false)';
     if (fallback === 'webhooks') missing = `(() => { throw new Error('this provider takes no webhooks'); })`;

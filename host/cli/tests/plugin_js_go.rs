@@ -85,7 +85,7 @@ fn scaffold_build_check(work: &Path, lang: &str, name: &str, out: &Path) -> Path
     );
     let checked = roomkit(work, &["plugin", "check", wasm.to_str().unwrap()]);
     assert!(
-        checked.contains("kind      hook (roomkit:plugin/hook@0.1.0)"),
+        checked.contains("kind      hook (roomkit:plugin/hook@0.2.0)"),
         "{checked}"
     );
     assert!(checked.contains("exports   handle"), "{checked}");
@@ -648,7 +648,7 @@ fn go_plugins_of_every_kind_scaffold_build_and_check() {
             .join(format!("{name}.wasm"));
         let checked = roomkit(tmp.path(), &["plugin", "check", wasm.to_str().unwrap()]);
         assert!(
-            checked.contains(&format!("kind      {kind} (roomkit:plugin/{kind}@0.1.0)")),
+            checked.contains(&format!("kind      {kind} (roomkit:plugin/{kind}@0.2.0)")),
             "{checked}"
         );
     }

@@ -6,7 +6,7 @@
 //     wasi:io@0.2.12
 //     wasi:clocks@0.2.12
 //     wasi:http@0.2.12
-//     roomkit:plugin@0.1.0
+//     roomkit:plugin@0.2.0
 //     roomkit:go-sdk
 
 package aiprovider
@@ -21,7 +21,7 @@ import (
 )
 
 var staticPinner = runtime.Pinner{}
-var exportReturnArea = uintptr(witRuntime.Allocate(&staticPinner, (5 * 4), 4))
+var exportReturnArea = uintptr(witRuntime.Allocate(&staticPinner, (24 + 6*4), 8))
 var syncExportPinner = runtime.Pinner{}
 
 //go:wasmexport info
@@ -125,27 +125,56 @@ func wasm_export_wit_world_generate(arg0 int32, arg1 uintptr, arg2 uint32, arg3 
 		*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 0)) = int8(int32(0))
 		utf8 := unsafe.Pointer(unsafe.StringData((payload).Content))
 		pinner.Pin(utf8)
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uint32(len((payload).Content)))
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = uint32(uintptr(uintptr(utf8)))
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 1*4))) = uint32(uint32(len((payload).Content)))
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 8)) = uint32(uintptr(uintptr(utf8)))
 		utf87 := unsafe.Pointer(unsafe.StringData((payload).Metadata))
 		pinner.Pin(utf87)
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (4 * 4))) = uint32(uint32(len((payload).Metadata)))
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uintptr(uintptr(utf87)))
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 3*4))) = uint32(uint32(len((payload).Metadata)))
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 2*4))) = uint32(uintptr(uintptr(utf87)))
 
 	case witTypes.ResultErr:
 		payload := result6.Err()
 		*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 0)) = int8(int32(1))
 		utf88 := unsafe.Pointer(unsafe.StringData((payload).Message))
 		pinner.Pin(utf88)
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uint32(len((payload).Message)))
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = uint32(uintptr(uintptr(utf88)))
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 1*4))) = uint32(uint32(len((payload).Message)))
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 8)) = uint32(uintptr(uintptr(utf88)))
 		var result9 int32
 		if (payload).Retryable {
 			result9 = 1
 		} else {
 			result9 = 0
 		}
-		*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = int8(result9)
+		*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 2*4))) = int8(result9)
+
+		switch (payload).Code.Tag() {
+		case witTypes.OptionNone:
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 3*4))) = int8(int32(0))
+
+		case witTypes.OptionSome:
+			payload := (payload).Code.Some()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 3*4))) = int8(int32(1))
+			utf810 := unsafe.Pointer(unsafe.StringData(payload))
+			pinner.Pin(utf810)
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 5*4))) = uint32(uint32(len(payload)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 4*4))) = uint32(uintptr(uintptr(utf810)))
+
+		default:
+			panic("unreachable")
+		}
+
+		switch (payload).RetryAfterMs.Tag() {
+		case witTypes.OptionNone:
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 6*4))) = int8(int32(0))
+
+		case witTypes.OptionSome:
+			payload := (payload).RetryAfterMs.Some()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 6*4))) = int8(int32(1))
+			*(*int64)(unsafe.Add(unsafe.Pointer(exportReturnArea), (16 + 6*4))) = int64(payload)
+
+		default:
+			panic("unreachable")
+		}
 
 	default:
 		panic("unreachable")

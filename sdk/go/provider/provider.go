@@ -4,6 +4,8 @@
 package provider
 
 import (
+	"errors"
+
 	"roomkit.example/sdk/internal/deliver"
 	t "roomkit.example/sdk/internal/wit/imports/roomkit_plugin_types"
 	types "roomkit.example/sdk/internal/witpkg/types"
@@ -16,12 +18,17 @@ type Provider interface {
 	Deliver(event roomkit.RoomEvent, binding roomkit.BindingView) (roomkit.DeliveryReceipt, error)
 }
 
-// WebhookProvider is a provider that also takes webhooks (POST /v1/webhooks/{channel_id}).
-// A provider that is not one accepts no webhook.
+// WebhookProvider is a provider that also takes webhooks (GET or POST
+// /v1/webhooks/{channel_id}). A provider that is not one accepts no webhook.
+//
+// VerifySignature says whether a request really comes from the service (false: 401, nothing
+// is stored). ParseWebhook gives the messages and status updates a verified request carries
+// and, optionally, the answer the service expects (roomkit.WebhookMessages,
+// roomkit.WebhookReply); an error is answered 400 with its text and nothing is stored.
 type WebhookProvider interface {
 	Provider
 	VerifySignature(request roomkit.WebhookRequest) bool
-	ParseWebhook(request roomkit.WebhookRequest) ([]roomkit.InboundMessage, error)
+	ParseWebhook(request roomkit.WebhookRequest) (roomkit.WebhookResult, error)
 }
 
 var provider Provider
@@ -31,7 +38,7 @@ func Register(p Provider) { provider = p }
 
 func exportDeliver(event roomkit.RoomEvent, binding roomkit.BindingView) types.Result[roomkit.DeliveryReceipt, t.DeliveryError] {
 	if provider == nil {
-		return types.Err[roomkit.DeliveryReceipt](t.DeliveryError{Message: "no provider registered: call provider.Register in an init function"})
+		return types.Err[roomkit.DeliveryReceipt](deliver.Error(errors.New("no provider registered: call provider.Register in an init function")))
 	}
 	receipt, err := provider.Deliver(event, binding)
 	if err != nil {
@@ -47,14 +54,14 @@ func exportVerifySignature(request roomkit.WebhookRequest) bool {
 	return false
 }
 
-func exportParseWebhook(request roomkit.WebhookRequest) types.Result[[]roomkit.InboundMessage, string] {
+func exportParseWebhook(request roomkit.WebhookRequest) types.Result[roomkit.WebhookResult, string] {
 	w, ok := provider.(WebhookProvider)
 	if !ok {
-		return types.Err[[]roomkit.InboundMessage]("this provider takes no webhooks")
+		return types.Err[roomkit.WebhookResult]("this provider takes no webhooks")
 	}
-	messages, err := w.ParseWebhook(request)
+	result, err := w.ParseWebhook(request)
 	if err != nil {
-		return types.Err[[]roomkit.InboundMessage](err.Error())
+		return types.Err[roomkit.WebhookResult](err.Error())
 	}
-	return types.Ok[[]roomkit.InboundMessage, string](messages)
+	return types.Ok[roomkit.WebhookResult, string](result)
 }

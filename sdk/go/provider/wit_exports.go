@@ -6,7 +6,7 @@
 //     wasi:io@0.2.12
 //     wasi:clocks@0.2.12
 //     wasi:http@0.2.12
-//     roomkit:plugin@0.1.0
+//     roomkit:plugin@0.2.0
 //     roomkit:go-sdk
 
 package provider
@@ -21,7 +21,7 @@ import (
 )
 
 var staticPinner = runtime.Pinner{}
-var exportReturnArea = uintptr(witRuntime.Allocate(&staticPinner, (4 * 4), 4))
+var exportReturnArea = uintptr(witRuntime.Allocate(&staticPinner, (12 * 4), 8))
 var syncExportPinner = runtime.Pinner{}
 
 //go:wasmexport deliver
@@ -961,15 +961,15 @@ func wasm_export_wit_world_deliver(arg0 uintptr) uintptr {
 
 		switch (payload).ProviderMessageId.Tag() {
 		case witTypes.OptionNone:
-			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(0))
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 8)) = int8(int32(0))
 
 		case witTypes.OptionSome:
 			payload := (payload).ProviderMessageId.Some()
-			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(1))
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 8)) = int8(int32(1))
 			utf8 := unsafe.Pointer(unsafe.StringData(payload))
 			pinner.Pin(utf8)
-			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
-			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf8)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 2*4))) = uint32(uint32(len(payload)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 1*4))) = uint32(uintptr(uintptr(utf8)))
 
 		default:
 			panic("unreachable")
@@ -980,15 +980,44 @@ func wasm_export_wit_world_deliver(arg0 uintptr) uintptr {
 		*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 0)) = int8(int32(1))
 		utf8179 := unsafe.Pointer(unsafe.StringData((payload).Message))
 		pinner.Pin(utf8179)
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uint32(len((payload).Message)))
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = uint32(uintptr(uintptr(utf8179)))
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 1*4))) = uint32(uint32(len((payload).Message)))
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 8)) = uint32(uintptr(uintptr(utf8179)))
 		var result180 int32
 		if (payload).Retryable {
 			result180 = 1
 		} else {
 			result180 = 0
 		}
-		*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = int8(result180)
+		*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 2*4))) = int8(result180)
+
+		switch (payload).Code.Tag() {
+		case witTypes.OptionNone:
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 3*4))) = int8(int32(0))
+
+		case witTypes.OptionSome:
+			payload := (payload).Code.Some()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 3*4))) = int8(int32(1))
+			utf8181 := unsafe.Pointer(unsafe.StringData(payload))
+			pinner.Pin(utf8181)
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 5*4))) = uint32(uint32(len(payload)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 4*4))) = uint32(uintptr(uintptr(utf8181)))
+
+		default:
+			panic("unreachable")
+		}
+
+		switch (payload).RetryAfterMs.Tag() {
+		case witTypes.OptionNone:
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 6*4))) = int8(int32(0))
+
+		case witTypes.OptionSome:
+			payload := (payload).RetryAfterMs.Some()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 6*4))) = int8(int32(1))
+			*(*int64)(unsafe.Add(unsafe.Pointer(exportReturnArea), (16 + 6*4))) = int64(payload)
+
+		default:
+			panic("unreachable")
+		}
 
 	default:
 		panic("unreachable")
@@ -1003,79 +1032,83 @@ func wasm_export_post_return_wit_world_deliver(result uintptr) {
 }
 
 //go:wasmexport verify-signature
-func wasm_export_wit_world_verify_signature(arg0 uintptr, arg1 uint32, arg2 uintptr, arg3 uint32, arg4 uintptr, arg5 uint32, arg6 uintptr, arg7 uint32, arg8 uintptr, arg9 uint32) int32 {
+func wasm_export_wit_world_verify_signature(arg0 uintptr, arg1 uint32, arg2 uintptr, arg3 uint32, arg4 uintptr, arg5 uint32, arg6 uintptr, arg7 uint32, arg8 uintptr, arg9 uint32, arg10 uintptr, arg11 uint32, arg12 uintptr, arg13 uint32) int32 {
 
 	value := unsafe.String((*uint8)(unsafe.Pointer(arg0)), arg1)
 	value0 := unsafe.String((*uint8)(unsafe.Pointer(arg2)), arg3)
 	value1 := unsafe.String((*uint8)(unsafe.Pointer(arg4)), arg5)
-	result := make([]roomkit_plugin_types.Header, 0, arg7)
-	for index := 0; index < int(arg7); index++ {
-		base := unsafe.Add(unsafe.Pointer(arg6), index*(4*4))
-		value2 := unsafe.String((*uint8)(unsafe.Pointer(uintptr(*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0))))), *(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)))
-		value3 := unsafe.String((*uint8)(unsafe.Pointer(uintptr(*(*uint32)(unsafe.Add(unsafe.Pointer(base), (2 * 4)))))), *(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))))
+	value2 := unsafe.String((*uint8)(unsafe.Pointer(arg6)), arg7)
+	value3 := unsafe.String((*uint8)(unsafe.Pointer(arg8)), arg9)
+	result := make([]roomkit_plugin_types.Header, 0, arg11)
+	for index := 0; index < int(arg11); index++ {
+		base := unsafe.Add(unsafe.Pointer(arg10), index*(4*4))
+		value4 := unsafe.String((*uint8)(unsafe.Pointer(uintptr(*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0))))), *(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)))
+		value5 := unsafe.String((*uint8)(unsafe.Pointer(uintptr(*(*uint32)(unsafe.Add(unsafe.Pointer(base), (2 * 4)))))), *(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))))
 
-		result = append(result, roomkit_plugin_types.Header{Name: value2, Value: value3})
+		result = append(result, roomkit_plugin_types.Header{Name: value4, Value: value5})
 	}
 
-	value4 := unsafe.Slice((*uint8)(unsafe.Pointer(arg8)), arg9)
+	value6 := unsafe.Slice((*uint8)(unsafe.Pointer(arg12)), arg13)
 	witRuntime.Unpin()
-	result5 := exportVerifySignature(roomkit_plugin_types.WebhookRequest{ChannelId: value, Method: value0, Path: value1, Headers: result, Body: value4})
-	var result6 int32
-	if result5 {
-		result6 = 1
+	result7 := exportVerifySignature(roomkit_plugin_types.WebhookRequest{ChannelId: value, Method: value0, Path: value1, Query: value2, PublicUrl: value3, Headers: result, Body: value6})
+	var result8 int32
+	if result7 {
+		result8 = 1
 	} else {
-		result6 = 0
+		result8 = 0
 	}
-	return result6
+	return result8
 
 }
 
 //go:wasmexport parse-webhook
-func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr, arg3 uint32, arg4 uintptr, arg5 uint32, arg6 uintptr, arg7 uint32, arg8 uintptr, arg9 uint32) uintptr {
+func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr, arg3 uint32, arg4 uintptr, arg5 uint32, arg6 uintptr, arg7 uint32, arg8 uintptr, arg9 uint32, arg10 uintptr, arg11 uint32, arg12 uintptr, arg13 uint32) uintptr {
 
 	pinner := &syncExportPinner
 	value := unsafe.String((*uint8)(unsafe.Pointer(arg0)), arg1)
 	value0 := unsafe.String((*uint8)(unsafe.Pointer(arg2)), arg3)
 	value1 := unsafe.String((*uint8)(unsafe.Pointer(arg4)), arg5)
-	result := make([]roomkit_plugin_types.Header, 0, arg7)
-	for index := 0; index < int(arg7); index++ {
-		base := unsafe.Add(unsafe.Pointer(arg6), index*(4*4))
-		value2 := unsafe.String((*uint8)(unsafe.Pointer(uintptr(*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0))))), *(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)))
-		value3 := unsafe.String((*uint8)(unsafe.Pointer(uintptr(*(*uint32)(unsafe.Add(unsafe.Pointer(base), (2 * 4)))))), *(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))))
+	value2 := unsafe.String((*uint8)(unsafe.Pointer(arg6)), arg7)
+	value3 := unsafe.String((*uint8)(unsafe.Pointer(arg8)), arg9)
+	result := make([]roomkit_plugin_types.Header, 0, arg11)
+	for index := 0; index < int(arg11); index++ {
+		base := unsafe.Add(unsafe.Pointer(arg10), index*(4*4))
+		value4 := unsafe.String((*uint8)(unsafe.Pointer(uintptr(*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0))))), *(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)))
+		value5 := unsafe.String((*uint8)(unsafe.Pointer(uintptr(*(*uint32)(unsafe.Add(unsafe.Pointer(base), (2 * 4)))))), *(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))))
 
-		result = append(result, roomkit_plugin_types.Header{Name: value2, Value: value3})
+		result = append(result, roomkit_plugin_types.Header{Name: value4, Value: value5})
 	}
 
-	value4 := unsafe.Slice((*uint8)(unsafe.Pointer(arg8)), arg9)
+	value6 := unsafe.Slice((*uint8)(unsafe.Pointer(arg12)), arg13)
 	witRuntime.Unpin()
-	result5 := exportParseWebhook(roomkit_plugin_types.WebhookRequest{ChannelId: value, Method: value0, Path: value1, Headers: result, Body: value4})
+	result7 := exportParseWebhook(roomkit_plugin_types.WebhookRequest{ChannelId: value, Method: value0, Path: value1, Query: value2, PublicUrl: value3, Headers: result, Body: value6})
 
-	switch result5.Tag() {
+	switch result7.Tag() {
 	case witTypes.ResultOk:
-		payload := result5.Ok()
+		payload := result7.Ok()
 		*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 0)) = int8(int32(0))
-		slice128 := payload
-		length130 := uint32(len(slice128))
-		result129 := witRuntime.Allocate(pinner, uintptr(length130*(56+42*4)), 8)
-		for index, element := range slice128 {
-			base := unsafe.Add(result129, index*(56+42*4))
+		slice130 := (payload).Messages
+		length132 := uint32(len(slice130))
+		result131 := witRuntime.Allocate(pinner, uintptr(length132*(56+42*4)), 8)
+		for index, element := range slice130 {
+			base := unsafe.Add(result131, index*(56+42*4))
 			utf8 := unsafe.Pointer(unsafe.StringData((element).ChannelId))
 			pinner.Pin(utf8)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len((element).ChannelId)))
 			*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf8)))
-			utf86 := unsafe.Pointer(unsafe.StringData((element).SenderId))
-			pinner.Pin(utf86)
+			utf88 := unsafe.Pointer(unsafe.StringData((element).SenderId))
+			pinner.Pin(utf88)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = uint32(uint32(len((element).SenderId)))
-			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = uint32(uintptr(uintptr(utf86)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = uint32(uintptr(uintptr(utf88)))
 
 			switch (element).Content.Tag() {
 			case roomkit_plugin_types.Content_Text:
 				payload := (element).Content.Text()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = int8(int32(0))
-				utf87 := unsafe.Pointer(unsafe.StringData((payload).Body))
-				pinner.Pin(utf87)
+				utf89 := unsafe.Pointer(unsafe.StringData((payload).Body))
+				pinner.Pin(utf89)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uint32(len((payload).Body)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf87)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf89)))
 
 				switch (payload).Language.Tag() {
 				case witTypes.OptionNone:
@@ -1084,10 +1117,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case witTypes.OptionSome:
 					payload := (payload).Language.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32(1))
-					utf88 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf88)
+					utf810 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf810)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 8*4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(uintptr(uintptr(utf88)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(uintptr(uintptr(utf810)))
 
 				default:
 					panic("unreachable")
@@ -1096,10 +1129,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case roomkit_plugin_types.Content_Rich:
 				payload := (element).Content.Rich()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = int8(int32(1))
-				utf89 := unsafe.Pointer(unsafe.StringData((payload).Body))
-				pinner.Pin(utf89)
+				utf811 := unsafe.Pointer(unsafe.StringData((payload).Body))
+				pinner.Pin(utf811)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uint32(len((payload).Body)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf89)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf811)))
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32((payload).Format))
 
 				switch (payload).PlainText.Tag() {
@@ -1109,23 +1142,23 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case witTypes.OptionSome:
 					payload := (payload).PlainText.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = int8(int32(1))
-					utf810 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf810)
+					utf812 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf812)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 9*4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 8*4))) = uint32(uintptr(uintptr(utf810)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 8*4))) = uint32(uintptr(uintptr(utf812)))
 
 				default:
 					panic("unreachable")
 				}
 				slice := (payload).Buttons
 				length := uint32(len(slice))
-				result14 := witRuntime.Allocate(pinner, uintptr(length*(8*4)), 4)
+				result16 := witRuntime.Allocate(pinner, uintptr(length*(8*4)), 4)
 				for index, element := range slice {
-					base := unsafe.Add(result14, index*(8*4))
-					utf811 := unsafe.Pointer(unsafe.StringData((element).Label))
-					pinner.Pin(utf811)
+					base := unsafe.Add(result16, index*(8*4))
+					utf813 := unsafe.Pointer(unsafe.StringData((element).Label))
+					pinner.Pin(utf813)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len((element).Label)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf811)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf813)))
 
 					switch (element).Value.Tag() {
 					case witTypes.OptionNone:
@@ -1134,10 +1167,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case witTypes.OptionSome:
 						payload := (element).Value.Some()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = int8(int32(1))
-						utf812 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf812)
+						utf814 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf814)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = uint32(uintptr(uintptr(utf812)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = uint32(uintptr(uintptr(utf814)))
 
 					default:
 						panic("unreachable")
@@ -1150,10 +1183,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case witTypes.OptionSome:
 						payload := (element).Url.Some()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (5 * 4))) = int8(int32(1))
-						utf813 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf813)
+						utf815 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf815)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (7 * 4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (6 * 4))) = uint32(uintptr(uintptr(utf813)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (6 * 4))) = uint32(uintptr(uintptr(utf815)))
 
 					default:
 						panic("unreachable")
@@ -1162,37 +1195,37 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				}
 
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 11*4))) = uint32(length)
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 10*4))) = uint32(uintptr(uintptr(result14)))
-				slice17 := (payload).QuickReplies
-				length19 := uint32(len(slice17))
-				result18 := witRuntime.Allocate(pinner, uintptr(length19*(4*4)), 4)
-				for index, element := range slice17 {
-					base := unsafe.Add(result18, index*(4*4))
-					utf815 := unsafe.Pointer(unsafe.StringData((element).Label))
-					pinner.Pin(utf815)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 10*4))) = uint32(uintptr(uintptr(result16)))
+				slice19 := (payload).QuickReplies
+				length21 := uint32(len(slice19))
+				result20 := witRuntime.Allocate(pinner, uintptr(length21*(4*4)), 4)
+				for index, element := range slice19 {
+					base := unsafe.Add(result20, index*(4*4))
+					utf817 := unsafe.Pointer(unsafe.StringData((element).Label))
+					pinner.Pin(utf817)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len((element).Label)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf815)))
-					utf816 := unsafe.Pointer(unsafe.StringData((element).Value))
-					pinner.Pin(utf816)
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf817)))
+					utf818 := unsafe.Pointer(unsafe.StringData((element).Value))
+					pinner.Pin(utf818)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = uint32(uint32(len((element).Value)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = uint32(uintptr(uintptr(utf816)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = uint32(uintptr(uintptr(utf818)))
 
 				}
 
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 13*4))) = uint32(length19)
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 12*4))) = uint32(uintptr(uintptr(result18)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 13*4))) = uint32(length21)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 12*4))) = uint32(uintptr(uintptr(result20)))
 
 			case roomkit_plugin_types.Content_Media:
 				payload := (element).Content.Media()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = int8(int32(2))
-				utf820 := unsafe.Pointer(unsafe.StringData((payload).Url))
-				pinner.Pin(utf820)
+				utf822 := unsafe.Pointer(unsafe.StringData((payload).Url))
+				pinner.Pin(utf822)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uint32(len((payload).Url)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf820)))
-				utf821 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
-				pinner.Pin(utf821)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf822)))
+				utf823 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
+				pinner.Pin(utf823)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(uint32(len((payload).MimeType)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = uint32(uintptr(uintptr(utf821)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = uint32(uintptr(uintptr(utf823)))
 
 				switch (payload).Filename.Tag() {
 				case witTypes.OptionNone:
@@ -1201,10 +1234,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case witTypes.OptionSome:
 					payload := (payload).Filename.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 8*4))) = int8(int32(1))
-					utf822 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf822)
+					utf824 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf824)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 10*4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 9*4))) = uint32(uintptr(uintptr(utf822)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 9*4))) = uint32(uintptr(uintptr(utf824)))
 
 				default:
 					panic("unreachable")
@@ -1230,10 +1263,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case witTypes.OptionSome:
 					payload := (payload).Caption.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (32 + 10*4))) = int8(int32(1))
-					utf823 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf823)
+					utf825 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf825)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 12*4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 11*4))) = uint32(uintptr(uintptr(utf823)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 11*4))) = uint32(uintptr(uintptr(utf825)))
 
 				default:
 					panic("unreachable")
@@ -1252,10 +1285,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case witTypes.OptionSome:
 					payload := (payload).Label.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (24 + 4*4))) = int8(int32(1))
-					utf824 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf824)
+					utf826 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf826)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 6*4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 5*4))) = uint32(uintptr(uintptr(utf824)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 5*4))) = uint32(uintptr(uintptr(utf826)))
 
 				default:
 					panic("unreachable")
@@ -1268,10 +1301,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case witTypes.OptionSome:
 					payload := (payload).Address.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (24 + 7*4))) = int8(int32(1))
-					utf825 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf825)
+					utf827 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf827)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 9*4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 8*4))) = uint32(uintptr(uintptr(utf825)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 8*4))) = uint32(uintptr(uintptr(utf827)))
 
 				default:
 					panic("unreachable")
@@ -1280,14 +1313,14 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case roomkit_plugin_types.Content_Audio:
 				payload := (element).Content.Audio()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = int8(int32(4))
-				utf826 := unsafe.Pointer(unsafe.StringData((payload).Url))
-				pinner.Pin(utf826)
+				utf828 := unsafe.Pointer(unsafe.StringData((payload).Url))
+				pinner.Pin(utf828)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uint32(len((payload).Url)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf826)))
-				utf827 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
-				pinner.Pin(utf827)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf828)))
+				utf829 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
+				pinner.Pin(utf829)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(uint32(len((payload).MimeType)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = uint32(uintptr(uintptr(utf827)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = uint32(uintptr(uintptr(utf829)))
 
 				switch (payload).DurationSeconds.Tag() {
 				case witTypes.OptionNone:
@@ -1309,10 +1342,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case witTypes.OptionSome:
 					payload := (payload).Transcript.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (24 + 8*4))) = int8(int32(1))
-					utf828 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf828)
+					utf830 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf830)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 10*4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 9*4))) = uint32(uintptr(uintptr(utf828)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 9*4))) = uint32(uintptr(uintptr(utf830)))
 
 				default:
 					panic("unreachable")
@@ -1321,14 +1354,14 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case roomkit_plugin_types.Content_Video:
 				payload := (element).Content.Video()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = int8(int32(5))
-				utf829 := unsafe.Pointer(unsafe.StringData((payload).Url))
-				pinner.Pin(utf829)
+				utf831 := unsafe.Pointer(unsafe.StringData((payload).Url))
+				pinner.Pin(utf831)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uint32(len((payload).Url)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf829)))
-				utf830 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
-				pinner.Pin(utf830)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf831)))
+				utf832 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
+				pinner.Pin(utf832)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(uint32(len((payload).MimeType)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = uint32(uintptr(uintptr(utf830)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = uint32(uintptr(uintptr(utf832)))
 
 				switch (payload).DurationSeconds.Tag() {
 				case witTypes.OptionNone:
@@ -1350,10 +1383,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case witTypes.OptionSome:
 					payload := (payload).ThumbnailUrl.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (24 + 8*4))) = int8(int32(1))
-					utf831 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf831)
+					utf833 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf833)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 10*4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 9*4))) = uint32(uintptr(uintptr(utf831)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 9*4))) = uint32(uintptr(uintptr(utf833)))
 
 				default:
 					panic("unreachable")
@@ -1362,10 +1395,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case roomkit_plugin_types.Content_System:
 				payload := (element).Content.System()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = int8(int32(6))
-				utf832 := unsafe.Pointer(unsafe.StringData((payload).Body))
-				pinner.Pin(utf832)
+				utf834 := unsafe.Pointer(unsafe.StringData((payload).Body))
+				pinner.Pin(utf834)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uint32(len((payload).Body)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf832)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf834)))
 
 				switch (payload).Code.Tag() {
 				case witTypes.OptionNone:
@@ -1374,34 +1407,34 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case witTypes.OptionSome:
 					payload := (payload).Code.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32(1))
-					utf833 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf833)
+					utf835 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf835)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 8*4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(uintptr(uintptr(utf833)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(uintptr(uintptr(utf835)))
 
 				default:
 					panic("unreachable")
 				}
-				utf834 := unsafe.Pointer(unsafe.StringData((payload).Data))
-				pinner.Pin(utf834)
+				utf836 := unsafe.Pointer(unsafe.StringData((payload).Data))
+				pinner.Pin(utf836)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 10*4))) = uint32(uint32(len((payload).Data)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 9*4))) = uint32(uintptr(uintptr(utf834)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 9*4))) = uint32(uintptr(uintptr(utf836)))
 
 			case roomkit_plugin_types.Content_Template:
 				payload := (element).Content.Template()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = int8(int32(7))
-				utf835 := unsafe.Pointer(unsafe.StringData((payload).TemplateId))
-				pinner.Pin(utf835)
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uint32(len((payload).TemplateId)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf835)))
-				utf836 := unsafe.Pointer(unsafe.StringData((payload).Language))
-				pinner.Pin(utf836)
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(uint32(len((payload).Language)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = uint32(uintptr(uintptr(utf836)))
-				utf837 := unsafe.Pointer(unsafe.StringData((payload).Parameters))
+				utf837 := unsafe.Pointer(unsafe.StringData((payload).TemplateId))
 				pinner.Pin(utf837)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uint32(len((payload).TemplateId)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf837)))
+				utf838 := unsafe.Pointer(unsafe.StringData((payload).Language))
+				pinner.Pin(utf838)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(uint32(len((payload).Language)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = uint32(uintptr(uintptr(utf838)))
+				utf839 := unsafe.Pointer(unsafe.StringData((payload).Parameters))
+				pinner.Pin(utf839)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 9*4))) = uint32(uint32(len((payload).Parameters)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 8*4))) = uint32(uintptr(uintptr(utf837)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 8*4))) = uint32(uintptr(uintptr(utf839)))
 
 				switch (payload).Body.Tag() {
 				case witTypes.OptionNone:
@@ -1410,10 +1443,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case witTypes.OptionSome:
 					payload := (payload).Body.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 10*4))) = int8(int32(1))
-					utf838 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf838)
+					utf840 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf840)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 12*4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 11*4))) = uint32(uintptr(uintptr(utf838)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 11*4))) = uint32(uintptr(uintptr(utf840)))
 
 				default:
 					panic("unreachable")
@@ -1422,20 +1455,20 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case roomkit_plugin_types.Content_Composite:
 				payload := (element).Content.Composite()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = int8(int32(8))
-				slice74 := payload
-				length76 := uint32(len(slice74))
-				result75 := witRuntime.Allocate(pinner, uintptr(length76*(40+8*4)), 8)
-				for index, element := range slice74 {
-					base := unsafe.Add(result75, index*(40+8*4))
+				slice76 := payload
+				length78 := uint32(len(slice76))
+				result77 := witRuntime.Allocate(pinner, uintptr(length78*(40+8*4)), 8)
+				for index, element := range slice76 {
+					base := unsafe.Add(result77, index*(40+8*4))
 
 					switch element.Tag() {
 					case roomkit_plugin_types.Part_Text:
 						payload := element.Text()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), 0)) = int8(int32(0))
-						utf839 := unsafe.Pointer(unsafe.StringData((payload).Body))
-						pinner.Pin(utf839)
+						utf841 := unsafe.Pointer(unsafe.StringData((payload).Body))
+						pinner.Pin(utf841)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 1*4))) = uint32(uint32(len((payload).Body)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf839)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf841)))
 
 						switch (payload).Language.Tag() {
 						case witTypes.OptionNone:
@@ -1444,10 +1477,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 						case witTypes.OptionSome:
 							payload := (payload).Language.Some()
 							*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 2*4))) = int8(int32(1))
-							utf840 := unsafe.Pointer(unsafe.StringData(payload))
-							pinner.Pin(utf840)
+							utf842 := unsafe.Pointer(unsafe.StringData(payload))
+							pinner.Pin(utf842)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uint32(len(payload)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 3*4))) = uint32(uintptr(uintptr(utf840)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 3*4))) = uint32(uintptr(uintptr(utf842)))
 
 						default:
 							panic("unreachable")
@@ -1456,10 +1489,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case roomkit_plugin_types.Part_Rich:
 						payload := element.Rich()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), 0)) = int8(int32(1))
-						utf841 := unsafe.Pointer(unsafe.StringData((payload).Body))
-						pinner.Pin(utf841)
+						utf843 := unsafe.Pointer(unsafe.StringData((payload).Body))
+						pinner.Pin(utf843)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 1*4))) = uint32(uint32(len((payload).Body)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf841)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf843)))
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 2*4))) = int8(int32((payload).Format))
 
 						switch (payload).PlainText.Tag() {
@@ -1469,23 +1502,23 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 						case witTypes.OptionSome:
 							payload := (payload).PlainText.Some()
 							*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 3*4))) = int8(int32(1))
-							utf842 := unsafe.Pointer(unsafe.StringData(payload))
-							pinner.Pin(utf842)
+							utf844 := unsafe.Pointer(unsafe.StringData(payload))
+							pinner.Pin(utf844)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uint32(len(payload)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf842)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf844)))
 
 						default:
 							panic("unreachable")
 						}
-						slice46 := (payload).Buttons
-						length48 := uint32(len(slice46))
-						result47 := witRuntime.Allocate(pinner, uintptr(length48*(8*4)), 4)
-						for index, element := range slice46 {
-							base := unsafe.Add(result47, index*(8*4))
-							utf843 := unsafe.Pointer(unsafe.StringData((element).Label))
-							pinner.Pin(utf843)
+						slice48 := (payload).Buttons
+						length50 := uint32(len(slice48))
+						result49 := witRuntime.Allocate(pinner, uintptr(length50*(8*4)), 4)
+						for index, element := range slice48 {
+							base := unsafe.Add(result49, index*(8*4))
+							utf845 := unsafe.Pointer(unsafe.StringData((element).Label))
+							pinner.Pin(utf845)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len((element).Label)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf843)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf845)))
 
 							switch (element).Value.Tag() {
 							case witTypes.OptionNone:
@@ -1494,10 +1527,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 							case witTypes.OptionSome:
 								payload := (element).Value.Some()
 								*(*int8)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = int8(int32(1))
-								utf844 := unsafe.Pointer(unsafe.StringData(payload))
-								pinner.Pin(utf844)
+								utf846 := unsafe.Pointer(unsafe.StringData(payload))
+								pinner.Pin(utf846)
 								*(*uint32)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = uint32(uint32(len(payload)))
-								*(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = uint32(uintptr(uintptr(utf844)))
+								*(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = uint32(uintptr(uintptr(utf846)))
 
 							default:
 								panic("unreachable")
@@ -1510,10 +1543,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 							case witTypes.OptionSome:
 								payload := (element).Url.Some()
 								*(*int8)(unsafe.Add(unsafe.Pointer(base), (5 * 4))) = int8(int32(1))
-								utf845 := unsafe.Pointer(unsafe.StringData(payload))
-								pinner.Pin(utf845)
+								utf847 := unsafe.Pointer(unsafe.StringData(payload))
+								pinner.Pin(utf847)
 								*(*uint32)(unsafe.Add(unsafe.Pointer(base), (7 * 4))) = uint32(uint32(len(payload)))
-								*(*uint32)(unsafe.Add(unsafe.Pointer(base), (6 * 4))) = uint32(uintptr(uintptr(utf845)))
+								*(*uint32)(unsafe.Add(unsafe.Pointer(base), (6 * 4))) = uint32(uintptr(uintptr(utf847)))
 
 							default:
 								panic("unreachable")
@@ -1521,38 +1554,38 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 
 						}
 
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(length48)
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = uint32(uintptr(uintptr(result47)))
-						slice51 := (payload).QuickReplies
-						length53 := uint32(len(slice51))
-						result52 := witRuntime.Allocate(pinner, uintptr(length53*(4*4)), 4)
-						for index, element := range slice51 {
-							base := unsafe.Add(result52, index*(4*4))
-							utf849 := unsafe.Pointer(unsafe.StringData((element).Label))
-							pinner.Pin(utf849)
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(length50)
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = uint32(uintptr(uintptr(result49)))
+						slice53 := (payload).QuickReplies
+						length55 := uint32(len(slice53))
+						result54 := witRuntime.Allocate(pinner, uintptr(length55*(4*4)), 4)
+						for index, element := range slice53 {
+							base := unsafe.Add(result54, index*(4*4))
+							utf851 := unsafe.Pointer(unsafe.StringData((element).Label))
+							pinner.Pin(utf851)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len((element).Label)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf849)))
-							utf850 := unsafe.Pointer(unsafe.StringData((element).Value))
-							pinner.Pin(utf850)
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf851)))
+							utf852 := unsafe.Pointer(unsafe.StringData((element).Value))
+							pinner.Pin(utf852)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = uint32(uint32(len((element).Value)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = uint32(uintptr(uintptr(utf850)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = uint32(uintptr(uintptr(utf852)))
 
 						}
 
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 9*4))) = uint32(length53)
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 8*4))) = uint32(uintptr(uintptr(result52)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 9*4))) = uint32(length55)
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 8*4))) = uint32(uintptr(uintptr(result54)))
 
 					case roomkit_plugin_types.Part_Media:
 						payload := element.Media()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), 0)) = int8(int32(2))
-						utf854 := unsafe.Pointer(unsafe.StringData((payload).Url))
-						pinner.Pin(utf854)
+						utf856 := unsafe.Pointer(unsafe.StringData((payload).Url))
+						pinner.Pin(utf856)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 1*4))) = uint32(uint32(len((payload).Url)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf854)))
-						utf855 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
-						pinner.Pin(utf855)
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf856)))
+						utf857 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
+						pinner.Pin(utf857)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 3*4))) = uint32(uint32(len((payload).MimeType)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 2*4))) = uint32(uintptr(uintptr(utf855)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 2*4))) = uint32(uintptr(uintptr(utf857)))
 
 						switch (payload).Filename.Tag() {
 						case witTypes.OptionNone:
@@ -1561,10 +1594,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 						case witTypes.OptionSome:
 							payload := (payload).Filename.Some()
 							*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = int8(int32(1))
-							utf856 := unsafe.Pointer(unsafe.StringData(payload))
-							pinner.Pin(utf856)
+							utf858 := unsafe.Pointer(unsafe.StringData(payload))
+							pinner.Pin(utf858)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = uint32(uint32(len(payload)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uintptr(uintptr(utf856)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uintptr(uintptr(utf858)))
 
 						default:
 							panic("unreachable")
@@ -1590,10 +1623,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 						case witTypes.OptionSome:
 							payload := (payload).Caption.Some()
 							*(*int8)(unsafe.Add(unsafe.Pointer(base), (32 + 6*4))) = int8(int32(1))
-							utf857 := unsafe.Pointer(unsafe.StringData(payload))
-							pinner.Pin(utf857)
+							utf859 := unsafe.Pointer(unsafe.StringData(payload))
+							pinner.Pin(utf859)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 8*4))) = uint32(uint32(len(payload)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 7*4))) = uint32(uintptr(uintptr(utf857)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 7*4))) = uint32(uintptr(uintptr(utf859)))
 
 						default:
 							panic("unreachable")
@@ -1612,10 +1645,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 						case witTypes.OptionSome:
 							payload := (payload).Label.Some()
 							*(*int8)(unsafe.Add(unsafe.Pointer(base), 24)) = int8(int32(1))
-							utf858 := unsafe.Pointer(unsafe.StringData(payload))
-							pinner.Pin(utf858)
+							utf860 := unsafe.Pointer(unsafe.StringData(payload))
+							pinner.Pin(utf860)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 2*4))) = uint32(uint32(len(payload)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 1*4))) = uint32(uintptr(uintptr(utf858)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 1*4))) = uint32(uintptr(uintptr(utf860)))
 
 						default:
 							panic("unreachable")
@@ -1628,10 +1661,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 						case witTypes.OptionSome:
 							payload := (payload).Address.Some()
 							*(*int8)(unsafe.Add(unsafe.Pointer(base), (24 + 3*4))) = int8(int32(1))
-							utf859 := unsafe.Pointer(unsafe.StringData(payload))
-							pinner.Pin(utf859)
+							utf861 := unsafe.Pointer(unsafe.StringData(payload))
+							pinner.Pin(utf861)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 5*4))) = uint32(uint32(len(payload)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 4*4))) = uint32(uintptr(uintptr(utf859)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 4*4))) = uint32(uintptr(uintptr(utf861)))
 
 						default:
 							panic("unreachable")
@@ -1640,14 +1673,14 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case roomkit_plugin_types.Part_Audio:
 						payload := element.Audio()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), 0)) = int8(int32(4))
-						utf860 := unsafe.Pointer(unsafe.StringData((payload).Url))
-						pinner.Pin(utf860)
+						utf862 := unsafe.Pointer(unsafe.StringData((payload).Url))
+						pinner.Pin(utf862)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 1*4))) = uint32(uint32(len((payload).Url)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf860)))
-						utf861 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
-						pinner.Pin(utf861)
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf862)))
+						utf863 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
+						pinner.Pin(utf863)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 3*4))) = uint32(uint32(len((payload).MimeType)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 2*4))) = uint32(uintptr(uintptr(utf861)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 2*4))) = uint32(uintptr(uintptr(utf863)))
 
 						switch (payload).DurationSeconds.Tag() {
 						case witTypes.OptionNone:
@@ -1669,10 +1702,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 						case witTypes.OptionSome:
 							payload := (payload).Transcript.Some()
 							*(*int8)(unsafe.Add(unsafe.Pointer(base), (24 + 4*4))) = int8(int32(1))
-							utf862 := unsafe.Pointer(unsafe.StringData(payload))
-							pinner.Pin(utf862)
+							utf864 := unsafe.Pointer(unsafe.StringData(payload))
+							pinner.Pin(utf864)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 6*4))) = uint32(uint32(len(payload)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 5*4))) = uint32(uintptr(uintptr(utf862)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 5*4))) = uint32(uintptr(uintptr(utf864)))
 
 						default:
 							panic("unreachable")
@@ -1681,14 +1714,14 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case roomkit_plugin_types.Part_Video:
 						payload := element.Video()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), 0)) = int8(int32(5))
-						utf863 := unsafe.Pointer(unsafe.StringData((payload).Url))
-						pinner.Pin(utf863)
+						utf865 := unsafe.Pointer(unsafe.StringData((payload).Url))
+						pinner.Pin(utf865)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 1*4))) = uint32(uint32(len((payload).Url)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf863)))
-						utf864 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
-						pinner.Pin(utf864)
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf865)))
+						utf866 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
+						pinner.Pin(utf866)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 3*4))) = uint32(uint32(len((payload).MimeType)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 2*4))) = uint32(uintptr(uintptr(utf864)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 2*4))) = uint32(uintptr(uintptr(utf866)))
 
 						switch (payload).DurationSeconds.Tag() {
 						case witTypes.OptionNone:
@@ -1710,10 +1743,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 						case witTypes.OptionSome:
 							payload := (payload).ThumbnailUrl.Some()
 							*(*int8)(unsafe.Add(unsafe.Pointer(base), (24 + 4*4))) = int8(int32(1))
-							utf865 := unsafe.Pointer(unsafe.StringData(payload))
-							pinner.Pin(utf865)
+							utf867 := unsafe.Pointer(unsafe.StringData(payload))
+							pinner.Pin(utf867)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 6*4))) = uint32(uint32(len(payload)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 5*4))) = uint32(uintptr(uintptr(utf865)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (24 + 5*4))) = uint32(uintptr(uintptr(utf867)))
 
 						default:
 							panic("unreachable")
@@ -1722,10 +1755,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case roomkit_plugin_types.Part_System:
 						payload := element.System()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), 0)) = int8(int32(6))
-						utf866 := unsafe.Pointer(unsafe.StringData((payload).Body))
-						pinner.Pin(utf866)
+						utf868 := unsafe.Pointer(unsafe.StringData((payload).Body))
+						pinner.Pin(utf868)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 1*4))) = uint32(uint32(len((payload).Body)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf866)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf868)))
 
 						switch (payload).Code.Tag() {
 						case witTypes.OptionNone:
@@ -1734,34 +1767,34 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 						case witTypes.OptionSome:
 							payload := (payload).Code.Some()
 							*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 2*4))) = int8(int32(1))
-							utf867 := unsafe.Pointer(unsafe.StringData(payload))
-							pinner.Pin(utf867)
+							utf869 := unsafe.Pointer(unsafe.StringData(payload))
+							pinner.Pin(utf869)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uint32(len(payload)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 3*4))) = uint32(uintptr(uintptr(utf867)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 3*4))) = uint32(uintptr(uintptr(utf869)))
 
 						default:
 							panic("unreachable")
 						}
-						utf868 := unsafe.Pointer(unsafe.StringData((payload).Data))
-						pinner.Pin(utf868)
+						utf870 := unsafe.Pointer(unsafe.StringData((payload).Data))
+						pinner.Pin(utf870)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = uint32(uint32(len((payload).Data)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uintptr(uintptr(utf868)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uintptr(uintptr(utf870)))
 
 					case roomkit_plugin_types.Part_Template:
 						payload := element.Template()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), 0)) = int8(int32(7))
-						utf869 := unsafe.Pointer(unsafe.StringData((payload).TemplateId))
-						pinner.Pin(utf869)
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 1*4))) = uint32(uint32(len((payload).TemplateId)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf869)))
-						utf870 := unsafe.Pointer(unsafe.StringData((payload).Language))
-						pinner.Pin(utf870)
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 3*4))) = uint32(uint32(len((payload).Language)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 2*4))) = uint32(uintptr(uintptr(utf870)))
-						utf871 := unsafe.Pointer(unsafe.StringData((payload).Parameters))
+						utf871 := unsafe.Pointer(unsafe.StringData((payload).TemplateId))
 						pinner.Pin(utf871)
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 1*4))) = uint32(uint32(len((payload).TemplateId)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf871)))
+						utf872 := unsafe.Pointer(unsafe.StringData((payload).Language))
+						pinner.Pin(utf872)
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 3*4))) = uint32(uint32(len((payload).Language)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 2*4))) = uint32(uintptr(uintptr(utf872)))
+						utf873 := unsafe.Pointer(unsafe.StringData((payload).Parameters))
+						pinner.Pin(utf873)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uint32(len((payload).Parameters)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf871)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf873)))
 
 						switch (payload).Body.Tag() {
 						case witTypes.OptionNone:
@@ -1770,10 +1803,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 						case witTypes.OptionSome:
 							payload := (payload).Body.Some()
 							*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32(1))
-							utf872 := unsafe.Pointer(unsafe.StringData(payload))
-							pinner.Pin(utf872)
+							utf874 := unsafe.Pointer(unsafe.StringData(payload))
+							pinner.Pin(utf874)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 8*4))) = uint32(uint32(len(payload)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(uintptr(uintptr(utf872)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = uint32(uintptr(uintptr(utf874)))
 
 						default:
 							panic("unreachable")
@@ -1782,10 +1815,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case roomkit_plugin_types.Part_Json:
 						payload := element.Json()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), 0)) = int8(int32(8))
-						utf873 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf873)
+						utf875 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf875)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 1*4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf873)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 8)) = uint32(uintptr(uintptr(utf875)))
 
 					default:
 						panic("unreachable")
@@ -1793,25 +1826,25 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 
 				}
 
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(length76)
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(result75)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(length78)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(result77)))
 
 			case roomkit_plugin_types.Content_Edit:
 				payload := (element).Content.Edit()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = int8(int32(9))
-				utf877 := unsafe.Pointer(unsafe.StringData((payload).TargetEventId))
-				pinner.Pin(utf877)
+				utf879 := unsafe.Pointer(unsafe.StringData((payload).TargetEventId))
+				pinner.Pin(utf879)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uint32(len((payload).TargetEventId)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf877)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf879)))
 
 				switch (payload).NewContent.Tag() {
 				case roomkit_plugin_types.Part_Text:
 					payload := (payload).NewContent.Text()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32(0))
-					utf878 := unsafe.Pointer(unsafe.StringData((payload).Body))
-					pinner.Pin(utf878)
+					utf880 := unsafe.Pointer(unsafe.StringData((payload).Body))
+					pinner.Pin(utf880)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 7*4))) = uint32(uint32(len((payload).Body)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf878)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf880)))
 
 					switch (payload).Language.Tag() {
 					case witTypes.OptionNone:
@@ -1820,10 +1853,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case witTypes.OptionSome:
 						payload := (payload).Language.Some()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = int8(int32(1))
-						utf879 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf879)
+						utf881 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf881)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 10*4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 9*4))) = uint32(uintptr(uintptr(utf879)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 9*4))) = uint32(uintptr(uintptr(utf881)))
 
 					default:
 						panic("unreachable")
@@ -1832,10 +1865,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case roomkit_plugin_types.Part_Rich:
 					payload := (payload).NewContent.Rich()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32(1))
-					utf880 := unsafe.Pointer(unsafe.StringData((payload).Body))
-					pinner.Pin(utf880)
+					utf882 := unsafe.Pointer(unsafe.StringData((payload).Body))
+					pinner.Pin(utf882)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 7*4))) = uint32(uint32(len((payload).Body)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf880)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf882)))
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = int8(int32((payload).Format))
 
 					switch (payload).PlainText.Tag() {
@@ -1845,23 +1878,23 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case witTypes.OptionSome:
 						payload := (payload).PlainText.Some()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (16 + 9*4))) = int8(int32(1))
-						utf881 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf881)
+						utf883 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf883)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 11*4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 10*4))) = uint32(uintptr(uintptr(utf881)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 10*4))) = uint32(uintptr(uintptr(utf883)))
 
 					default:
 						panic("unreachable")
 					}
-					slice85 := (payload).Buttons
-					length87 := uint32(len(slice85))
-					result86 := witRuntime.Allocate(pinner, uintptr(length87*(8*4)), 4)
-					for index, element := range slice85 {
-						base := unsafe.Add(result86, index*(8*4))
-						utf882 := unsafe.Pointer(unsafe.StringData((element).Label))
-						pinner.Pin(utf882)
+					slice87 := (payload).Buttons
+					length89 := uint32(len(slice87))
+					result88 := witRuntime.Allocate(pinner, uintptr(length89*(8*4)), 4)
+					for index, element := range slice87 {
+						base := unsafe.Add(result88, index*(8*4))
+						utf884 := unsafe.Pointer(unsafe.StringData((element).Label))
+						pinner.Pin(utf884)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len((element).Label)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf882)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf884)))
 
 						switch (element).Value.Tag() {
 						case witTypes.OptionNone:
@@ -1870,10 +1903,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 						case witTypes.OptionSome:
 							payload := (element).Value.Some()
 							*(*int8)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = int8(int32(1))
-							utf883 := unsafe.Pointer(unsafe.StringData(payload))
-							pinner.Pin(utf883)
+							utf885 := unsafe.Pointer(unsafe.StringData(payload))
+							pinner.Pin(utf885)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = uint32(uint32(len(payload)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = uint32(uintptr(uintptr(utf883)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = uint32(uintptr(uintptr(utf885)))
 
 						default:
 							panic("unreachable")
@@ -1886,10 +1919,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 						case witTypes.OptionSome:
 							payload := (element).Url.Some()
 							*(*int8)(unsafe.Add(unsafe.Pointer(base), (5 * 4))) = int8(int32(1))
-							utf884 := unsafe.Pointer(unsafe.StringData(payload))
-							pinner.Pin(utf884)
+							utf886 := unsafe.Pointer(unsafe.StringData(payload))
+							pinner.Pin(utf886)
 							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (7 * 4))) = uint32(uint32(len(payload)))
-							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (6 * 4))) = uint32(uintptr(uintptr(utf884)))
+							*(*uint32)(unsafe.Add(unsafe.Pointer(base), (6 * 4))) = uint32(uintptr(uintptr(utf886)))
 
 						default:
 							panic("unreachable")
@@ -1897,38 +1930,38 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 
 					}
 
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 13*4))) = uint32(length87)
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 12*4))) = uint32(uintptr(uintptr(result86)))
-					slice90 := (payload).QuickReplies
-					length92 := uint32(len(slice90))
-					result91 := witRuntime.Allocate(pinner, uintptr(length92*(4*4)), 4)
-					for index, element := range slice90 {
-						base := unsafe.Add(result91, index*(4*4))
-						utf888 := unsafe.Pointer(unsafe.StringData((element).Label))
-						pinner.Pin(utf888)
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 13*4))) = uint32(length89)
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 12*4))) = uint32(uintptr(uintptr(result88)))
+					slice92 := (payload).QuickReplies
+					length94 := uint32(len(slice92))
+					result93 := witRuntime.Allocate(pinner, uintptr(length94*(4*4)), 4)
+					for index, element := range slice92 {
+						base := unsafe.Add(result93, index*(4*4))
+						utf890 := unsafe.Pointer(unsafe.StringData((element).Label))
+						pinner.Pin(utf890)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len((element).Label)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf888)))
-						utf889 := unsafe.Pointer(unsafe.StringData((element).Value))
-						pinner.Pin(utf889)
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf890)))
+						utf891 := unsafe.Pointer(unsafe.StringData((element).Value))
+						pinner.Pin(utf891)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = uint32(uint32(len((element).Value)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = uint32(uintptr(uintptr(utf889)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = uint32(uintptr(uintptr(utf891)))
 
 					}
 
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 15*4))) = uint32(length92)
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 14*4))) = uint32(uintptr(uintptr(result91)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 15*4))) = uint32(length94)
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 14*4))) = uint32(uintptr(uintptr(result93)))
 
 				case roomkit_plugin_types.Part_Media:
 					payload := (payload).NewContent.Media()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32(2))
-					utf893 := unsafe.Pointer(unsafe.StringData((payload).Url))
-					pinner.Pin(utf893)
+					utf895 := unsafe.Pointer(unsafe.StringData((payload).Url))
+					pinner.Pin(utf895)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 7*4))) = uint32(uint32(len((payload).Url)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf893)))
-					utf894 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
-					pinner.Pin(utf894)
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf895)))
+					utf896 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
+					pinner.Pin(utf896)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 9*4))) = uint32(uint32(len((payload).MimeType)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = uint32(uintptr(uintptr(utf894)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = uint32(uintptr(uintptr(utf896)))
 
 					switch (payload).Filename.Tag() {
 					case witTypes.OptionNone:
@@ -1937,10 +1970,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case witTypes.OptionSome:
 						payload := (payload).Filename.Some()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (16 + 10*4))) = int8(int32(1))
-						utf895 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf895)
+						utf897 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf897)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 12*4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 11*4))) = uint32(uintptr(uintptr(utf895)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 11*4))) = uint32(uintptr(uintptr(utf897)))
 
 					default:
 						panic("unreachable")
@@ -1966,10 +1999,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case witTypes.OptionSome:
 						payload := (payload).Caption.Some()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (40 + 12*4))) = int8(int32(1))
-						utf896 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf896)
+						utf898 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf898)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (40 + 14*4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (40 + 13*4))) = uint32(uintptr(uintptr(utf896)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (40 + 13*4))) = uint32(uintptr(uintptr(utf898)))
 
 					default:
 						panic("unreachable")
@@ -1988,10 +2021,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case witTypes.OptionSome:
 						payload := (payload).Label.Some()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (32 + 6*4))) = int8(int32(1))
-						utf897 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf897)
+						utf899 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf899)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 8*4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 7*4))) = uint32(uintptr(uintptr(utf897)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 7*4))) = uint32(uintptr(uintptr(utf899)))
 
 					default:
 						panic("unreachable")
@@ -2004,10 +2037,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case witTypes.OptionSome:
 						payload := (payload).Address.Some()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (32 + 9*4))) = int8(int32(1))
-						utf898 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf898)
+						utf8100 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf8100)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 11*4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 10*4))) = uint32(uintptr(uintptr(utf898)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 10*4))) = uint32(uintptr(uintptr(utf8100)))
 
 					default:
 						panic("unreachable")
@@ -2016,14 +2049,14 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case roomkit_plugin_types.Part_Audio:
 					payload := (payload).NewContent.Audio()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32(4))
-					utf899 := unsafe.Pointer(unsafe.StringData((payload).Url))
-					pinner.Pin(utf899)
+					utf8101 := unsafe.Pointer(unsafe.StringData((payload).Url))
+					pinner.Pin(utf8101)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 7*4))) = uint32(uint32(len((payload).Url)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf899)))
-					utf8100 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
-					pinner.Pin(utf8100)
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf8101)))
+					utf8102 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
+					pinner.Pin(utf8102)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 9*4))) = uint32(uint32(len((payload).MimeType)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = uint32(uintptr(uintptr(utf8100)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = uint32(uintptr(uintptr(utf8102)))
 
 					switch (payload).DurationSeconds.Tag() {
 					case witTypes.OptionNone:
@@ -2045,10 +2078,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case witTypes.OptionSome:
 						payload := (payload).Transcript.Some()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (32 + 10*4))) = int8(int32(1))
-						utf8101 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf8101)
+						utf8103 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf8103)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 12*4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 11*4))) = uint32(uintptr(uintptr(utf8101)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 11*4))) = uint32(uintptr(uintptr(utf8103)))
 
 					default:
 						panic("unreachable")
@@ -2057,14 +2090,14 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case roomkit_plugin_types.Part_Video:
 					payload := (payload).NewContent.Video()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32(5))
-					utf8102 := unsafe.Pointer(unsafe.StringData((payload).Url))
-					pinner.Pin(utf8102)
+					utf8104 := unsafe.Pointer(unsafe.StringData((payload).Url))
+					pinner.Pin(utf8104)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 7*4))) = uint32(uint32(len((payload).Url)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf8102)))
-					utf8103 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
-					pinner.Pin(utf8103)
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf8104)))
+					utf8105 := unsafe.Pointer(unsafe.StringData((payload).MimeType))
+					pinner.Pin(utf8105)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 9*4))) = uint32(uint32(len((payload).MimeType)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = uint32(uintptr(uintptr(utf8103)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = uint32(uintptr(uintptr(utf8105)))
 
 					switch (payload).DurationSeconds.Tag() {
 					case witTypes.OptionNone:
@@ -2086,10 +2119,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case witTypes.OptionSome:
 						payload := (payload).ThumbnailUrl.Some()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (32 + 10*4))) = int8(int32(1))
-						utf8104 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf8104)
+						utf8106 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf8106)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 12*4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 11*4))) = uint32(uintptr(uintptr(utf8104)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 11*4))) = uint32(uintptr(uintptr(utf8106)))
 
 					default:
 						panic("unreachable")
@@ -2098,10 +2131,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case roomkit_plugin_types.Part_System:
 					payload := (payload).NewContent.System()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32(6))
-					utf8105 := unsafe.Pointer(unsafe.StringData((payload).Body))
-					pinner.Pin(utf8105)
+					utf8107 := unsafe.Pointer(unsafe.StringData((payload).Body))
+					pinner.Pin(utf8107)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 7*4))) = uint32(uint32(len((payload).Body)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf8105)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf8107)))
 
 					switch (payload).Code.Tag() {
 					case witTypes.OptionNone:
@@ -2110,34 +2143,34 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case witTypes.OptionSome:
 						payload := (payload).Code.Some()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = int8(int32(1))
-						utf8106 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf8106)
+						utf8108 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf8108)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 10*4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 9*4))) = uint32(uintptr(uintptr(utf8106)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 9*4))) = uint32(uintptr(uintptr(utf8108)))
 
 					default:
 						panic("unreachable")
 					}
-					utf8107 := unsafe.Pointer(unsafe.StringData((payload).Data))
-					pinner.Pin(utf8107)
+					utf8109 := unsafe.Pointer(unsafe.StringData((payload).Data))
+					pinner.Pin(utf8109)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 12*4))) = uint32(uint32(len((payload).Data)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 11*4))) = uint32(uintptr(uintptr(utf8107)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 11*4))) = uint32(uintptr(uintptr(utf8109)))
 
 				case roomkit_plugin_types.Part_Template:
 					payload := (payload).NewContent.Template()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32(7))
-					utf8108 := unsafe.Pointer(unsafe.StringData((payload).TemplateId))
-					pinner.Pin(utf8108)
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 7*4))) = uint32(uint32(len((payload).TemplateId)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf8108)))
-					utf8109 := unsafe.Pointer(unsafe.StringData((payload).Language))
-					pinner.Pin(utf8109)
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 9*4))) = uint32(uint32(len((payload).Language)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = uint32(uintptr(uintptr(utf8109)))
-					utf8110 := unsafe.Pointer(unsafe.StringData((payload).Parameters))
+					utf8110 := unsafe.Pointer(unsafe.StringData((payload).TemplateId))
 					pinner.Pin(utf8110)
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 7*4))) = uint32(uint32(len((payload).TemplateId)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf8110)))
+					utf8111 := unsafe.Pointer(unsafe.StringData((payload).Language))
+					pinner.Pin(utf8111)
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 9*4))) = uint32(uint32(len((payload).Language)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = uint32(uintptr(uintptr(utf8111)))
+					utf8112 := unsafe.Pointer(unsafe.StringData((payload).Parameters))
+					pinner.Pin(utf8112)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 11*4))) = uint32(uint32(len((payload).Parameters)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 10*4))) = uint32(uintptr(uintptr(utf8110)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 10*4))) = uint32(uintptr(uintptr(utf8112)))
 
 					switch (payload).Body.Tag() {
 					case witTypes.OptionNone:
@@ -2146,10 +2179,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 					case witTypes.OptionSome:
 						payload := (payload).Body.Some()
 						*(*int8)(unsafe.Add(unsafe.Pointer(base), (16 + 12*4))) = int8(int32(1))
-						utf8111 := unsafe.Pointer(unsafe.StringData(payload))
-						pinner.Pin(utf8111)
+						utf8113 := unsafe.Pointer(unsafe.StringData(payload))
+						pinner.Pin(utf8113)
 						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 14*4))) = uint32(uint32(len(payload)))
-						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 13*4))) = uint32(uintptr(uintptr(utf8111)))
+						*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 13*4))) = uint32(uintptr(uintptr(utf8113)))
 
 					default:
 						panic("unreachable")
@@ -2158,10 +2191,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case roomkit_plugin_types.Part_Json:
 					payload := (payload).NewContent.Json()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32(8))
-					utf8112 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf8112)
+					utf8114 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf8114)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 7*4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf8112)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(utf8114)))
 
 				default:
 					panic("unreachable")
@@ -2170,10 +2203,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case roomkit_plugin_types.Content_Delete:
 				payload := (element).Content.Delete()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = int8(int32(10))
-				utf8113 := unsafe.Pointer(unsafe.StringData((payload).TargetEventId))
-				pinner.Pin(utf8113)
+				utf8115 := unsafe.Pointer(unsafe.StringData((payload).TargetEventId))
+				pinner.Pin(utf8115)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 5*4))) = uint32(uint32(len((payload).TargetEventId)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf8113)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 4*4))) = uint32(uintptr(uintptr(utf8115)))
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 6*4))) = int8(int32((payload).DeleteType))
 
 				switch (payload).Reason.Tag() {
@@ -2183,10 +2216,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 				case witTypes.OptionSome:
 					payload := (payload).Reason.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 7*4))) = int8(int32(1))
-					utf8114 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf8114)
+					utf8116 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf8116)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 9*4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 8*4))) = uint32(uintptr(uintptr(utf8114)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 + 8*4))) = uint32(uintptr(uintptr(utf8116)))
 
 				default:
 					panic("unreachable")
@@ -2203,18 +2236,18 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case witTypes.OptionSome:
 				payload := (element).RoomId.Some()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (48 + 14*4))) = int8(int32(1))
-				utf8115 := unsafe.Pointer(unsafe.StringData(payload))
-				pinner.Pin(utf8115)
+				utf8117 := unsafe.Pointer(unsafe.StringData(payload))
+				pinner.Pin(utf8117)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 16*4))) = uint32(uint32(len(payload)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 15*4))) = uint32(uintptr(uintptr(utf8115)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 15*4))) = uint32(uintptr(uintptr(utf8117)))
 
 			default:
 				panic("unreachable")
 			}
-			utf8116 := unsafe.Pointer(unsafe.StringData((element).EventType))
-			pinner.Pin(utf8116)
+			utf8118 := unsafe.Pointer(unsafe.StringData((element).EventType))
+			pinner.Pin(utf8118)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 18*4))) = uint32(uint32(len((element).EventType)))
-			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 17*4))) = uint32(uintptr(uintptr(utf8116)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 17*4))) = uint32(uintptr(uintptr(utf8118)))
 
 			switch (element).IdempotencyKey.Tag() {
 			case witTypes.OptionNone:
@@ -2223,10 +2256,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case witTypes.OptionSome:
 				payload := (element).IdempotencyKey.Some()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (48 + 19*4))) = int8(int32(1))
-				utf8117 := unsafe.Pointer(unsafe.StringData(payload))
-				pinner.Pin(utf8117)
+				utf8119 := unsafe.Pointer(unsafe.StringData(payload))
+				pinner.Pin(utf8119)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 21*4))) = uint32(uint32(len(payload)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 20*4))) = uint32(uintptr(uintptr(utf8117)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 20*4))) = uint32(uintptr(uintptr(utf8119)))
 
 			default:
 				panic("unreachable")
@@ -2239,10 +2272,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case witTypes.OptionSome:
 				payload := (element).Visibility.Some()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (48 + 22*4))) = int8(int32(1))
-				utf8118 := unsafe.Pointer(unsafe.StringData(payload))
-				pinner.Pin(utf8118)
+				utf8120 := unsafe.Pointer(unsafe.StringData(payload))
+				pinner.Pin(utf8120)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 24*4))) = uint32(uint32(len(payload)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 23*4))) = uint32(uintptr(uintptr(utf8118)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 23*4))) = uint32(uintptr(uintptr(utf8120)))
 
 			default:
 				panic("unreachable")
@@ -2255,10 +2288,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case witTypes.OptionSome:
 				payload := (element).ParentEventId.Some()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (48 + 25*4))) = int8(int32(1))
-				utf8119 := unsafe.Pointer(unsafe.StringData(payload))
-				pinner.Pin(utf8119)
+				utf8121 := unsafe.Pointer(unsafe.StringData(payload))
+				pinner.Pin(utf8121)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 27*4))) = uint32(uint32(len(payload)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 26*4))) = uint32(uintptr(uintptr(utf8119)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 26*4))) = uint32(uintptr(uintptr(utf8121)))
 
 			default:
 				panic("unreachable")
@@ -2271,20 +2304,20 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case witTypes.OptionSome:
 				payload := (element).AddressedTo.Some()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (48 + 28*4))) = int8(int32(1))
-				slice121 := payload
-				length123 := uint32(len(slice121))
-				result122 := witRuntime.Allocate(pinner, uintptr(length123*(2*4)), 4)
-				for index, element := range slice121 {
-					base := unsafe.Add(result122, index*(2*4))
-					utf8120 := unsafe.Pointer(unsafe.StringData(element))
-					pinner.Pin(utf8120)
+				slice123 := payload
+				length125 := uint32(len(slice123))
+				result124 := witRuntime.Allocate(pinner, uintptr(length125*(2*4)), 4)
+				for index, element := range slice123 {
+					base := unsafe.Add(result124, index*(2*4))
+					utf8122 := unsafe.Pointer(unsafe.StringData(element))
+					pinner.Pin(utf8122)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len(element)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf8120)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf8122)))
 
 				}
 
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 30*4))) = uint32(length123)
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 29*4))) = uint32(uintptr(uintptr(result122)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 30*4))) = uint32(length125)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 29*4))) = uint32(uintptr(uintptr(result124)))
 
 			default:
 				panic("unreachable")
@@ -2298,10 +2331,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case witTypes.OptionSome:
 				payload := (element).CorrelationId.Some()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (48 + 32*4))) = int8(int32(1))
-				utf8124 := unsafe.Pointer(unsafe.StringData(payload))
-				pinner.Pin(utf8124)
+				utf8126 := unsafe.Pointer(unsafe.StringData(payload))
+				pinner.Pin(utf8126)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 34*4))) = uint32(uint32(len(payload)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 33*4))) = uint32(uintptr(uintptr(utf8124)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 33*4))) = uint32(uintptr(uintptr(utf8126)))
 
 			default:
 				panic("unreachable")
@@ -2314,10 +2347,10 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case witTypes.OptionSome:
 				payload := (element).Provider.Some()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (48 + 35*4))) = int8(int32(1))
-				utf8125 := unsafe.Pointer(unsafe.StringData(payload))
-				pinner.Pin(utf8125)
+				utf8127 := unsafe.Pointer(unsafe.StringData(payload))
+				pinner.Pin(utf8127)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 37*4))) = uint32(uint32(len(payload)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 36*4))) = uint32(uintptr(uintptr(utf8125)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 36*4))) = uint32(uintptr(uintptr(utf8127)))
 
 			default:
 				panic("unreachable")
@@ -2330,31 +2363,115 @@ func wasm_export_wit_world_parse_webhook(arg0 uintptr, arg1 uint32, arg2 uintptr
 			case witTypes.OptionSome:
 				payload := (element).ProviderMessageId.Some()
 				*(*int8)(unsafe.Add(unsafe.Pointer(base), (48 + 38*4))) = int8(int32(1))
-				utf8126 := unsafe.Pointer(unsafe.StringData(payload))
-				pinner.Pin(utf8126)
+				utf8128 := unsafe.Pointer(unsafe.StringData(payload))
+				pinner.Pin(utf8128)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 40*4))) = uint32(uint32(len(payload)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 39*4))) = uint32(uintptr(uintptr(utf8126)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 39*4))) = uint32(uintptr(uintptr(utf8128)))
 
 			default:
 				panic("unreachable")
 			}
-			utf8127 := unsafe.Pointer(unsafe.StringData((element).Metadata))
-			pinner.Pin(utf8127)
+			utf8129 := unsafe.Pointer(unsafe.StringData((element).Metadata))
+			pinner.Pin(utf8129)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 42*4))) = uint32(uint32(len((element).Metadata)))
-			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 41*4))) = uint32(uintptr(uintptr(utf8127)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (48 + 41*4))) = uint32(uintptr(uintptr(utf8129)))
 
 		}
 
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(length130)
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = uint32(uintptr(uintptr(result129)))
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(length132)
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = uint32(uintptr(uintptr(result131)))
+		slice137 := (payload).StatusUpdates
+		length139 := uint32(len(slice137))
+		result138 := witRuntime.Allocate(pinner, uintptr(length139*(11*4)), 4)
+		for index, element := range slice137 {
+			base := unsafe.Add(result138, index*(11*4))
+			utf8133 := unsafe.Pointer(unsafe.StringData((element).ProviderMessageId))
+			pinner.Pin(utf8133)
+			*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len((element).ProviderMessageId)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf8133)))
+			*(*int8)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = int8(int32((element).Status))
+
+			switch (element).ErrorCode.Tag() {
+			case witTypes.OptionNone:
+				*(*int8)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = int8(int32(0))
+
+			case witTypes.OptionSome:
+				payload := (element).ErrorCode.Some()
+				*(*int8)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = int8(int32(1))
+				utf8134 := unsafe.Pointer(unsafe.StringData(payload))
+				pinner.Pin(utf8134)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (5 * 4))) = uint32(uint32(len(payload)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = uint32(uintptr(uintptr(utf8134)))
+
+			default:
+				panic("unreachable")
+			}
+
+			switch (element).ErrorMessage.Tag() {
+			case witTypes.OptionNone:
+				*(*int8)(unsafe.Add(unsafe.Pointer(base), (6 * 4))) = int8(int32(0))
+
+			case witTypes.OptionSome:
+				payload := (element).ErrorMessage.Some()
+				*(*int8)(unsafe.Add(unsafe.Pointer(base), (6 * 4))) = int8(int32(1))
+				utf8135 := unsafe.Pointer(unsafe.StringData(payload))
+				pinner.Pin(utf8135)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 * 4))) = uint32(uint32(len(payload)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (7 * 4))) = uint32(uintptr(uintptr(utf8135)))
+
+			default:
+				panic("unreachable")
+			}
+			utf8136 := unsafe.Pointer(unsafe.StringData((element).Metadata))
+			pinner.Pin(utf8136)
+			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (10 * 4))) = uint32(uint32(len((element).Metadata)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (9 * 4))) = uint32(uintptr(uintptr(utf8136)))
+
+		}
+
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (4 * 4))) = uint32(length139)
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uintptr(uintptr(result138)))
+
+		switch (payload).Response.Tag() {
+		case witTypes.OptionNone:
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (5 * 4))) = int8(int32(0))
+
+		case witTypes.OptionSome:
+			payload := (payload).Response.Some()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (5 * 4))) = int8(int32(1))
+			*(*int16)(unsafe.Add(unsafe.Pointer(exportReturnArea), (6 * 4))) = int16(int32((payload).Status))
+
+			switch (payload).ContentType.Tag() {
+			case witTypes.OptionNone:
+				*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (7 * 4))) = int8(int32(0))
+
+			case witTypes.OptionSome:
+				payload := (payload).ContentType.Some()
+				*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), (7 * 4))) = int8(int32(1))
+				utf8140 := unsafe.Pointer(unsafe.StringData(payload))
+				pinner.Pin(utf8140)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (9 * 4))) = uint32(uint32(len(payload)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 * 4))) = uint32(uintptr(uintptr(utf8140)))
+
+			default:
+				panic("unreachable")
+			}
+			data := unsafe.Pointer(unsafe.SliceData((payload).Body))
+			pinner.Pin(data)
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (11 * 4))) = uint32(uint32(len((payload).Body)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (10 * 4))) = uint32(uintptr(uintptr(data)))
+
+		default:
+			panic("unreachable")
+		}
 
 	case witTypes.ResultErr:
-		payload := result5.Err()
+		payload := result7.Err()
 		*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 0)) = int8(int32(1))
-		utf8131 := unsafe.Pointer(unsafe.StringData(payload))
-		pinner.Pin(utf8131)
+		utf8141 := unsafe.Pointer(unsafe.StringData(payload))
+		pinner.Pin(utf8141)
 		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uint32(len(payload)))
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = uint32(uintptr(uintptr(utf8131)))
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = uint32(uintptr(uintptr(utf8141)))
 
 	default:
 		panic("unreachable")

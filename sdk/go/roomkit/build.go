@@ -186,59 +186,6 @@ func NewRoom() Route { return t.MakeRouteNewRoom() }
 // DefaultRoute lets the host's default routing decide.
 func DefaultRoute() Route { return t.MakeRouteDefault() }
 
-// Receipt is a provider's receipt; id may be empty.
-func Receipt(providerMessageID string) DeliveryReceipt {
-	if providerMessageID == "" {
-		return DeliveryReceipt{ProviderMessageId: None[string]()}
-	}
-	return DeliveryReceipt{ProviderMessageId: Some(providerMessageID)}
-}
-
-// DeliveryError is a failed delivery; Retryable says whether trying again may help. Return it
-// (or wrap it) from Deliver or Generate; any other error counts as not retryable.
-type DeliveryError struct {
-	Message   string
-	Retryable bool
-}
-
-func (e *DeliveryError) Error() string { return e.Message }
-
-// Retryable is a delivery error worth trying again (timeouts, 5xx).
-func Retryable(message string) error { return &DeliveryError{Message: message, Retryable: true} }
-
-// Permanent is a delivery error not worth trying again (bad address, 4xx).
-func Permanent(message string) error { return &DeliveryError{Message: message} }
-
-// InboundText is a text message arriving on channelID from senderID (for ParseWebhook).
-func InboundText(channelID, senderID, body string) InboundMessage {
-	return InboundMessage{
-		ChannelId:         channelID,
-		SenderId:          senderID,
-		Content:           Text(body),
-		RoomId:            None[string](),
-		EventType:         "message",
-		IdempotencyKey:    None[string](),
-		Visibility:        None[string](),
-		ParentEventId:     None[string](),
-		AddressedTo:       None[[]string](),
-		CorrelationId:     None[string](),
-		Provider:          None[string](),
-		ProviderMessageId: None[string](),
-		Metadata:          "{}",
-	}
-}
-
-// HeaderValue is the value of a webhook request's header (names are lower case).
-func HeaderValue(request WebhookRequest, name string) (string, bool) {
-	name = strings.ToLower(name)
-	for _, h := range request.Headers {
-		if h.Name == name {
-			return h.Value, true
-		}
-	}
-	return "", false
-}
-
 // LastUserText is the text of the last user message of an AI request.
 func LastUserText(request AiRequest) (string, bool) {
 	for i := len(request.Messages) - 1; i >= 0; i-- {

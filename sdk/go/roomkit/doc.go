@@ -1,4 +1,4 @@
-// Package roomkit is the RoomKit plugin SDK for Go: the WIT types of roomkit:plugin@0.1.0 as Go
+// Package roomkit is the RoomKit plugin SDK for Go: the WIT types of roomkit:plugin@0.2.0 as Go
 // types, constructors for what plugins return, and the host's imports (config, key-value, log).
 //
 // A plugin is a `main` package that registers one implementation in an init function with the

@@ -1,6 +1,9 @@
 package roomkit
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Level is how severe a log line is.
 type Level uint8
@@ -36,8 +39,10 @@ func RequireConfig(key string) (string, error) {
 // KVGet is the value under key in the plugin's own key-value space.
 func KVGet(key string) ([]byte, bool) { return sys.kvGet(key) }
 
-// KVSet stores value under key.
-func KVSet(key string, value []byte) { sys.kvSet(key, value) }
+// KVSet stores value under key, replacing what was there. It fails, changing nothing, with a
+// *KVError when the plugin's quota ([kv] in its manifest) would be exceeded or the host's
+// store fails: errors.Is(err, ErrKVOverQuota) tells the first.
+func KVSet(key string, value []byte) error { return sys.kvSet(key, value) }
 
 // KVDelete deletes key; it says whether key was there.
 func KVDelete(key string) bool { return sys.kvDelete(key) }
@@ -48,8 +53,30 @@ func KVGetString(key string) (string, bool) {
 	return string(v), ok
 }
 
-// KVSetString stores text under key.
-func KVSetString(key, value string) { sys.kvSet(key, []byte(value)) }
+// KVSetString stores text under key; it fails as KVSet does.
+func KVSetString(key, value string) error { return sys.kvSet(key, []byte(value)) }
+
+// Why a value was not stored (KVError.Kind); errors.Is(err, ErrKVOverQuota) and
+// errors.Is(err, ErrKVStore) match a *KVError of that kind.
+var (
+	ErrKVOverQuota = errors.New("over the plugin's key-value quota")
+	ErrKVStore     = errors.New("the host's store failed")
+)
+
+// KVError is a set that stored nothing: Kind is ErrKVOverQuota or ErrKVStore, Reason the
+// host's explanation.
+type KVError struct {
+	Key    string
+	Kind   error
+	Reason string
+}
+
+func (e *KVError) Error() string {
+	return fmt.Sprintf("storing key-value key `%s`: %v: %s", e.Key, e.Kind, e.Reason)
+}
+
+// Is matches the kind's sentinel (ErrKVOverQuota or ErrKVStore).
+func (e *KVError) Is(target error) bool { return target == e.Kind }
 
 // Log writes message to the host's log at level; the host tags it with the plugin's name.
 func Log(level Level, message string) { sys.log(level, message) }

@@ -2,7 +2,10 @@
 
 package roomkit
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // sys stands in for the host off wasm (go test on the build machine); fill and inspect it
 // through Testing.
@@ -18,6 +21,9 @@ type TestHost struct {
 	Values map[string]string
 	KV     map[string][]byte
 	Logs   []LogLine
+	// KVMaxKeys, when above zero, refuses new keys once the plugin holds that many (as the
+	// host's `[kv] max_keys` does): KVSet fails with ErrKVOverQuota.
+	KVMaxKeys int
 
 	httpHandler func(Request) (*Response, error)
 }
@@ -38,11 +44,19 @@ func (s *TestHost) SetConfig(key, value string) {
 	s.Values[key] = value
 }
 
-// Reset forgets config, key-value data, logs and the HTTP handler.
+// SetKVMaxKeys refuses new keys once the plugin holds maxKeys (as the host's `[kv] max_keys`
+// does); 0 lifts the limit.
+func (s *TestHost) SetKVMaxKeys(maxKeys int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.KVMaxKeys = maxKeys
+}
+
+// Reset forgets config, key-value data and its limit, logs and the HTTP handler.
 func (s *TestHost) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.Values, s.KV, s.Logs, s.httpHandler = nil, nil, nil, nil
+	s.Values, s.KV, s.Logs, s.KVMaxKeys, s.httpHandler = nil, nil, nil, 0, nil
 }
 
 func (s *TestHost) config(key string) (string, bool) {
@@ -59,13 +73,17 @@ func (s *TestHost) kvGet(key string) ([]byte, bool) {
 	return v, ok
 }
 
-func (s *TestHost) kvSet(key string, value []byte) {
+func (s *TestHost) kvSet(key string, value []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, there := s.KV[key]; !there && s.KVMaxKeys > 0 && len(s.KV) >= s.KVMaxKeys {
+		return &KVError{Key: key, Kind: ErrKVOverQuota, Reason: fmt.Sprintf("%d keys is the limit", len(s.KV))}
+	}
 	if s.KV == nil {
 		s.KV = map[string][]byte{}
 	}
 	s.KV[key] = append([]byte(nil), value...)
+	return nil
 }
 
 func (s *TestHost) kvDelete(key string) bool {

@@ -1,6 +1,7 @@
 package roomkit
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 )
@@ -19,7 +20,9 @@ func TestTheTestHostServesConfigKVAndLogs(tt *testing.T) {
 		tt.Errorf("RequireConfig: %q %v", got, err)
 	}
 
-	KVSetString("greeting", "hello")
+	if err := KVSetString("greeting", "hello"); err != nil {
+		tt.Fatalf("KVSetString: %v", err)
+	}
 	if got, ok := KVGetString("greeting"); !ok || got != "hello" {
 		tt.Errorf("KVGetString: %q %v", got, ok)
 	}
@@ -35,5 +38,38 @@ func TestTheTestHostServesConfigKVAndLogs(tt *testing.T) {
 	want := []LogLine{{LevelInfo, "one"}, {LevelWarn, "two 2"}}
 	if !reflect.DeepEqual(Testing.Logs, want) {
 		tt.Errorf("logs: %+v", Testing.Logs)
+	}
+}
+
+func TestKVSetFailsWithAKVErrorWhenOverQuotaAndStoresNothing(tt *testing.T) {
+	Testing.Reset()
+	defer Testing.Reset()
+	Testing.SetKVMaxKeys(1)
+	if err := KVSet("a", []byte{1}); err != nil {
+		tt.Fatalf("first key: %v", err)
+	}
+	err := KVSetString("b", "two")
+	if err == nil || err.Error() != "storing key-value key `b`: over the plugin's key-value quota: 1 keys is the limit" {
+		tt.Fatalf("second key: %v", err)
+	}
+	var kvErr *KVError
+	if !errors.As(err, &kvErr) || kvErr.Key != "b" || kvErr.Reason != "1 keys is the limit" {
+		tt.Errorf("as KVError: %#v", kvErr)
+	}
+	if !errors.Is(err, ErrKVOverQuota) || errors.Is(err, ErrKVStore) {
+		tt.Error("errors.Is tells the kind")
+	}
+	if _, ok := KVGet("b"); ok {
+		tt.Error("a refused set stored its value")
+	}
+	if err := KVSet("a", []byte{2}); err != nil {
+		tt.Errorf("replacing an existing key is within the quota: %v", err)
+	}
+	if got, _ := KVGet("a"); !reflect.DeepEqual(got, []byte{2}) {
+		tt.Errorf("replaced value: %v", got)
+	}
+	store := &KVError{Key: "k", Kind: ErrKVStore, Reason: "disk full"}
+	if store.Error() != "storing key-value key `k`: the host's store failed: disk full" || !errors.Is(store, ErrKVStore) {
+		tt.Errorf("store error: %v", store)
 	}
 }

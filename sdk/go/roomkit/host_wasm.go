@@ -25,6 +25,17 @@ func (wasmHost) kvGet(key string) ([]byte, bool) {
 	return nil, false
 }
 
-func (wasmHost) kvSet(key string, value []byte)  { h.KvSet(key, value) }
+func (wasmHost) kvSet(key string, value []byte) error {
+	result := h.KvSet(key, value)
+	if result.IsOk() {
+		return nil
+	}
+	e := result.Err()
+	if e.Tag() == h.KvError_OverQuota {
+		return &KVError{Key: key, Kind: ErrKVOverQuota, Reason: e.OverQuota()}
+	}
+	return &KVError{Key: key, Kind: ErrKVStore, Reason: e.Store()}
+}
+
 func (wasmHost) kvDelete(key string) bool        { return h.KvDelete(key) }
 func (wasmHost) log(level Level, message string) { h.Log(h.Level(level), message) }

@@ -15,7 +15,7 @@ func Some[T any](v T) Option[T] { return wit.Some(v) }
 // None is an empty option.
 func None[T any]() Option[T] { return wit.None[T]() }
 
-// The WIT types of roomkit:plugin/types@0.1.0. Enums are uint8 constants (HookTrigger_…,
+// The WIT types of roomkit:plugin/types@0.2.0. Enums are uint8 constants (HookTrigger_…,
 // Direction_…); variants have a Tag() and accessors, and Make… constructors.
 type (
 	Json            = t.Json
@@ -54,12 +54,19 @@ type (
 	DeliveryReceipt  = t.DeliveryReceipt
 	Header           = t.Header
 	WebhookRequest   = t.WebhookRequest
-	AiRole           = t.AiRole
-	AiPart           = t.AiPart
-	AiMessage        = t.AiMessage
-	AiRequest        = t.AiRequest
-	AiResponse       = t.AiResponse
-	AiInfo           = t.AiInfo
+	// WebhookResult is what ParseWebhook answers: messages, status updates and, optionally,
+	// the HTTP answer the service expects (see WebhookMessages, WebhookReply).
+	WebhookResult   = t.WebhookResult
+	WebhookResponse = t.WebhookResponse
+	StatusUpdate    = t.StatusUpdate
+	// DeliveryStatus is where a delivered message stands: StatusQueued … StatusFailed.
+	DeliveryStatus = t.DeliveryStatus
+	AiRole         = t.AiRole
+	AiPart         = t.AiPart
+	AiMessage      = t.AiMessage
+	AiRequest      = t.AiRequest
+	AiResponse     = t.AiResponse
+	AiInfo         = t.AiInfo
 	// Context reads the event's room lazily: Room(), Bindings(), RecentEvents(limit).
 	Context = ctx.Context
 )
@@ -88,4 +95,10 @@ const (
 
 	RoleUser      = t.AiRole_User
 	RoleAssistant = t.AiRole_Assistant
+
+	StatusQueued    = t.DeliveryStatus_Queued
+	StatusSent      = t.DeliveryStatus_Sent
+	StatusDelivered = t.DeliveryStatus_Delivered
+	StatusRead      = t.DeliveryStatus_Read
+	StatusFailed    = t.DeliveryStatus_Failed
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates TypeScript declarations for the WIT package roomkit:plugin@0.1.0 (../../wit) with
+// Generates TypeScript declarations for the WIT package roomkit:plugin@0.2.0 (../../wit) with
 // jco's type generator, one set per world, into types/. The output is checked in, so plugin
 // authors need no generation step; `make generate` (sdk/generate.sh) runs this after a change
 // to wit/, and `make lint` fails when types/ differs from what wit/ generates.

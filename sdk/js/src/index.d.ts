@@ -5,10 +5,10 @@
 /// <reference path="../types/interfaces/roomkit-plugin-room-context.d.ts" />
 
 import type {
-  AiInfo, AiRequest, AiResponse, Content, DeliveryReceipt, HookAction, Identity,
+  AiInfo, AiRequest, AiResponse, Content, DeliveryReceipt, DeliveryStatus, HookAction, Identity,
   IdentityDecision, IdentityResult, InboundMessage, InjectedEvent, Observation, RoomEvent, Route, Task,
-  WebhookRequest, ChannelAddress,
-} from 'roomkit:plugin/types@0.1.0';
+  StatusUpdate, WebhookRequest, WebhookResponse, WebhookResult, ChannelAddress,
+} from 'roomkit:plugin/types@0.2.0';
 
 export function json(value: unknown): string;
 export function text(body: string, language?: string): Content;
@@ -56,14 +56,69 @@ export function defaultRoute(): Route;
 
 export class DeliveryError extends Error {
   retryable: boolean;
-  constructor(message: string, retryable?: boolean);
+  /** The service's own error code. */
+  code?: string;
+  /** How long the service asked to wait before trying again. */
+  retryAfterMs?: number;
+  constructor(message: string, retryable?: boolean, opts?: { code?: string; retryAfterMs?: number });
   static retryable(message: string): DeliveryError;
   static permanent(message: string): DeliveryError;
-  static fromStatus(status: number, what?: string): DeliveryError;
+  /**
+   * Retryable for 408, 429 and 5xx; `retryAfter` is a `Retry-After` in seconds. A string names
+   * what failed (`fromStatus(503, 'notify')`: "notify 503").
+   */
+  static fromStatus(
+    status: number,
+    opts?: string | { message?: string; retryAfter?: string | number | null },
+  ): DeliveryError;
+  withCode(code: string): this;
+  withRetryAfterMs(ms: number): this;
 }
 export function receipt(providerMessageId?: string): DeliveryReceipt;
+export function inbound(channelId: string, senderId: string, content: Content, opts?: Partial<InboundMessage>): InboundMessage;
 export function inboundText(channelId: string, senderId: string, body: string, opts?: Partial<InboundMessage>): InboundMessage;
 export function header(request: WebhookRequest, name: string): string | undefined;
+/** The request's query string, decoded. */
+export function queryParams(request: WebhookRequest): URLSearchParams;
+/** The request's body as an application/x-www-form-urlencoded form, decoded. */
+export function formParams(request: WebhookRequest): URLSearchParams;
+/** What `parseWebhook` returns (it may also return an array of messages). */
+export function webhookResult(parts?: {
+  messages?: InboundMessage[]; statusUpdates?: StatusUpdate[]; response?: WebhookResponse;
+}): WebhookResult;
+export function webhookReply(response: WebhookResponse): WebhookResult;
+export function webhookResponse(status: number, contentType: string, body?: string | Uint8Array): WebhookResponse;
+export function emptyResponse(): WebhookResponse;
+export function statusUpdate(
+  providerMessageId: string,
+  status: DeliveryStatus,
+  opts?: { errorCode?: string; errorMessage?: string; metadata?: unknown },
+): StatusUpdate;
+
+/** `number` in E.164 (`normalizePhone('418-555-1234', 'CA') === '+14185551234'`); throws when invalid. */
+export function normalizePhone(number: string, region?: string): string;
+
+/** A media attachment of an MMS (`mimeType` defaults to application/octet-stream). */
+export interface SmsMedia { url: string; mimeType?: string }
+/** An SMS or MMS as any SMS service delivers it. */
+export interface SmsMeta {
+  /** twilio, telnyx, sinch, voicemeup… */
+  provider: string;
+  sender: string;
+  recipient: string;
+  body?: string;
+  media?: SmsMedia[];
+  providerMessageId?: string;
+  /** The service's payload as it came; `{}` when absent. */
+  raw?: unknown;
+}
+/** The normalised SMS metadata `{"sms": {…}}` and the inbound message that carries it. */
+export const sms: {
+  content(meta: SmsMeta): Content;
+  metadata(meta: SmsMeta): string;
+  toInbound(meta: SmsMeta, channelId: string): InboundMessage;
+};
+
 export function aiInfo(modelName: string, supportsVision?: boolean): AiInfo;
 export function aiResponse(content: string, metadata?: unknown): AiResponse;
 export function lastUserText(request: AiRequest): string | undefined;
@@ -73,6 +128,14 @@ export const config: {
   getOr(key: string, fallback: string): string;
   require(key: string): string;
 };
+/** A key-value set that stored nothing. */
+export class KvError extends Error {
+  key: string;
+  kind: 'over-quota' | 'store';
+  reason: string;
+  constructor(key: string, kind: 'over-quota' | 'store', reason: string);
+}
+/** `set` and `setString` throw a `KvError`, changing nothing, when the quota would be exceeded or the store fails. */
 export const kv: {
   get(key: string): Uint8Array | undefined;
   set(key: string, value: Uint8Array | string): void;

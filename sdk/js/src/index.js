@@ -4,9 +4,13 @@
 //
 // A plugin is an ES module exporting its world's functions (`handle` for a hook, `resolve`,
 // `route`, `deliver` + `verifySignature` + `parseWebhook`, `info` + `generate`); build.mjs
-// bundles it with this module and makes a component with componentize-js.
+// bundles it with this module and makes a component with componentize-js. The WIT package is
+// roomkit:plugin@0.2.0. Phone numbers: ./phone.js; the normalised SMS metadata: ./sms.js.
 
 import * as host from './host.js';
+
+export { normalizePhone } from './phone.js';
+export { sms } from './sms.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -180,12 +184,25 @@ export const defaultRoute = () => ({ tag: 'default' });
 
 // ---- providers and AI providers ------------------------------------------------------------
 
-/** A delivery that failed; `retryable` says whether trying again may help. Throw it. */
+/** Seconds of a `Retry-After` value (a number, or text of digits); undefined for anything else. */
+function retryAfterSeconds(value) {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) return Number(value.trim());
+  return undefined;
+}
+
+/**
+ * A delivery that failed; `retryable` says whether trying again may help. Throw it. `code` is
+ * the service's own error code, `retryAfterMs` how long the service asked to wait (the host's
+ * retry policy honours it); both may be undefined.
+ */
 export class DeliveryError extends Error {
-  constructor(message, retryable = false) {
+  constructor(message, retryable = false, { code, retryAfterMs } = {}) {
     super(message);
     this.name = 'DeliveryError';
     this.retryable = retryable;
+    this.code = code;
+    this.retryAfterMs = retryAfterMs;
   }
   /** Trying again later may help (timeouts, 5xx). */
   static retryable(message) {
@@ -195,21 +212,46 @@ export class DeliveryError extends Error {
   static permanent(message) {
     return new DeliveryError(message, false);
   }
-  /** The error an HTTP status stands for: 5xx and 429 are retryable, others are not. */
-  static fromStatus(status, what = 'status') {
-    return new DeliveryError(`${what} ${status}`, status >= 500 || status === 429);
+  /**
+   * The error for an HTTP answer that is not a success: retryable for 408, 429 and 5xx,
+   * permanent otherwise. `opts.message` should carry the service's own error text (default
+   * `status N`); `opts.retryAfter` is the answer's `Retry-After` (seconds, as text or a number;
+   * an HTTP date is ignored), kept as `retryAfterMs`. A string instead of `opts` names what
+   * failed: `fromStatus(503, 'notify')` says `notify 503`.
+   */
+  static fromStatus(status, opts = {}) {
+    const { what = 'status', message = `${what} ${status}`, retryAfter } =
+      typeof opts === 'string' ? { what: opts } : opts;
+    const error = new DeliveryError(message, status === 408 || status === 429 || status >= 500);
+    const seconds = retryAfterSeconds(retryAfter);
+    if (seconds !== undefined) error.retryAfterMs = seconds * 1000;
+    return error;
+  }
+  /** This error with the service's own error code. */
+  withCode(code) {
+    this.code = code;
+    return this;
+  }
+  /** This error with how long the service asked to wait, in milliseconds. */
+  withRetryAfterMs(ms) {
+    this.retryAfterMs = ms;
+    return this;
   }
 }
 
 /** A provider's receipt. */
 export const receipt = (providerMessageId) => ({ providerMessageId });
 
-/** A text message arriving on `channelId` from `senderId` (for `parseWebhook`). */
-export function inboundText(channelId, senderId, body, opts = {}) {
+/**
+ * A message arriving on `channelId` from `senderId` with `content` (for `parseWebhook`);
+ * `opts` sets the other fields of the WIT `inbound-message` (event type `message`, chain depth
+ * 0 and metadata `{}` unless given).
+ */
+export function inbound(channelId, senderId, content, opts = {}) {
   return {
     channelId,
     senderId,
-    content: text(body),
+    content,
     roomId: opts.roomId,
     eventType: opts.eventType ?? 'message',
     idempotencyKey: opts.idempotencyKey,
@@ -224,10 +266,50 @@ export function inboundText(channelId, senderId, body, opts = {}) {
   };
 }
 
+/** A text message arriving on `channelId` from `senderId` (for `parseWebhook`). */
+export function inboundText(channelId, senderId, body, opts = {}) {
+  return inbound(channelId, senderId, text(body), opts);
+}
+
 /** A header's value of a webhook request (names are lower case). */
 export function header(request, name) {
   const lower = name.toLowerCase();
   return request.headers.find((h) => h.name === lower)?.value;
+}
+
+/** The webhook request's query string (`request.query`, without `?`), decoded. */
+export const queryParams = (request) => new URLSearchParams(request.query);
+
+/** The webhook request's body as an `application/x-www-form-urlencoded` form, decoded. */
+export const formParams = (request) => new URLSearchParams(decoder.decode(request.body));
+
+/**
+ * What `parseWebhook` returns: messages and status updates to store and, optionally, the
+ * answer the service expects (`response`; undefined is the host's own, 200 with the results
+ * as JSON). `parseWebhook` may also return a plain array of messages.
+ */
+export function webhookResult({ messages = [], statusUpdates = [], response } = {}) {
+  return { messages, statusUpdates, response };
+}
+
+/** A webhook result with nothing to store that answers the service with `response`. */
+export const webhookReply = (response) => webhookResult({ response });
+
+/** An HTTP answer to the service: `body` is bytes or text (sent as UTF-8). */
+export function webhookResponse(status, contentType, body = '') {
+  return { status, contentType, body: typeof body === 'string' ? encoder.encode(body) : body };
+}
+
+/** An empty `200 OK` without a content type. */
+export const emptyResponse = () => ({ status: 200, contentType: undefined, body: new Uint8Array() });
+
+/**
+ * News about the delivered message `providerMessageId`: `status` is `queued`, `sent`,
+ * `delivered`, `read` or `failed`; `errorCode`/`errorMessage` for a failure, `metadata` the
+ * service's raw fields.
+ */
+export function statusUpdate(providerMessageId, status, { errorCode, errorMessage, metadata } = {}) {
+  return { providerMessageId, status, errorCode, errorMessage, metadata: json(metadata) };
 }
 
 /** What an AI provider is. */
@@ -247,7 +329,11 @@ export function lastUserText(request) {
 
 // ---- the host's imports --------------------------------------------------------------------
 
-/** The manifest's `[config]` table. */
+/**
+ * Settings: during a call made for a channel (a provider's `deliver`, `verifySignature`,
+ * `parseWebhook`, an AI provider's `generate`) the channel's own `config` table in
+ * `roomkit.toml` answers first, then the manifest's `[config]` table.
+ */
 export const config = {
   /** The value of `key`, or undefined. */
   get: (key) => host.config(key) ?? undefined,
@@ -261,12 +347,43 @@ export const config = {
   },
 };
 
+/**
+ * A key-value set that stored nothing: `kind` is `over-quota` (the plugin's `[kv]` quota in its
+ * manifest would be exceeded) or `store` (the host's store failed), `reason` the host's words.
+ */
+export class KvError extends Error {
+  constructor(key, kind, reason) {
+    const what = kind === 'over-quota' ? "over the plugin's key-value quota" : "the host's store failed";
+    super(`storing key-value key \`${key}\`: ${what}: ${reason}`);
+    this.name = 'KvError';
+    this.key = key;
+    this.kind = kind;
+    this.reason = reason;
+  }
+}
+
+function kvSet(key, bytes) {
+  try {
+    host.kvSet(key, bytes);
+  } catch (e) {
+    // componentize-js throws an import's `err` as an error whose `payload` is the WIT value.
+    const payload = e?.payload;
+    if (payload && (payload.tag === 'over-quota' || payload.tag === 'store')) {
+      throw new KvError(key, payload.tag, String(payload.val));
+    }
+    throw e;
+  }
+}
+
 /** The plugin's own key-value space in the host's store. */
 export const kv = {
   /** The bytes under `key`, or undefined. */
   get: (key) => host.kvGet(key) ?? undefined,
-  /** Stores bytes (or a string, as UTF-8). */
-  set: (key, value) => host.kvSet(key, typeof value === 'string' ? encoder.encode(value) : value),
+  /**
+   * Stores bytes (or a string, as UTF-8), replacing what was there. Throws a `KvError`,
+   * changing nothing, when the quota would be exceeded or the store fails.
+   */
+  set: (key, value) => kvSet(key, typeof value === 'string' ? encoder.encode(value) : value),
   /** Deletes `key`; says whether it was there. */
   delete: (key) => host.kvDelete(key),
   /** The value under `key` as text, or undefined. */
@@ -274,8 +391,8 @@ export const kv = {
     const v = host.kvGet(key);
     return v === undefined || v === null ? undefined : decoder.decode(v);
   },
-  /** Stores text. */
-  setString: (key, value) => host.kvSet(key, encoder.encode(value)),
+  /** Stores text; throws a `KvError` as `set` does. */
+  setString: (key, value) => kvSet(key, encoder.encode(value)),
 };
 
 /** The host's log; the host tags each line with the plugin's name. */
@@ -294,7 +411,8 @@ const messageOf = (e) => (e instanceof Error ? e.message : String(e));
 /** The thrown value componentize-js turns into a WIT `err(payload)`. */
 class ErrPayload extends Error {
   constructor(payload) {
-    super(typeof payload === 'string' ? payload : JSON.stringify(payload));
+    // A delivery-error's retryAfterMs is a BigInt, which JSON cannot write: its message says it.
+    super(typeof payload === 'string' ? payload : String(payload.message));
     Object.defineProperty(this, 'payload', { value: payload, enumerable: true });
   }
 }
@@ -304,13 +422,24 @@ function toStringErr(e) {
 }
 
 function toDeliveryErr(e) {
+  if (!(e instanceof DeliveryError)) return new ErrPayload({ message: messageOf(e), retryable: false });
+  const ms = e.retryAfterMs;
   return new ErrPayload({
-    message: messageOf(e),
-    retryable: e instanceof DeliveryError ? e.retryable : false,
+    message: e.message,
+    retryable: e.retryable,
+    code: e.code === undefined || e.code === null ? undefined : String(e.code),
+    retryAfterMs: typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? BigInt(Math.round(ms)) : undefined,
   });
 }
 
-function wrap(fn, toErr) {
+/** A `parseWebhook` answer as the WIT `webhook-result`: an array is the messages. */
+function toWebhookResult(result) {
+  if (Array.isArray(result)) return webhookResult({ messages: result });
+  if (result === undefined || result === null) return webhookResult();
+  return webhookResult(result);
+}
+
+function wrap(fn, toErr, toOk = (v) => v) {
   return (...args) => {
     let result;
     try {
@@ -319,11 +448,11 @@ function wrap(fn, toErr) {
       throw toErr(e);
     }
     if (result && typeof result.then === 'function') {
-      return result.then(undefined, (e) => {
+      return result.then(toOk, (e) => {
         throw toErr(e);
       });
     }
-    return result;
+    return toOk(result);
   };
 }
 
@@ -331,3 +460,5 @@ function wrap(fn, toErr) {
 export const __wrapStringErr = (fn) => wrap(fn, toStringErr);
 /** Wraps a function whose WIT result's error is a delivery-error. */
 export const __wrapDeliveryErr = (fn) => wrap(fn, toDeliveryErr);
+/** Wraps `parseWebhook`: its answer becomes a webhook-result, its error a string. */
+export const __wrapWebhook = (fn) => wrap(fn, toStringErr, toWebhookResult);

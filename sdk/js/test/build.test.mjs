@@ -44,14 +44,14 @@ test('the entry wraps each export in its error glue and fills the optional ones'
   const hook = entrySource('/p/src/plugin.ts', 'hook');
   assert.equal(hook, [
     'import * as plugin from "/p/src/plugin.ts";',
-    "import { __wrapStringErr, __wrapDeliveryErr } from 'roomkit-sdk';",
+    "import { __wrapStringErr, __wrapDeliveryErr, __wrapWebhook } from 'roomkit-sdk';",
     "export const handle = typeof plugin.handle === 'function' ? __wrapStringErr(plugin.handle) : (() => { throw new Error('the plugin does not export handle'); });",
     '',
   ].join('\n'));
   const provider = entrySource('/p/plugin.js', 'provider');
   assert.match(provider, /export const deliver = typeof plugin.deliver === 'function' \? __wrapDeliveryErr\(plugin.deliver\)/);
   assert.match(provider, /export const verifySignature = typeof plugin.verifySignature === 'function' \? plugin.verifySignature : \(\(\) => false\);/);
-  assert.match(provider, /export const parseWebhook = .*'this provider takes no webhooks'/);
+  assert.match(provider, /export const parseWebhook = typeof plugin.parseWebhook === 'function' \? __wrapWebhook\(plugin.parseWebhook\) : .*'this provider takes no webhooks'/);
   assert.match(entrySource('/p/plugin.js', 'identity-hook'), /export const handleIdentity = typeof plugin.handleIdentity === 'function' \? __wrapStringErr/);
   assert.match(entrySource('/p/plugin.js', 'ai-provider'), /export const info = typeof plugin.info === 'function' \? plugin.info :/);
   assert.ok(WORLDS.provider.http && !WORLDS.hook.http, 'only providers may use outbound HTTP');

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 
-import { config, kv, log } from '../src/index.js';
+import { KvError, config, kv, log } from '../src/index.js';
 import { testing } from '../testing/host.mjs';
 
 beforeEach(() => testing.reset());
@@ -26,6 +26,35 @@ test('kv stores bytes and text, and delete says whether the key was there', () =
   assert.equal(kv.delete('greeting'), true);
   assert.equal(kv.delete('greeting'), false);
   assert.equal(kv.getString('greeting'), undefined);
+});
+
+test('a set over the quota throws a KvError and stores nothing; replacing a key is within it', () => {
+  testing.setKvMaxKeys(1);
+  kv.setString('a', 'one');
+  assert.throws(() => kv.setString('b', 'two'), (e) => {
+    assert.ok(e instanceof KvError);
+    assert.equal(e.message, "storing key-value key `b`: over the plugin's key-value quota: 1 keys is the limit");
+    assert.deepEqual([e.key, e.kind, e.reason], ['b', 'over-quota', '1 keys is the limit']);
+    return true;
+  });
+  assert.throws(() => kv.set('c', new Uint8Array([1])), { name: 'KvError', kind: 'over-quota' });
+  assert.equal(kv.get('b'), undefined);
+  kv.set('a', 'uno');
+  assert.equal(kv.getString('a'), 'uno');
+});
+
+test("a failing store throws a KvError of kind store", () => {
+  testing.failKvStore('disk full');
+  assert.throws(() => kv.set('k', 'v'), {
+    name: 'KvError',
+    kind: 'store',
+    reason: 'disk full',
+    message: "storing key-value key `k`: the host's store failed: disk full",
+  });
+  assert.equal(testing.kv.size, 0);
+  testing.failKvStore(undefined);
+  kv.set('k', 'v');
+  assert.equal(kv.getString('k'), 'v');
 });
 
 test('log sends each level with the message as text', () => {

@@ -2,17 +2,17 @@
 /// <reference path="./interfaces/roomkit-plugin-host.d.ts" />
 /// <reference path="./interfaces/roomkit-plugin-room-context.d.ts" />
 /// <reference path="./interfaces/roomkit-plugin-types.d.ts" />
-declare module 'roomkit:plugin/identity-hook@0.1.0' {
-  export type HookTrigger = import('roomkit:plugin/types@0.1.0').HookTrigger;
-  export type RoomEvent = import('roomkit:plugin/types@0.1.0').RoomEvent;
-  export type HookResult = import('roomkit:plugin/types@0.1.0').HookResult;
-  export type InboundMessage = import('roomkit:plugin/types@0.1.0').InboundMessage;
-  export type IdentityResult = import('roomkit:plugin/types@0.1.0').IdentityResult;
-  export type IdentityDecision = import('roomkit:plugin/types@0.1.0').IdentityDecision;
-  export type Context = import('roomkit:plugin/room-context@0.1.0').Context;
-  export type * as RoomkitPluginHost010 from 'roomkit:plugin/host@0.1.0'; // import roomkit:plugin/host@0.1.0
-  export type * as RoomkitPluginRoomContext010 from 'roomkit:plugin/room-context@0.1.0'; // import roomkit:plugin/room-context@0.1.0
-  export type * as RoomkitPluginTypes010 from 'roomkit:plugin/types@0.1.0'; // import roomkit:plugin/types@0.1.0
+declare module 'roomkit:plugin/identity-hook@0.2.0' {
+  export type HookTrigger = import('roomkit:plugin/types@0.2.0').HookTrigger;
+  export type RoomEvent = import('roomkit:plugin/types@0.2.0').RoomEvent;
+  export type HookResult = import('roomkit:plugin/types@0.2.0').HookResult;
+  export type InboundMessage = import('roomkit:plugin/types@0.2.0').InboundMessage;
+  export type IdentityResult = import('roomkit:plugin/types@0.2.0').IdentityResult;
+  export type IdentityDecision = import('roomkit:plugin/types@0.2.0').IdentityDecision;
+  export type Context = import('roomkit:plugin/room-context@0.2.0').Context;
+  export type * as RoomkitPluginHost020 from 'roomkit:plugin/host@0.2.0'; // import roomkit:plugin/host@0.2.0
+  export type * as RoomkitPluginRoomContext020 from 'roomkit:plugin/room-context@0.2.0'; // import roomkit:plugin/room-context@0.2.0
+  export type * as RoomkitPluginTypes020 from 'roomkit:plugin/types@0.2.0'; // import roomkit:plugin/types@0.2.0
   export function handle(trigger: HookTrigger, event: RoomEvent, ctx: Context): HookResult;
   export function handleIdentity(trigger: HookTrigger, message: InboundMessage, identity: IdentityResult, ctx: Context): IdentityDecision | undefined;
   export type Result<T, E> = { tag: 'ok', val: T } | { tag: 'err', val: E };

@@ -40,20 +40,21 @@ const WASI_WIT: &[(&str, &str)] = &[
 
 /// One world per plugin kind: the RoomKit world plus wasi:http's outgoing handler, so that any
 /// kind may make HTTP requests (the host grants them per `allowed_hosts`). An import the module
-/// does not use is left out of the component.
-fn go_sdk_package() -> String {
-    let mut wit = String::from(
+/// does not use is left out of the component. `version` is the version of the `roomkit:plugin`
+/// package in `wit/` (e.g. `0.2.0`), so the tool follows the WIT without an edit.
+fn go_sdk_package(version: &str) -> String {
+    let mut wit = format!(
         "package roomkit:go-sdk;\n\n\
-         world imports {\n\
-         \x20   import roomkit:plugin/types@0.1.0;\n\
-         \x20   import roomkit:plugin/host@0.1.0;\n\
-         \x20   import roomkit:plugin/room-context@0.1.0;\n\
+         world imports {{\n\
+         \x20   import roomkit:plugin/types@{version};\n\
+         \x20   import roomkit:plugin/host@{version};\n\
+         \x20   import roomkit:plugin/room-context@{version};\n\
          \x20   import wasi:http/outgoing-handler@0.2.12;\n\
-         }\n",
+         }}\n",
     );
     for (world, _) in WORLDS {
         wit.push_str(&format!(
-            "\nworld {world} {{\n    include roomkit:plugin/{world}@0.1.0;\n    import wasi:http/outgoing-handler@0.2.12;\n}}\n"
+            "\nworld {world} {{\n    include roomkit:plugin/{world}@{version};\n    import wasi:http/outgoing-handler@0.2.12;\n}}\n"
         ));
     }
     wit
@@ -67,10 +68,19 @@ pub fn load(wit: &Path) -> Result<(Resolve, PackageId)> {
             .push_str(name, text)
             .with_context(|| format!("parsing the bundled {name}"))?;
     }
-    resolve
+    let (roomkit, _) = resolve
         .push_dir(wit)
         .with_context(|| format!("reading the WIT package in {}", wit.display()))?;
-    let pkg = resolve.push_str("roomkit-go-sdk.wit", &go_sdk_package())?;
+    let name = &resolve.packages[roomkit].name;
+    if name.namespace != "roomkit" || name.name != "plugin" {
+        bail!("{} holds the WIT package {name}, not roomkit:plugin", wit.display());
+    }
+    let version = name
+        .version
+        .as_ref()
+        .with_context(|| format!("the WIT package in {} has no version", wit.display()))?
+        .to_string();
+    let pkg = resolve.push_str("roomkit-go-sdk.wit", &go_sdk_package(&version))?;
     Ok((resolve, pkg))
 }
 

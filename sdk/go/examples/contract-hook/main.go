@@ -21,7 +21,9 @@ func countCall() int {
 		calls, _ = strconv.Atoi(s)
 	}
 	calls++
-	roomkit.KVSetString("calls", strconv.Itoa(calls))
+	if err := roomkit.KVSetString("calls", strconv.Itoa(calls)); err != nil {
+		roomkit.LogWarn("call count not kept: " + err.Error())
+	}
 	return calls
 }
 

@@ -1,7 +1,8 @@
 // Provider: delivers each event as a JSON POST ({"to", "event_id", "text"}) to the `url` in
 // config, with roomkit.Send over wasi:http (the host lets it reach only the manifest's
 // allowed_hosts). 408, 429 and 5xx answers and network failures are retryable, other failures
-// are not; the answer's x-message-id header becomes the receipt.
+// are not (roomkit.FromStatus, which also passes a Retry-After on to the host's retry policy);
+// the answer's x-message-id header becomes the receipt.
 package main
 
 import (
@@ -39,12 +40,9 @@ func (notify) Deliver(event roomkit.RoomEvent, binding roomkit.BindingView) (roo
 		}
 		return roomkit.DeliveryReceipt{}, roomkit.Permanent("POST " + url + ": " + err.Error())
 	}
-	switch status := response.Status; {
-	case status >= 200 && status < 300:
-	case status == 408 || status == 429 || status >= 500:
-		return roomkit.DeliveryReceipt{}, roomkit.Retryable(fmt.Sprintf("POST %s: status %d", url, status))
-	default:
-		return roomkit.DeliveryReceipt{}, roomkit.Permanent(fmt.Sprintf("POST %s: status %d", url, status))
+	if status := response.Status; status < 200 || status >= 300 {
+		retryAfter, _ := response.Get("retry-after")
+		return roomkit.DeliveryReceipt{}, roomkit.FromStatus(status, retryAfter, fmt.Sprintf("POST %s: status %d", url, status))
 	}
 	id, _ := response.Get("x-message-id")
 	roomkit.Logf(roomkit.LevelDebug, "delivered event %s as %q", event.Id, id)

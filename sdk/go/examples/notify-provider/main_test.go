@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"roomkit.example/sdk/roomkit"
 )
@@ -14,7 +15,11 @@ func TestPostsTheEventAndReadsTheStatus(t *testing.T) {
 	status := 200
 	roomkit.Testing.OnHTTP(func(r roomkit.Request) (*roomkit.Response, error) {
 		sent = r
-		return &roomkit.Response{Status: status, Header: []roomkit.Header{{Name: "x-message-id", Value: "m-1"}}}, nil
+		header := []roomkit.Header{{Name: "x-message-id", Value: "m-1"}}
+		if status == 429 {
+			header = append(header, roomkit.Header{Name: "retry-after", Value: "7"})
+		}
+		return &roomkit.Response{Status: status, Header: header}, nil
 	})
 	event := roomkit.RoomEvent{Id: "e1", RoomId: "r", EventType: "message", Content: roomkit.Text("hi"), Metadata: "{}"}
 	binding := roomkit.BindingView{ChannelId: "out", ParticipantId: roomkit.Some("+1555"), Metadata: "{}"}
@@ -33,7 +38,12 @@ func TestPostsTheEventAndReadsTheStatus(t *testing.T) {
 	}
 	status = 404
 	_, err = notify{}.Deliver(event, binding)
-	if de, ok := err.(*roomkit.DeliveryError); !ok || de.Retryable {
+	if de, ok := err.(*roomkit.DeliveryError); !ok || de.Retryable || de.Message != "POST http://127.0.0.1:9/notify: status 404" {
 		t.Fatalf("404: %v", err)
+	}
+	status = 429
+	_, err = notify{}.Deliver(event, binding)
+	if de, ok := err.(*roomkit.DeliveryError); !ok || !de.Retryable || de.RetryAfter != 7*time.Second {
+		t.Fatalf("429: %#v", err)
 	}
 }

@@ -4,7 +4,7 @@
 // manifest's identity trigger makes `roomkit plugin build` build it for the identity-hook world
 // (by hand: node sdk/js/build.mjs DIR --kind hook --world identity-hook).
 
-import type { IdentityDecision, InboundMessage } from 'roomkit:plugin/types@0.1.0';
+import type { IdentityDecision, InboundMessage } from 'roomkit:plugin/types@0.2.0';
 import { allow, config, decision, identity, texts } from 'roomkit-sdk';
 
 export function handle() {

@@ -7,7 +7,11 @@ import { allow, block, config, kv, log, modify, text, textOf, withContent } from
 
 function countCall() {
   const calls = (Number.parseInt(kv.getString('calls') ?? '0', 10) || 0) + 1;
-  kv.setString('calls', String(calls));
+  try {
+    kv.setString('calls', String(calls));
+  } catch (e) {
+    log.warn(`call count not kept: ${e.message}`);
+  }
   return calls;
 }
 

@@ -1,6 +1,7 @@
 // Provider: delivers each text event as a JSON POST to the `url` in config, with fetch over
-// wasi:http (the host lets it reach only the manifest's allowed_hosts). 5xx and 429 answers
-// and network failures are retryable, other failures are not.
+// wasi:http (the host lets it reach only the manifest's allowed_hosts). 408, 429 and 5xx
+// answers and network failures are retryable, other failures are not; a Retry-After is passed
+// on to the host's retry policy.
 
 import { DeliveryError, config, log, receipt, textOf } from 'roomkit-sdk';
 
@@ -16,7 +17,12 @@ export async function deliver(event, binding) {
   } catch (e) {
     throw DeliveryError.retryable(`POST ${url}: ${e.message ?? e}`);
   }
-  if (!response.ok) throw DeliveryError.fromStatus(response.status, `POST ${url}: status`);
+  if (!response.ok) {
+    throw DeliveryError.fromStatus(response.status, {
+      message: `POST ${url}: status ${response.status}`,
+      retryAfter: response.headers.get('retry-after'),
+    });
+  }
   const id = response.headers.get('x-message-id') ?? undefined;
   log.debug(`delivered event ${event.id} as ${id}`);
   return receipt(id);

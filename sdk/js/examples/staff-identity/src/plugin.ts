@@ -1,7 +1,7 @@
 // Identity resolver (TypeScript): senders listed in the `staff` config ("+15550100=Ops desk,
 // +15550101=Billing") are identified as that staff member; everyone else is unknown.
 
-import type { IdentityResult, InboundMessage } from 'roomkit:plugin/types@0.1.0';
+import type { IdentityResult, InboundMessage } from 'roomkit:plugin/types@0.2.0';
 import { config, identified, identity, log, unknown } from 'roomkit-sdk';
 
 export function resolve(message: InboundMessage, channelType: string): IdentityResult {

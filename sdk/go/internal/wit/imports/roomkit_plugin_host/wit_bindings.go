@@ -4,7 +4,7 @@
 //     wasi:io@0.2.12
 //     wasi:clocks@0.2.12
 //     wasi:http@0.2.12
-//     roomkit:plugin@0.1.0
+//     roomkit:plugin@0.2.0
 //     roomkit:go-sdk
 
 package roomkit_plugin_host
@@ -26,7 +26,45 @@ const (
 
 type Level = uint8
 
-//go:wasmimport roomkit:plugin/host@0.1.0 log
+const (
+	// The plugin's key-value quota (`[kv]` in its manifest) would be exceeded.
+	KvError_OverQuota uint8 = 0
+	// The host's store failed.
+	KvError_Store uint8 = 1
+)
+
+// Why a value was not stored; in both cases nothing changed.
+type KvError struct {
+	tag   uint8
+	value any
+}
+
+func (self KvError) Tag() uint8 {
+	return self.tag
+}
+
+func (self KvError) OverQuota() string {
+	if self.tag != KvError_OverQuota {
+		panic("tag mismatch")
+	}
+	return self.value.(string)
+}
+
+func (self KvError) Store() string {
+	if self.tag != KvError_Store {
+		panic("tag mismatch")
+	}
+	return self.value.(string)
+}
+
+func MakeKvErrorOverQuota(value string) KvError {
+	return KvError{KvError_OverQuota, value}
+}
+func MakeKvErrorStore(value string) KvError {
+	return KvError{KvError_Store, value}
+}
+
+//go:wasmimport roomkit:plugin/host@0.2.0 log
 func wasm_import_log(arg0 int32, arg1 uintptr, arg2 uint32)
 
 func Log(level Level, message string) {
@@ -39,7 +77,7 @@ func Log(level Level, message string) {
 
 }
 
-//go:wasmimport roomkit:plugin/host@0.1.0 config
+//go:wasmimport roomkit:plugin/host@0.2.0 config
 func wasm_import_config(arg0 uintptr, arg1 uint32, arg2 uintptr)
 
 func Config(key string) witTypes.Option[string] {
@@ -67,7 +105,7 @@ func Config(key string) witTypes.Option[string] {
 
 }
 
-//go:wasmimport roomkit:plugin/host@0.1.0 kv-get
+//go:wasmimport roomkit:plugin/host@0.2.0 kv-get
 func wasm_import_kv_get(arg0 uintptr, arg1 uint32, arg2 uintptr)
 
 func KvGet(key string) witTypes.Option[[]uint8] {
@@ -95,22 +133,51 @@ func KvGet(key string) witTypes.Option[[]uint8] {
 
 }
 
-//go:wasmimport roomkit:plugin/host@0.1.0 kv-set
-func wasm_import_kv_set(arg0 uintptr, arg1 uint32, arg2 uintptr, arg3 uint32)
+//go:wasmimport roomkit:plugin/host@0.2.0 kv-set
+func wasm_import_kv_set(arg0 uintptr, arg1 uint32, arg2 uintptr, arg3 uint32, arg4 uintptr)
 
-func KvSet(key string, value []uint8) {
+func KvSet(key string, value []uint8) witTypes.Result[witTypes.Unit, KvError] {
 	pinner := &runtime.Pinner{}
 	defer pinner.Unpin()
 
+	returnArea := uintptr(witRuntime.Allocate(pinner, (4 * 4), 4))
 	utf8 := unsafe.Pointer(unsafe.StringData(key))
 	pinner.Pin(utf8)
 	data := unsafe.Pointer(unsafe.SliceData(value))
 	pinner.Pin(data)
-	wasm_import_kv_set(uintptr(utf8), uint32(len(key)), uintptr(data), uint32(len(value)))
+	wasm_import_kv_set(uintptr(utf8), uint32(len(key)), uintptr(data), uint32(len(value)), returnArea)
+	var result witTypes.Result[witTypes.Unit, KvError]
+	switch uint8(*(*uint32)(unsafe.Add(unsafe.Pointer(returnArea), 0))) {
+	case 0:
+
+		result = witTypes.Ok[witTypes.Unit, KvError](witTypes.Unit{})
+	case 1:
+		var variant KvError
+		switch uint8(*(*uint32)(unsafe.Add(unsafe.Pointer(returnArea), 4))) {
+		case 0:
+			value0 := unsafe.String((*uint8)(unsafe.Pointer(uintptr(*(*uint32)(unsafe.Add(unsafe.Pointer(returnArea), (2 * 4)))))), *(*uint32)(unsafe.Add(unsafe.Pointer(returnArea), (3 * 4))))
+
+			variant = MakeKvErrorOverQuota(value0)
+
+		case 1:
+			value1 := unsafe.String((*uint8)(unsafe.Pointer(uintptr(*(*uint32)(unsafe.Add(unsafe.Pointer(returnArea), (2 * 4)))))), *(*uint32)(unsafe.Add(unsafe.Pointer(returnArea), (3 * 4))))
+
+			variant = MakeKvErrorStore(value1)
+
+		default:
+			panic("unreachable")
+		}
+
+		result = witTypes.Err[witTypes.Unit, KvError](variant)
+	default:
+		panic("unreachable")
+	}
+	result2 := result
+	return result2
 
 }
 
-//go:wasmimport roomkit:plugin/host@0.1.0 kv-delete
+//go:wasmimport roomkit:plugin/host@0.2.0 kv-delete
 func wasm_import_kv_delete(arg0 uintptr, arg1 uint32) int32
 
 func KvDelete(key string) bool {

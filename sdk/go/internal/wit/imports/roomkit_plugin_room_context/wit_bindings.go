@@ -4,7 +4,7 @@
 //     wasi:io@0.2.12
 //     wasi:clocks@0.2.12
 //     wasi:http@0.2.12
-//     roomkit:plugin@0.1.0
+//     roomkit:plugin@0.2.0
 //     roomkit:go-sdk
 
 package roomkit_plugin_room_context
@@ -21,7 +21,7 @@ type RoomEvent = roomkit_plugin_types.RoomEvent
 type RoomView = roomkit_plugin_types.RoomView
 type BindingView = roomkit_plugin_types.BindingView
 
-//go:wasmimport roomkit:plugin/room-context@0.1.0 [resource-drop]context
+//go:wasmimport roomkit:plugin/room-context@0.2.0 [resource-drop]context
 func resourceDropContext(handle int32)
 
 type Context struct {
@@ -64,7 +64,7 @@ func ContextFromBorrowHandle(handleValue int32) *Context {
 	return &Context{handle}
 }
 
-//go:wasmimport roomkit:plugin/room-context@0.1.0 [method]context.room
+//go:wasmimport roomkit:plugin/room-context@0.2.0 [method]context.room
 func wasm_import_method_context_room(arg0 int32, arg1 uintptr)
 
 func (self *Context) Room() roomkit_plugin_types.RoomView {
@@ -93,7 +93,7 @@ func (self *Context) Room() roomkit_plugin_types.RoomView {
 
 }
 
-//go:wasmimport roomkit:plugin/room-context@0.1.0 [method]context.bindings
+//go:wasmimport roomkit:plugin/room-context@0.2.0 [method]context.bindings
 func wasm_import_method_context_bindings(arg0 int32, arg1 uintptr)
 
 func (self *Context) Bindings() []roomkit_plugin_types.BindingView {
@@ -132,7 +132,7 @@ func (self *Context) Bindings() []roomkit_plugin_types.BindingView {
 
 }
 
-//go:wasmimport roomkit:plugin/room-context@0.1.0 [method]context.recent-events
+//go:wasmimport roomkit:plugin/room-context@0.2.0 [method]context.recent-events
 func wasm_import_method_context_recent_events(arg0 int32, arg1 int32, arg2 uintptr)
 
 func (self *Context) RecentEvents(limit uint32) []roomkit_plugin_types.RoomEvent {

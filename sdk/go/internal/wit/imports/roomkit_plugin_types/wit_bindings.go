@@ -4,7 +4,7 @@
 //     wasi:io@0.2.12
 //     wasi:clocks@0.2.12
 //     wasi:http@0.2.12
-//     roomkit:plugin@0.1.0
+//     roomkit:plugin@0.2.0
 //     roomkit:go-sdk
 
 package roomkit_plugin_types
@@ -670,16 +670,21 @@ func MakeRouteDefault() Route {
 	return Route{Route_Default, nil}
 }
 
-// A provider's receipt for a delivered event.
+// A provider's receipt for a delivered event: the service's id for the message, which
+// later status updates name.
 type DeliveryReceipt struct {
 	ProviderMessageId witTypes.Option[string]
 }
 
-// A delivery that failed; `retryable` says whether trying again may help (timeouts, 5xx)
-// or not (bad address, 4xx).
+// A delivery that failed; `retryable` says whether trying again may help (timeouts, 5xx,
+// 429) or not (bad address, other 4xx). `code` is the service's own error code;
+// `retry-after-ms` is how long the service asked to wait (a 429's or 503's `Retry-After`),
+// which the retry policy honours.
 type DeliveryError struct {
-	Message   string
-	Retryable bool
+	Message      string
+	Retryable    bool
+	Code         witTypes.Option[string]
+	RetryAfterMs witTypes.Option[uint64]
 }
 
 type Header struct {
@@ -687,14 +692,60 @@ type Header struct {
 	Value string
 }
 
-// An HTTP request that arrived at `POST /v1/webhooks/{channel-id}`.
+// An HTTP request that arrived at `GET` or `POST /v1/webhooks/{channel-id}`.
 type WebhookRequest struct {
 	ChannelId string
-	Method    string
-	Path      string
+	// GET or POST
+	Method string
+	// The path the host received, e.g. `/v1/webhooks/sms`.
+	Path string
+	// The query string without its `?`, empty when there is none.
+	Query string
+	// The URL the service called: the host's `public_url` + path + query (`?query` when
+	// not empty). Services that sign the URL (Twilio) sign this.
+	PublicUrl string
 	// Names in lower case.
 	Headers []Header
 	Body    []uint8
+}
+
+// The HTTP answer a provider gives the service.
+type WebhookResponse struct {
+	Status uint16
+	// none: no content-type header (an empty body)
+	ContentType witTypes.Option[string]
+	Body        []uint8
+}
+
+const (
+	DeliveryStatus_Queued    uint8 = 0
+	DeliveryStatus_Sent      uint8 = 1
+	DeliveryStatus_Delivered uint8 = 2
+	DeliveryStatus_Read      uint8 = 3
+	DeliveryStatus_Failed    uint8 = 4
+)
+
+// Where a delivered message stands at the service.
+type DeliveryStatus = uint8
+
+// A service's news about a message the host delivered.
+type StatusUpdate struct {
+	// The id the provider's `deliver` receipt gave.
+	ProviderMessageId string
+	Status            DeliveryStatus
+	// The service's error code and text, for `failed`.
+	ErrorCode    witTypes.Option[string]
+	ErrorMessage witTypes.Option[string]
+	// Anything else worth keeping (the service's raw fields).
+	Metadata string
+}
+
+// What a verified webhook request carries. `response` shapes the HTTP answer; none means
+// the host's own (200 with the results as JSON).
+type WebhookResult struct {
+	Messages      []InboundMessage
+	StatusUpdates []StatusUpdate
+	Response      witTypes.Option[WebhookResponse]
 }
 
 const (

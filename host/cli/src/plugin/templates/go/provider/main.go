@@ -1,7 +1,10 @@
 // {{name}}: a provider that delivers the text of each event as an HTTP POST to the URL of its
 // `url` setting, with roomkit.Send over wasi:http. The host lets the request out only to a
 // host listed in the manifest's `allowed_hosts`. 2xx is delivered; 408, 429, 5xx, timeouts and
-// connection failures are retryable; anything else is permanent. It takes no webhooks.
+// connection failures are retryable (a Retry-After goes to the host's retry policy); anything
+// else is permanent. It takes no webhooks: to take them, add the methods of
+// provider.WebhookProvider, VerifySignature(request) bool and ParseWebhook(request)
+// (roomkit.WebhookResult, error), answering roomkit.WebhookMessages(…) or roomkit.WebhookReply(…).
 // Build: roomkit plugin build DIR (the component and its manifest land in DIR/dist).
 package main
 
@@ -40,14 +43,11 @@ func (plugin) Deliver(event roomkit.RoomEvent, binding roomkit.BindingView) (roo
 	case err != nil:
 		return roomkit.DeliveryReceipt{}, roomkit.Permanent(err.Error())
 	}
-	switch status := response.Status; {
-	case status >= 200 && status < 300:
-		return roomkit.Receipt(""), nil
-	case status == 408 || status == 429 || status >= 500:
-		return roomkit.DeliveryReceipt{}, roomkit.Retryable(fmt.Sprintf("status %d", status))
-	default:
-		return roomkit.DeliveryReceipt{}, roomkit.Permanent(fmt.Sprintf("status %d", status))
+	if status := response.Status; status < 200 || status >= 300 {
+		retryAfter, _ := response.Get("retry-after")
+		return roomkit.DeliveryReceipt{}, roomkit.FromStatus(status, retryAfter, fmt.Sprintf("status %d: %s", status, response.Body))
 	}
+	return roomkit.Receipt(""), nil
 }
 
 func init() { provider.Register(plugin{}) }

@@ -2,7 +2,7 @@
 // words it had, deterministically, for wiring up AI channels before a real model.
 // Build: roomkit plugin build DIR (the component and its manifest land in DIR/dist).
 
-import type { AiInfo, AiRequest, AiResponse } from 'roomkit:plugin/types@0.1.0';
+import type { AiInfo, AiRequest, AiResponse } from 'roomkit:plugin/types@0.2.0';
 import { aiInfo, aiResponse, config, lastUserText } from 'roomkit-sdk';
 
 export function info(): AiInfo {

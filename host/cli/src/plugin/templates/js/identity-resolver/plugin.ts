@@ -2,8 +2,8 @@
 // (`SENDER = NAME` entries separated by `;`) and answers unknown for everyone else.
 // Build: roomkit plugin build DIR (the component and its manifest land in DIR/dist).
 
-import type { IdentityResult, InboundMessage } from 'roomkit:plugin/types@0.1.0';
-import type { Context } from 'roomkit:plugin/room-context@0.1.0';
+import type { IdentityResult, InboundMessage } from 'roomkit:plugin/types@0.2.0';
+import type { Context } from 'roomkit:plugin/room-context@0.2.0';
 import { config, identified, identity, unknown } from 'roomkit-sdk';
 
 export function resolve(message: InboundMessage, channelType: string, _ctx: Context): IdentityResult {

@@ -3,7 +3,7 @@
 // the host's default routing.
 // Build: roomkit plugin build DIR (the component and its manifest land in DIR/dist).
 
-import type { InboundMessage, Route } from 'roomkit:plugin/types@0.1.0';
+import type { InboundMessage, Route } from 'roomkit:plugin/types@0.2.0';
 import { config, defaultRoute, texts, toRoom } from 'roomkit-sdk';
 
 export function route(message: InboundMessage, _channelType: string): Route {

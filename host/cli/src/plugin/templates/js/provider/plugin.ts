@@ -1,10 +1,13 @@
 // {{name}}: a provider that delivers the text of each event as an HTTP POST to the URL of its
 // `url` setting, with fetch over wasi:http. The host lets the request out only to a host
 // listed in the manifest's `allowed_hosts`. 2xx is delivered; 408, 429, 5xx and network
-// failures are retryable; other statuses are permanent failures. It takes no webhooks.
+// failures are retryable (a `Retry-After` goes to the host's retry policy); other statuses are
+// permanent failures. It takes no webhooks: to take them, export
+// `verifySignature(request): boolean` and `parseWebhook(request)`, answering
+// `webhookResult({ messages, statusUpdates, response })` (or `webhookReply(webhookResponse(…))`).
 // Build: roomkit plugin build DIR (the component and its manifest land in DIR/dist).
 
-import type { BindingView, DeliveryReceipt, RoomEvent } from 'roomkit:plugin/types@0.1.0';
+import type { BindingView, DeliveryReceipt, RoomEvent } from 'roomkit:plugin/types@0.2.0';
 import { DeliveryError, config, receipt, texts } from 'roomkit-sdk';
 
 export async function deliver(event: RoomEvent, binding: BindingView): Promise<DeliveryReceipt> {
@@ -24,6 +27,11 @@ export async function deliver(event: RoomEvent, binding: BindingView): Promise<D
   } catch (e) {
     throw DeliveryError.retryable(`POST ${url}: ${(e as Error).message ?? e}`);
   }
-  if (!response.ok) throw DeliveryError.fromStatus(response.status, `POST ${url}: status`);
+  if (!response.ok) {
+    throw DeliveryError.fromStatus(response.status, {
+      message: `POST ${url}: status ${response.status}: ${await response.text()}`,
+      retryAfter: response.headers.get('retry-after'),
+    });
+  }
   return receipt();
 }
