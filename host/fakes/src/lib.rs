@@ -21,9 +21,9 @@
 //! ```
 
 mod server;
-pub mod twilio;
-pub mod telnyx;
 pub mod sinch;
+pub mod telnyx;
+pub mod twilio;
 pub mod voicemeup;
 
 pub use server::{FakeServer, Recorded, Reply};

@@ -53,11 +53,19 @@ fn count_call() {
 
 #[inline(never)]
 fn recurse(n: u64) -> u64 {
-    if n == 0 { 0 } else { 1 + recurse(std::hint::black_box(n - 1)) }
+    if n == 0 {
+        0
+    } else {
+        1 + recurse(std::hint::black_box(n - 1))
+    }
 }
 
 impl Guest for TestHook {
-    fn handle(_trigger: HookTrigger, event: RoomEvent, ctx: &Context) -> Result<HookResult, String> {
+    fn handle(
+        _trigger: HookTrigger,
+        event: RoomEvent,
+        ctx: &Context,
+    ) -> Result<HookResult, String> {
         // The mode applies only to messages that say "attack", so that the next message shows
         // the plugin still works.
         let mode = match host::config("mode") {
@@ -86,9 +94,14 @@ impl Guest for TestHook {
             "recursion" => Ok(result(HookAction::Block(recurse(u64::MAX).to_string()))),
             "huge" => Ok(result(HookAction::Block("x".repeat(48 << 20)))),
             "grow" => {
-                let bytes = host::config("grow_bytes").and_then(|b| b.parse().ok()).unwrap_or(2 << 20);
+                let bytes = host::config("grow_bytes")
+                    .and_then(|b| b.parse().ok())
+                    .unwrap_or(2 << 20);
                 let mut grown = event.clone();
-                grown.content = Content::Text(TextContent { body: "x".repeat(bytes), language: None });
+                grown.content = Content::Text(TextContent {
+                    body: "x".repeat(bytes),
+                    language: None,
+                });
                 Ok(result(HookAction::Modify(grown)))
             }
             "env" => {
@@ -102,7 +115,9 @@ impl Guest for TestHook {
             "error" => Err("test-hook refuses: told to".to_owned()),
             "kv-flood" => {
                 // Fresh keys of `flood_bytes` bytes each until the host refuses one.
-                let size: usize = host::config("flood_bytes").and_then(|n| n.parse().ok()).unwrap_or(1024);
+                let size: usize = host::config("flood_bytes")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(1024);
                 let start = host::kv_get("flood-next")
                     .and_then(|v| String::from_utf8(v).ok())
                     .and_then(|s| s.parse::<u64>().ok())
@@ -111,13 +126,17 @@ impl Guest for TestHook {
                     let stored = host::kv_set("flood-next", (n + 1).to_string().as_bytes())
                         .and_then(|()| host::kv_set(&format!("flood-{n}"), &vec![b'x'; size]));
                     if let Err(error) = stored {
-                        return Ok(result(HookAction::Block(format!("kv refused key {n}: {error:?}"))));
+                        return Ok(result(HookAction::Block(format!(
+                            "kv refused key {n}: {error:?}"
+                        ))));
                     }
                 }
                 Ok(result(HookAction::Allow))
             }
             "log-flood" | "stdout-flood" => {
-                let lines: u64 = host::config("flood_lines").and_then(|n| n.parse().ok()).unwrap_or(10_000);
+                let lines: u64 = host::config("flood_lines")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(10_000);
                 for n in 0..lines {
                     if mode == "log-flood" {
                         host::log(host::Level::Info, &format!("flood line {n}"));
@@ -130,7 +149,11 @@ impl Guest for TestHook {
             "history" => {
                 let recent = ctx.recent_events(100);
                 let room = ctx.room();
-                Ok(result(HookAction::Block(format!("{} of {}", recent.len(), room.event_count))))
+                Ok(result(HookAction::Block(format!(
+                    "{} of {}",
+                    recent.len(),
+                    room.event_count
+                ))))
             }
             _ => {
                 if host::config("count_calls").as_deref() != Some("off") {
@@ -139,7 +162,10 @@ impl Guest for TestHook {
                 let body = text(&event);
                 let word = host::config("block_word").unwrap_or_else(|| "forbidden".to_owned());
                 if body.contains(&word) {
-                    host::log(host::Level::Info, &format!("blocking a message with {word:?}"));
+                    host::log(
+                        host::Level::Info,
+                        &format!("blocking a message with {word:?}"),
+                    );
                     return Ok(result(HookAction::Block(format!("contains {word}"))));
                 }
                 if body.contains("secret") {

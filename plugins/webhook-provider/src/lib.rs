@@ -17,8 +17,8 @@ pub mod signature;
 
 use roomkit_sdk::http::Request;
 use roomkit_sdk::{
-    BindingView, DeliveryError, DeliveryReceipt, Provider, RoomEvent, WebhookResult,
-    WebhookRequest, config,
+    BindingView, DeliveryError, DeliveryReceipt, Provider, RoomEvent, WebhookRequest,
+    WebhookResult, config,
 };
 use std::time::Duration;
 

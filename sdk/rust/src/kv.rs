@@ -15,7 +15,6 @@ use crate::sys;
 /// Why a value was not stored: `OverQuota` or `Store`, each with the host's explanation.
 pub use crate::wit::roomkit::plugin::host::KvError;
 
-
 /// The value stored under `key`.
 pub fn get(key: &str) -> Option<Vec<u8>> {
     sys::kv_get(key)

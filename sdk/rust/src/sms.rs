@@ -101,8 +101,7 @@ impl SmsMeta {
     /// (which is also the idempotency key, so a service's retry is a duplicate), and the
     /// metadata.
     pub fn to_inbound(&self, channel_id: &str) -> InboundMessage {
-        let mut message =
-            InboundMessage::new(channel_id, self.sender.as_str(), self.content());
+        let mut message = InboundMessage::new(channel_id, self.sender.as_str(), self.content());
         if let Some(id) = &self.provider_message_id {
             message.idempotency_key = Some(id.clone());
         }
