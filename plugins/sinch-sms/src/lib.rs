@@ -12,7 +12,6 @@
 //! Settings come from the channel's config, then the manifest's `[config]` ([`Settings`]).
 
 pub mod inbound;
-pub mod message;
 pub mod outbound;
 pub mod signature;
 
@@ -156,8 +155,8 @@ pub fn deliver(
     event: &RoomEvent,
     binding: &BindingView,
 ) -> Result<DeliveryReceipt, DeliveryError> {
-    let to = message::recipient(binding)?;
-    let outgoing = message::outgoing(&event.content)?;
+    let to = roomkit_sdk::sms::recipient(binding)?;
+    let outgoing = roomkit_sdk::sms::outgoing(&event.content)?;
     let request = outbound::request(settings, &outgoing, &to, &event.id)?;
     let response = request.send().map_err(|e| {
         let message = format!(

@@ -10,7 +10,7 @@ use roomkit_sdk::{DeliveryError, DeliveryReceipt};
 use serde::{Deserialize, Serialize};
 
 use crate::Settings;
-use crate::message::Outgoing;
+use roomkit_sdk::sms::Outgoing;
 
 /// The batch body.
 #[derive(Debug, Serialize)]

@@ -14,7 +14,6 @@
 pub mod auth;
 pub mod inbound;
 pub mod merge;
-pub mod message;
 pub mod outbound;
 pub mod payload;
 
@@ -130,8 +129,8 @@ pub fn deliver(
     event: &RoomEvent,
     binding: &BindingView,
 ) -> Result<DeliveryReceipt, DeliveryError> {
-    let to = outbound::digits(&message::recipient(binding)?, "recipient")?;
-    let outgoing = message::outgoing(&event.content)?;
+    let to = outbound::digits(&roomkit_sdk::sms::recipient(binding)?, "recipient")?;
+    let outgoing = roomkit_sdk::sms::outgoing(&event.content)?;
     if outgoing.media.len() > 1 {
         return Err(DeliveryError::permanent(format!(
             "VoiceMeUp sends one attachment per message; this event has {}",
