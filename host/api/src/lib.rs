@@ -58,7 +58,9 @@ pub use routes::{openapi_document, router};
 pub use server::serve_with;
 pub use sources::{SOURCE_TYPES, SourceInfo, SourceSpec, SseSource};
 pub use state::ApiState;
-pub use webhooks::{NoWebhooks, WebhookError, WebhookHandler, WebhookRequest};
+pub use webhooks::{
+    NoWebhooks, WebhookAnswer, WebhookError, WebhookHandler, WebhookPayload, WebhookRequest,
+};
 
 /// Serves the router on the listener with the default [`ConnectionLimits`] until `shutdown`
 /// resolves, then stops accepting and lets requests in flight finish. WebSocket sessions

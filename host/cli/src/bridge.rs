@@ -1,21 +1,25 @@
 //! What the HTTP API asks of the host, answered by the plugin runtime: the plugin catalog of
 //! `GET /v1/plugins` and `/metrics`, webhooks verified and parsed by the channel's provider
-//! plugin, and channels made from provider and AI-provider plugins.
+//! plugin, and channels made from provider and AI-provider plugins with their own settings.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use roomkit_api::{
     ChannelFactory, ChannelFactoryError, ChannelSpec, PluginCallStats, PluginCatalog, PluginInfo,
-    PluginLimits, PluginStatus, WebhookError, WebhookHandler, WebhookRequest,
+    PluginLimits, PluginStatus, WebhookAnswer, WebhookError, WebhookHandler, WebhookPayload,
+    WebhookRequest,
 };
-use roomkit_kit::{AiChannel, Channel, InboundMessage, RoomKit, TransportChannel};
+use roomkit_kit::{AiChannel, Channel, RoomKit, TransportChannel};
 use roomkit_plugins::{
-    CallFailure, Error as PluginError, InstancePolicy, LoadStatus, PluginDirectory, ProviderHandle,
+    CallFailure, ChannelProvider, ConfigValue, Error as PluginError, InstancePolicy, LoadStatus,
+    PluginDirectory, Settings,
 };
 
 use crate::config::AI;
+use crate::presets;
 
 /// `GET /v1/plugins` over the plugin directory.
 #[derive(Debug)]
@@ -86,16 +90,33 @@ impl PluginCatalog for DirectoryCatalog {
     }
 }
 
-/// The provider plugin of every channel made from one, by channel id.
-type Providers = Arc<RwLock<HashMap<String, ProviderHandle>>>;
+/// The provider of every channel made from a provider plugin, by channel id.
+type Providers = Arc<RwLock<HashMap<String, Arc<ChannelProvider>>>>;
+
+/// Keys of a channel's `config` that the host reads itself; every other key is a setting of
+/// the channel's plugin.
+const HOST_KEYS: [&str; 3] = ["provider", "system_prompt", "max_context_events"];
 
 /// Makes channels from plugins: `ai` channels from an ai-provider plugin, every other type
 /// from a provider plugin. The plugin is named in the spec's `config.provider`; an AI channel
-/// also reads `config.system_prompt` and `config.max_context_events`.
+/// also reads `config.system_prompt` and `config.max_context_events`. Every other key of
+/// `config` is a setting of the channel's plugin (the account, the sender number, a token):
+/// the plugin reads it with `config-get`, before its manifest's `[config]`.
+///
+/// Only channels of `roomkit.toml` may take a setting from the environment (`"${NAME}"`) or a
+/// file (`{ file = "path" }`): a channel registered through the API names plain values, so an
+/// API token cannot read the host's environment or files into a plugin.
 #[derive(Debug)]
 pub struct PluginChannels {
     directory: Arc<PluginDirectory>,
     providers: Providers,
+    /// The specs of `roomkit.toml`'s channels, whose settings may name the environment and
+    /// files, and the raw settings they were made from.
+    file_channels: HashMap<String, (ChannelSpec, BTreeMap<String, ConfigValue>)>,
+    /// Where `{ file = … }` paths of `roomkit.toml` start.
+    base_dir: PathBuf,
+    /// The URL services call this host at (for signatures over the URL).
+    public_url: Option<String>,
 }
 
 impl PluginChannels {
@@ -104,7 +125,34 @@ impl PluginChannels {
         PluginChannels {
             directory,
             providers: Providers::default(),
+            file_channels: HashMap::new(),
+            base_dir: PathBuf::from("."),
+            public_url: None,
         }
+    }
+
+    /// Trusts `spec` (a channel of `roomkit.toml`) to take `settings` from the environment
+    /// and from files under `base_dir`.
+    pub fn with_file_channel(
+        mut self,
+        spec: ChannelSpec,
+        settings: BTreeMap<String, ConfigValue>,
+    ) -> Self {
+        self.file_channels.insert(spec.id.clone(), (spec, settings));
+        self
+    }
+
+    /// Where `{ file = … }` paths of `roomkit.toml` start.
+    pub fn with_base_dir(mut self, base_dir: PathBuf) -> Self {
+        self.base_dir = base_dir;
+        self
+    }
+
+    /// The URL services call this host at (`https://desk.example.com`), for providers that
+    /// sign the URL. None: the request's `Host` header, over `http`.
+    pub fn with_public_url(mut self, public_url: Option<String>) -> Self {
+        self.public_url = public_url.map(|url| url.trim_end_matches('/').to_owned());
+        self
     }
 
     /// The webhook handler for the channels this factory made.
@@ -112,7 +160,52 @@ impl PluginChannels {
         ProviderWebhooks {
             kit,
             providers: Arc::clone(&self.providers),
+            public_url: self.public_url.clone(),
         }
+    }
+
+    /// The plugin settings of `spec`: its own keys of `config`, resolved.
+    fn settings(
+        &self,
+        spec: &ChannelSpec,
+        secret_keys: &[String],
+    ) -> Result<Settings, ChannelFactoryError> {
+        let invalid = |message: String| {
+            ChannelFactoryError::InvalidConfig(format!("channel {:?}: {message}", spec.id))
+        };
+        if let Some((file_spec, raw)) = self.file_channels.get(&spec.id)
+            && file_spec == spec
+        {
+            return Settings::resolve(raw, secret_keys, &self.base_dir).map_err(invalid);
+        }
+        let mut raw = BTreeMap::new();
+        for (key, value) in &spec.config {
+            if HOST_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            let value = match value {
+                serde_json::Value::String(text) if text.starts_with("${") => {
+                    return Err(invalid(format!(
+                        "config.{key}: environment variables are read only for channels of \
+                         roomkit.toml"
+                    )));
+                }
+                serde_json::Value::String(text) => ConfigValue::Text(text.clone()),
+                serde_json::Value::Bool(b) => ConfigValue::Bool(*b),
+                serde_json::Value::Number(n) => match n.as_i64() {
+                    Some(n) => ConfigValue::Integer(n),
+                    None => ConfigValue::Float(n.as_f64().unwrap_or_default()),
+                },
+                _ => {
+                    return Err(invalid(format!(
+                        "config.{key} must be text, a number or a boolean (files are read only \
+                         for channels of roomkit.toml)"
+                    )));
+                }
+            };
+            raw.insert(key.clone(), value);
+        }
+        Settings::resolve_with(&raw, secret_keys, &self.base_dir, &|_| None).map_err(invalid)
     }
 }
 
@@ -166,16 +259,29 @@ impl ChannelFactory for PluginChannels {
             return Ok(Arc::new(channel));
         }
         let handle = self.directory.provider(provider);
+        if let Some(declared) = handle.channel_type()
+            && declared != spec.channel_type
+        {
+            return Err(ChannelFactoryError::InvalidConfig(format!(
+                "channel {:?} is of type {:?}, but plugin {provider:?} serves {declared:?} channels",
+                spec.id, spec.channel_type
+            )));
+        }
+        let settings = self.settings(spec, &handle.secret_keys())?;
+        let provider = Arc::new(ChannelProvider::new(handle, settings));
         self.providers
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(spec.id.clone(), handle.clone());
-        let capabilities = spec.capabilities.clone().unwrap_or_default();
+            .insert(spec.id.clone(), Arc::clone(&provider));
+        let capabilities = spec
+            .capabilities
+            .clone()
+            .unwrap_or_else(|| presets::capabilities(&spec.channel_type));
         Ok(Arc::new(TransportChannel::new(
             &spec.id,
             &spec.channel_type,
             capabilities,
-            Arc::new(handle),
+            provider,
         )))
     }
 }
@@ -186,10 +292,11 @@ impl ChannelFactory for PluginChannels {
 pub struct ProviderWebhooks {
     kit: RoomKit,
     providers: Providers,
+    public_url: Option<String>,
 }
 
 impl ProviderWebhooks {
-    fn provider(&self, channel_id: &str) -> Option<ProviderHandle> {
+    fn provider(&self, channel_id: &str) -> Option<Arc<ChannelProvider>> {
         // A channel unregistered at runtime takes no more webhooks.
         self.kit.get_channel(channel_id)?;
         self.providers
@@ -199,15 +306,30 @@ impl ProviderWebhooks {
             .cloned()
     }
 
-    fn plugin_request(request: &WebhookRequest) -> roomkit_plugins::WebhookRequest {
-        let path = match &request.query {
-            Some(query) => format!("/v1/webhooks/{}?{query}", request.channel_id),
-            None => format!("/v1/webhooks/{}", request.channel_id),
+    fn plugin_request(&self, request: &WebhookRequest) -> roomkit_plugins::WebhookRequest {
+        let query = request.query.clone().unwrap_or_default();
+        let origin = match &self.public_url {
+            Some(url) => url.clone(),
+            None => {
+                let host = request
+                    .headers
+                    .get(axum::http::header::HOST)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("localhost");
+                format!("http://{host}")
+            }
+        };
+        let public_url = if query.is_empty() {
+            format!("{origin}{}", request.path)
+        } else {
+            format!("{origin}{}?{query}", request.path)
         };
         roomkit_plugins::WebhookRequest {
             channel_id: request.channel_id.clone(),
-            method: "POST".to_owned(),
-            path,
+            method: request.method.as_str().to_owned(),
+            path: request.path.clone(),
+            query,
+            public_url,
             headers: request
                 .headers
                 .iter()
@@ -235,17 +357,26 @@ impl WebhookHandler for ProviderWebhooks {
             return Ok(false);
         };
         provider
-            .verify_signature(&Self::plugin_request(request))
+            .verify_signature(&self.plugin_request(request))
             .await
             .map_err(provider_failed)
     }
 
-    async fn parse(&self, request: &WebhookRequest) -> Result<Vec<InboundMessage>, WebhookError> {
+    async fn parse(&self, request: &WebhookRequest) -> Result<WebhookPayload, WebhookError> {
         let Some(provider) = self.provider(&request.channel_id) else {
-            return Ok(Vec::new());
+            return Ok(WebhookPayload::default());
         };
-        match provider.parse_webhook(&Self::plugin_request(request)).await {
-            Ok(messages) => Ok(messages),
+        match provider.parse_webhook(&self.plugin_request(request)).await {
+            Ok(parsed) => Ok(WebhookPayload {
+                messages: parsed.messages,
+                status_updates: parsed.status_updates,
+                answer: parsed.answer.map(|answer| WebhookAnswer {
+                    status: axum::http::StatusCode::from_u16(answer.status)
+                        .unwrap_or(axum::http::StatusCode::OK),
+                    content_type: answer.content_type,
+                    body: answer.body,
+                }),
+            }),
             // The plugin said the payload is wrong (it returned an error of its own).
             Err(PluginError::Call {
                 cause: CallFailure::Returned(message),

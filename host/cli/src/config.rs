@@ -5,7 +5,7 @@
 
 mod discovery;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use roomkit_kit::{AttachOptions, KitConfig, NewRoomChannel};
 use roomkit_model::{Access, ChannelCapabilities, RateLimit, Visibility};
-use roomkit_plugins::Ceilings;
+use roomkit_plugins::{Ceilings, ConfigValue};
 use roomkit_store::SledStore;
 use roomkit_tls::TrustedRoots;
 use serde::Deserialize;
@@ -56,6 +56,13 @@ pub struct HostConfig {
     /// What outbound TLS trusts.
     #[serde(default)]
     pub tls: TlsSection,
+    /// The directory relative paths start from (the file's; `.` without a file).
+    #[serde(skip, default = "default_base_dir")]
+    pub base_dir: PathBuf,
+}
+
+fn default_base_dir() -> PathBuf {
+    PathBuf::from(".")
 }
 
 /// `[tls]`: certificate authorities trusted by outbound HTTPS and WSS (plugins' requests and
@@ -78,6 +85,11 @@ pub struct ApiSection {
     /// Bearer tokens accepted by the API. None: the API is open (the host warns at start).
     #[serde(default)]
     pub tokens: Vec<String>,
+    /// The URL services reach this host at (`https://desk.example.com`): providers that sign
+    /// the webhook URL (Twilio) check the signature over it. None: `http://` and the request's
+    /// `Host` header.
+    #[serde(default)]
+    pub public_url: Option<String>,
     /// The largest request body, in bytes.
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
@@ -99,6 +111,7 @@ impl Default for ApiSection {
     fn default() -> Self {
         ApiSection {
             tokens: Vec::new(),
+            public_url: None,
             max_body_bytes: default_max_body_bytes(),
             header_read_timeout_ms: default_header_read_timeout_ms(),
             body_read_timeout_ms: default_body_read_timeout_ms(),
@@ -205,6 +218,11 @@ pub struct ChannelConfig {
     /// The visibility of those automatic bindings.
     #[serde(default)]
     pub visibility: Option<String>,
+    /// Settings of the channel's provider plugin (the account, the sender number, a token),
+    /// read before the plugin manifest's `[config]`. A value is text, a number, a boolean,
+    /// `"${NAME}"` (the environment variable) or `{ file = "path" }` (relative to this file).
+    #[serde(default)]
+    pub config: BTreeMap<String, ConfigValue>,
 }
 
 impl ChannelConfig {
@@ -320,6 +338,7 @@ impl Default for HostConfig {
             channels: Vec::new(),
             sources: Vec::new(),
             tls: TlsSection::default(),
+            base_dir: default_base_dir(),
         }
     }
 }
@@ -339,6 +358,7 @@ impl HostConfig {
     /// Parses configuration text; relative paths are resolved against `base`.
     pub fn parse(text: &str, base: &Path) -> Result<Self> {
         let mut config: HostConfig = toml::from_str(text)?;
+        config.base_dir = base.to_owned();
         config.data_dir = base.join(&config.data_dir);
         config.plugin_dir = base.join(&config.plugin_dir);
         for file in &mut config.tls.ca_files {
@@ -380,6 +400,12 @@ impl HostConfig {
                 ),
                 (_, Some(_)) => {}
             }
+            if !channel.config.is_empty() && channel.channel_type == WEBSOCKET {
+                bail!(
+                    "channel `{}`: websocket channels are built in and take no config",
+                    channel.id
+                );
+            }
             channel.binding_visibility()?;
             if let Some(capabilities) = &channel.capabilities {
                 capabilities
@@ -408,6 +434,11 @@ impl HostConfig {
         }
         if self.api.header_read_timeout_ms == 0 || self.api.body_read_timeout_ms == 0 {
             bail!("[api] header_read_timeout_ms and body_read_timeout_ms must be above 0");
+        }
+        if let Some(url) = &self.api.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            bail!("[api] public_url must start with http:// or https://, not {url:?}");
         }
         if self.api.tokens.iter().any(String::is_empty) {
             bail!("[api] tokens must not be empty strings");

@@ -10,6 +10,7 @@ mod config;
 mod demo;
 mod logging;
 mod plugin;
+mod presets;
 mod serve;
 mod sink;
 

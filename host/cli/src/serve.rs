@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use roomkit_api::{ApiConfig, ApiState, ChannelSpec, WebSocketConfig};
 use roomkit_kit::RoomKit;
 use roomkit_model::Metadata;
-use roomkit_plugins::{PluginDirectory, PluginEngine};
+use roomkit_plugins::{ConfigValue, PluginDirectory, PluginEngine};
 use roomkit_store::ConversationStore;
 
 use crate::bridge::{DirectoryCatalog, PluginChannels};
@@ -152,7 +152,14 @@ impl Host {
             tracing::warn!(failed = report.failed.len(), "some plugins did not load");
         }
 
-        let channels = PluginChannels::new(Arc::clone(&directory));
+        let channels = config.channels.iter().fold(
+            PluginChannels::new(Arc::clone(&directory))
+                .with_base_dir(config.base_dir.clone())
+                .with_public_url(config.api.public_url.clone()),
+            |channels, channel| {
+                channels.with_file_channel(channel_spec(channel), channel.config.clone())
+            },
+        );
         let webhooks = Arc::new(channels.webhooks(kit.clone()));
         let api_config = ApiConfig {
             tokens: config.api.tokens.clone(),
@@ -278,6 +285,9 @@ fn channel_spec(channel: &ChannelConfig) -> ChannelSpec {
     if let Some(provider) = &channel.provider {
         config.insert("provider".into(), provider.clone().into());
     }
+    for (key, value) in &channel.config {
+        config.insert(key.clone(), config_json(value));
+    }
     if channel.channel_type == AI {
         if let Some(prompt) = &channel.system_prompt {
             config.insert("system_prompt".into(), prompt.clone().into());
@@ -291,6 +301,18 @@ fn channel_spec(channel: &ChannelConfig) -> ChannelSpec {
         channel_type: channel.channel_type.clone(),
         capabilities: channel.capabilities.clone(),
         config,
+    }
+}
+
+/// A setting as the spec shows it: `${NAME}` and `{ "file": path }` stay references (the
+/// values are resolved only when the channel is made, and never stored).
+fn config_json(value: &ConfigValue) -> serde_json::Value {
+    match value {
+        ConfigValue::Text(text) => text.clone().into(),
+        ConfigValue::Integer(n) => (*n).into(),
+        ConfigValue::Float(n) => (*n).into(),
+        ConfigValue::Bool(b) => (*b).into(),
+        ConfigValue::File { file } => serde_json::json!({ "file": file.display().to_string() }),
     }
 }
 

@@ -173,11 +173,11 @@ async fn wasm_rate(
 async fn wasm_deliver(provider: &WasmProvider, event: &RoomEvent, n: usize) -> f64 {
     let binding = ChannelBinding::new("bench-1", "customers", "webhook");
     for _ in 0..WARM_UP {
-        provider.deliver(event, &binding).await.unwrap();
+        provider.deliver(event, &binding, None).await.unwrap();
     }
     let start = Instant::now();
     for _ in 0..n {
-        let result = provider.deliver(event, &binding).await.unwrap();
+        let result = provider.deliver(event, &binding, None).await.unwrap();
         assert_eq!(result.provider_message_id.as_deref(), Some("sink-1"));
     }
     start.elapsed().as_secs_f64() / n as f64

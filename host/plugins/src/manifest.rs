@@ -408,7 +408,7 @@ mod tests {
         assert_eq!((m.breaker_threshold, m.breaker_cooldown_ms), (2, 500));
         assert_eq!(m.triggers.len(), 2);
         assert_eq!(m.instance, InstancePolicy::Fresh);
-        assert_eq!(m.config["words"], "darn,heck");
+        assert_eq!(m.config["words"], ConfigValue::from("darn,heck"));
         assert_eq!(m.filter().directions.len(), 1);
         assert_eq!(
             m.allowed_hosts,

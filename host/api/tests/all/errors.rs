@@ -244,8 +244,8 @@ async fn unknown_fields_of_an_inbound_message_are_refused_and_change_nothing() {
             "/v1/rooms/r/bindings",
             json!({"channel_id": "agent-ws", "retry_policy": {"max_retries": 1,
                    "base_delay_seconds": 1.0, "max_delay_seconds": 2.0,
-                   "exponential_base": 2.0, "jitter": true}}),
-            "jitter",
+                   "exponential_base": 2.0, "jiter": 0.1}}),
+            "jiter",
         ),
     ];
     for (path, body, field) in misspelt {

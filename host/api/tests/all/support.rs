@@ -10,15 +10,15 @@ use async_trait::async_trait;
 use reqwest::{Method, StatusCode};
 use roomkit_api::{
     ApiConfig, ApiState, ChannelFactory, ChannelFactoryError, ChannelSpec, PluginCallStats,
-    PluginCatalog, PluginInfo, PluginLimits, PluginStatus, WebhookError, WebhookHandler,
-    WebhookRequest,
+    PluginCatalog, PluginInfo, PluginLimits, PluginStatus, WebhookAnswer, WebhookError,
+    WebhookHandler, WebhookPayload, WebhookRequest,
 };
 use roomkit_kit::testing::RecordingProvider;
 use roomkit_kit::{
     Channel, Hook, HookError, HookResult, HookSpec, HookTrigger, InboundMessage, RoomContext,
-    RoomKit, TransportChannel,
+    RoomKit, StatusUpdate, TransportChannel,
 };
-use roomkit_model::{ChannelCapabilities, Content, Observation, RoomEvent, Task};
+use roomkit_model::{ChannelCapabilities, Content, DeliveryStatus, Observation, RoomEvent, Task};
 use roomkit_store::MemoryStore;
 use serde_json::{Value, json};
 
@@ -44,9 +44,46 @@ impl WebhookHandler for TestWebhooks {
             .is_some_and(|v| v.as_bytes() == expected.as_bytes()))
     }
 
-    async fn parse(&self, request: &WebhookRequest) -> Result<Vec<InboundMessage>, WebhookError> {
-        if request.body.as_ref() == b"crash" {
+    async fn parse(&self, request: &WebhookRequest) -> Result<WebhookPayload, WebhookError> {
+        if request.body.as_ref() == b"crash" || request.query.as_deref() == Some("crash") {
             return Err(WebhookError::ProviderFailed("the provider trapped".into()));
+        }
+        // A URL check: the challenge echoed as text.
+        if request.method == Method::GET {
+            let challenge = request.query.clone().unwrap_or_default();
+            return Ok(WebhookPayload {
+                answer: Some(WebhookAnswer {
+                    status: StatusCode::OK,
+                    content_type: Some("text/plain".into()),
+                    body: challenge.into_bytes(),
+                }),
+                ..WebhookPayload::default()
+            });
+        }
+        // A delivery status: `{"status": "delivered", "id": ...}`; with `"answer": "xml"` it is
+        // answered with an empty XML document.
+        if let Ok(value) = serde_json::from_slice::<Value>(&request.body)
+            && let Some(status) = value["status"].as_str()
+        {
+            let status = match status {
+                "delivered" => DeliveryStatus::Delivered,
+                _ => DeliveryStatus::Failed,
+            };
+            return Ok(WebhookPayload {
+                status_updates: vec![StatusUpdate {
+                    provider_message_id: value["id"].as_str().unwrap_or_default().to_owned(),
+                    status,
+                    error_code: None,
+                    error_message: None,
+                    metadata: Default::default(),
+                }],
+                answer: (value["answer"] == "xml").then(|| WebhookAnswer {
+                    status: StatusCode::OK,
+                    content_type: Some("text/xml".into()),
+                    body: b"<Response/>".to_vec(),
+                }),
+                ..WebhookPayload::default()
+            });
         }
         let value: Value = serde_json::from_slice(&request.body)
             .map_err(|e| WebhookError::InvalidPayload(e.to_string()))?;
@@ -71,7 +108,8 @@ impl WebhookHandler for TestWebhooks {
                     )),
                 }
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()
+            .map(WebhookPayload::messages)
     }
 }
 

@@ -84,3 +84,87 @@ async fn webhooks_of_unknown_channels_and_bad_payloads_are_refused() {
         json!({"error": {"code": "invalid_webhook_payload", "message": "from and text are required"}})
     );
 }
+
+#[tokio::test]
+async fn a_status_callback_updates_the_delivered_event_and_gets_the_providers_answer() {
+    let server = start().await;
+    // +1777 writes in over the webhook channel; the SMS side answers into the same room, which
+    // delivers to +1777 through the webhook channel's provider (its first send: `pm-1`).
+    let body = r#"{"from": "+1777", "text": "hello", "room_id": "desk"}"#;
+    let (status, response) = webhook(&server, "webhook-in", body, sign(body)).await;
+    assert_eq!(status, StatusCode::OK, "{response}");
+    let (status, _) = server
+        .post(
+            "/v1/rooms/desk/bindings",
+            json!({"channel_id": "sms", "participant_id": "+1555"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let reply = server.sms_says("desk", "we are on it").await;
+    let event_id = reply["event"]["id"].as_str().unwrap().to_owned();
+    let sent = &reply["event"]["delivery_results"]["webhook-in"];
+    assert_eq!(sent["provider_message_id"], "pm-1", "{reply}");
+
+    // The service's status callback names the answer it expects: that is the whole answer.
+    let callback = r#"{"status": "delivered", "id": "pm-1", "answer": "xml"}"#;
+    let response = server
+        .http
+        .post(format!("{}/v1/webhooks/webhook-in", server.base))
+        .header("x-signature", sign(callback).unwrap())
+        .body(callback)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/xml");
+    assert_eq!(response.text().await.unwrap(), "<Response/>");
+    let (_, events) = server.get("/v1/rooms/desk/events").await;
+    let event = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == event_id.as_str())
+        .unwrap();
+    assert_eq!(
+        event["delivery_results"]["webhook-in"]["status"],
+        "delivered"
+    );
+
+    // A status about a message this host never sent is counted and dropped.
+    let unknown = r#"{"status": "failed", "id": "pm-999"}"#;
+    let (status, response) = webhook(&server, "webhook-in", unknown, sign(unknown)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        response,
+        json!({"results": [], "receipts_applied": 0, "receipts_unknown": 1})
+    );
+}
+
+#[tokio::test]
+async fn a_url_check_is_answered_by_the_provider_over_get() {
+    let server = start().await;
+    let response = server
+        .http
+        .get(format!(
+            "{}/v1/webhooks/webhook-in?challenge=1158201444",
+            server.base
+        ))
+        .header("x-signature", sign("").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/plain");
+    assert_eq!(response.text().await.unwrap(), "challenge=1158201444");
+    // Unsigned, it is refused like a POST.
+    let response = server
+        .http
+        .get(format!(
+            "{}/v1/webhooks/webhook-in?challenge=1",
+            server.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}

@@ -28,7 +28,7 @@ pub trait Retryable {
 
 /// `delay` less a random share of at most `jitter` (0..=1) of it.
 pub fn jittered(delay: Duration, jitter: f64) -> Duration {
-    if !(jitter > 0.0) {
+    if jitter.is_nan() || jitter <= 0.0 {
         return delay;
     }
     delay.mul_f64(1.0 - jitter.min(1.0) * fastrand::f64())

@@ -534,6 +534,8 @@ fn webhook(signature: Option<String>, body: &str) -> WebhookRequest {
         channel_id: "crm-in".into(),
         method: "POST".into(),
         path: "/v1/webhooks/crm-in".into(),
+        query: String::new(),
+        public_url: "http://127.0.0.1:8080/v1/webhooks/crm-in".into(),
         headers: signature
             .map(|s| vec![("X-RoomKit-Signature".to_owned(), s)])
             .unwrap_or_default(),
@@ -556,35 +558,36 @@ async fn webhook_provider_verifies_signatures_and_parses_inbound_messages() {
 
     assert!(
         provider
-            .verify_signature(&webhook(signed(body), body))
+            .verify_signature(&webhook(signed(body), body), None)
             .await
             .unwrap()
     );
     let forged = format!("sha256={}", hmac_sha256(b"guessed", body.as_bytes()));
     assert!(
         !provider
-            .verify_signature(&webhook(Some(forged), body))
+            .verify_signature(&webhook(Some(forged), body), None)
             .await
             .unwrap()
     );
     assert!(
         !provider
-            .verify_signature(&webhook(None, body))
+            .verify_signature(&webhook(None, body), None)
             .await
             .unwrap()
     );
     let tampered = body.replace("hi", "ho");
     assert!(
         !provider
-            .verify_signature(&webhook(signed(body), &tampered))
+            .verify_signature(&webhook(signed(body), &tampered), None)
             .await
             .unwrap()
     );
 
     let messages = provider
-        .parse_webhook(&webhook(signed(body), body))
+        .parse_webhook(&webhook(signed(body), body), None)
         .await
-        .unwrap();
+        .unwrap()
+        .messages;
     let mut first = InboundMessage::text("crm-in", "+15550001", "hi");
     first.idempotency_key = Some("m-1".into());
     first.provider = Some("webhook".into());
@@ -597,7 +600,7 @@ async fn webhook_provider_verifies_signatures_and_parses_inbound_messages() {
     assert_eq!(messages, vec![first, second]);
 
     let err = provider
-        .parse_webhook(&webhook(None, r#"{"sender":"","text":"x"}"#))
+        .parse_webhook(&webhook(None, r#"{"sender":"","text":"x"}"#), None)
         .await
         .unwrap_err();
     assert_eq!(

@@ -113,7 +113,7 @@ async fn the_listing_shows_kind_status_version_limits_and_calls() {
     assert!(
         !directory
             .provider("courier")
-            .verify_signature(&request)
+            .verify_signature(&request, None)
             .await
             .unwrap()
     );

@@ -24,6 +24,8 @@ fn webhook(signature: &str, body: &str) -> WebhookRequest {
         channel_id: "wh".into(),
         method: "POST".into(),
         path: "/v1/webhooks/wh".into(),
+        query: String::new(),
+        public_url: "http://127.0.0.1:8080/v1/webhooks/wh".into(),
         headers: vec![("X-Signature".into(), signature.into())],
         body: body.as_bytes().to_vec(),
     }
@@ -81,15 +83,19 @@ async fn a_wasm_provider_verifies_and_parses_webhooks() {
     let path = dir.add_component("courier", "test-provider", PROVIDER);
     let provider = WasmProvider::load(&engine(), &path, None).unwrap();
     let request = webhook("s3cret", "+15550001|hi there\n+15550002|second\n");
-    assert!(provider.verify_signature(&request).await.unwrap());
+    assert!(provider.verify_signature(&request, None).await.unwrap());
     assert!(
         !provider
-            .verify_signature(&webhook("forged", ""))
+            .verify_signature(&webhook("forged", ""), None)
             .await
             .unwrap()
     );
 
-    let messages = provider.parse_webhook(&request).await.unwrap();
+    let messages = provider
+        .parse_webhook(&request, None)
+        .await
+        .unwrap()
+        .messages;
     let mut expected = InboundMessage::text("wh", "+15550001", "hi there");
     expected.idempotency_key = Some("webhook-1".into());
     expected.provider = Some("test-provider".into());
@@ -99,7 +105,7 @@ async fn a_wasm_provider_verifies_and_parses_webhooks() {
     assert_eq!(messages[1].content, Content::text("second"));
 
     let err = provider
-        .parse_webhook(&webhook("s3cret", "+1|ok\nno separator\n"))
+        .parse_webhook(&webhook("s3cret", "+1|ok\nno separator\n"), None)
         .await
         .unwrap_err();
     assert_eq!(
@@ -163,15 +169,16 @@ async fn a_wasm_provider_delivers_room_events_through_a_transport_channel() {
     // The webhook side through the handle, as the HTTP server calls it.
     assert!(
         handle
-            .verify_signature(&webhook("s3cret", ""))
+            .verify_signature(&webhook("s3cret", ""), None)
             .await
             .unwrap()
     );
     assert_eq!(
         handle
-            .parse_webhook(&webhook("s3cret", "+7|in"))
+            .parse_webhook(&webhook("s3cret", "+7|in"), None)
             .await
-            .unwrap()[0]
+            .unwrap()
+            .messages[0]
             .sender_id,
         "+7"
     );

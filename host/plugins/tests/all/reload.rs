@@ -220,16 +220,16 @@ async fn a_provider_handle_follows_reloads_and_kind_changes() {
         headers: vec![("x-signature".into(), secret.into())],
         ..Default::default()
     };
-    assert!(handle.verify_signature(&signed("one")).await.unwrap());
+    assert!(handle.verify_signature(&signed("one"), None).await.unwrap());
     let first = handle.current().unwrap();
 
     std::fs::write(dir.dir.path().join("courier.toml"), manifest("two")).unwrap();
     directory.scan();
     assert_eq!(directory.scan().reloaded, vec!["courier"]);
-    assert!(handle.verify_signature(&signed("two")).await.unwrap());
-    assert!(!handle.verify_signature(&signed("one")).await.unwrap());
+    assert!(handle.verify_signature(&signed("two"), None).await.unwrap());
+    assert!(!handle.verify_signature(&signed("one"), None).await.unwrap());
     // A caller still holding the old version finishes on it.
-    assert!(first.verify_signature(&signed("one")).await.unwrap());
+    assert!(first.verify_signature(&signed("one"), None).await.unwrap());
 
     // The same name becomes a hook: the provider handle stops serving.
     std::fs::write(dir.dir.path().join("courier.toml"), "").unwrap();
@@ -239,7 +239,7 @@ async fn a_provider_handle_follows_reloads_and_kind_changes() {
     assert!(!handle.is_loaded());
     assert_eq!(
         handle
-            .verify_signature(&signed("two"))
+            .verify_signature(&signed("two"), None)
             .await
             .unwrap_err()
             .to_string(),

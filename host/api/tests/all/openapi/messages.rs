@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::conformance::Conformance;
 use super::{oversized, signed};
-use crate::support::{Server, TOKEN};
+use crate::support::{Server, TOKEN, WEBHOOK_SECRET};
 
 /// Needs room `r1` with `sms` attached.
 pub(super) async fn drive(api: &mut Conformance, s: &Server) {
@@ -331,6 +331,25 @@ pub(super) async fn drive(api: &mut Conformance, s: &Server) {
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     let (status, _) = api.send(s, signed(s, "webhook-in", oversized())).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // A URL check over GET: answered by the provider, refused unsigned, failed by a crash.
+    let check = |channel: &str, query: &str, signature: &str| {
+        s.http
+            .get(format!("{}/v1/webhooks/{channel}?{query}", s.base))
+            .header("x-signature", signature.to_owned())
+    };
+    let valid = format!("{WEBHOOK_SECRET}:0");
+    let (status, _) = api
+        .send(s, check("webhook-in", "challenge=1", &valid))
+        .await;
+    assert_eq!(status, ok);
+    let (status, _) = api
+        .send(s, check("webhook-in", "challenge=1", "forged"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = api.send(s, check("sms", "challenge=1", &valid)).await;
+    assert_eq!(status, not_found);
+    let (status, _) = api.send(s, check("webhook-in", "crash", &valid)).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
 
     // The WebSocket endpoint: a plain GET, a refused token, an upgrade.
     let (status, _) = api.send(s, s.http.get(format!("{}/v1/ws", s.base))).await;

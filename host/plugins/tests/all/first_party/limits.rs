@@ -217,8 +217,12 @@ async fn webhook_provider_verifies_a_signed_body_at_the_limit_and_refuses_it_tam
     let signature = format!("sha256={}", hmac_sha256(b"change-me", body.as_bytes()));
 
     let signed = webhook(Some(signature.clone()), &body);
-    assert!(provider.verify_signature(&signed).await.unwrap());
-    let messages = provider.parse_webhook(&signed).await.unwrap();
+    assert!(provider.verify_signature(&signed, None).await.unwrap());
+    let messages = provider
+        .parse_webhook(&signed, None)
+        .await
+        .unwrap()
+        .messages;
     assert_eq!(messages.len(), 1);
     let Content::Text { body: text, .. } = &messages[0].content else {
         panic!("not a text: {:?}", messages[0].content)
@@ -234,7 +238,7 @@ async fn webhook_provider_verifies_a_signed_body_at_the_limit_and_refuses_it_tam
     let tampered = String::from_utf8(tampered).unwrap();
     assert!(
         !provider
-            .verify_signature(&webhook(Some(signature), &tampered))
+            .verify_signature(&webhook(Some(signature), &tampered), None)
             .await
             .unwrap()
     );
@@ -430,7 +434,10 @@ async fn fuel_used_by_first_party_plugins_at_growing_sizes() {
             let (engine, request) = (engine.clone(), request.clone());
             async move {
                 let provider = WasmProvider::load(&engine, &path, None).unwrap();
-                provider.verify_signature(&request).await.unwrap_or(false)
+                provider
+                    .verify_signature(&request, None)
+                    .await
+                    .unwrap_or(false)
             }
         })
         .await;
@@ -444,7 +451,7 @@ async fn fuel_used_by_first_party_plugins_at_growing_sizes() {
             async move {
                 let provider = WasmProvider::load(&engine, &path, None).unwrap();
                 let binding = ChannelBinding::new("r", "crm", "webhook");
-                provider.deliver(&event, &binding).await.is_ok()
+                provider.deliver(&event, &binding, None).await.is_ok()
             }
         })
         .await;
