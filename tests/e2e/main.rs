@@ -13,5 +13,6 @@ mod conversation;
 mod paging;
 mod reload;
 mod shutdown;
+mod sms;
 mod support;
 mod tls;

@@ -180,7 +180,7 @@ impl Drop for Sink {
 /// Compiled plugin code shared by every deployment (the host's cache is keyed by the wasm's
 /// hash), so only the first start of a run compiles; it lives in the target directory so a
 /// rerun compiles nothing.
-fn shared_cache() -> &'static Path {
+pub fn shared_cache() -> &'static Path {
     static CACHE: OnceLock<PathBuf> = OnceLock::new();
     CACHE.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-plugin-cache");
@@ -189,7 +189,7 @@ fn shared_cache() -> &'static Path {
     })
 }
 
-fn copy_dir_files(from: &Path, to: &Path) {
+pub fn copy_dir_files(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     let Ok(entries) = std::fs::read_dir(from) else {
         return;
@@ -510,7 +510,8 @@ impl Deployment {
     pub async fn signed_webhook(&self, body: String) -> (StatusCode, Value) {
         let signature = sign(body.as_bytes());
         self.post_raw(
-            "/v1/webhooks/customers",
+            // The full answer (deliveries and AI answers), not the acknowledgement at commit.
+            "/v1/webhooks/customers?wait=delivery",
             &[(SIGNATURE_HEADER, &signature)],
             body,
         )
@@ -571,7 +572,7 @@ async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
 }
 
 /// `text` with the line starting with `prefix` replaced by `line` (which must exist).
-fn replace_line(text: &str, prefix: &str, line: &str) -> String {
+pub fn replace_line(text: &str, prefix: &str, line: &str) -> String {
     let mut found = false;
     let out: Vec<&str> = text
         .lines()

@@ -137,10 +137,12 @@ impl From<WebhookError> for ApiError {
 /// `POST /v1/webhooks/{channel_id}`
 ///
 /// No bearer token: the channel's provider verifies the request's signature, parses the
-/// payload, then each message is processed on the channel and each delivery status updates the
-/// event it is about. A message's `channel_id` is always the path's, so a provider cannot speak
+/// payload, then each message is processed on the channel up to its commit (delivery and AI
+/// answers go on after the answer) and each delivery status updates the event it is about. A message's `channel_id` is always the path's, so a provider cannot speak
 /// for another channel. When the provider names the answer its service expects (TwiML, an
-/// empty 200), that is the answer; otherwise the JSON summary below.
+/// empty 200), that is the answer; otherwise the JSON summary below. With `?wait=delivery`
+/// (the query also reaches the provider) the answer waits for delivery and the AI answers, and
+/// the results carry them, as `POST /v1/inbound` does.
 #[utoipa::path(
     post, path = "/v1/webhooks/{channel_id}", tag = "webhooks", operation_id = "receive_webhook",
     summary = "Receive a provider webhook",
@@ -216,10 +218,21 @@ async fn handle(state: ApiState, channel_id: String, request: Request) -> Result
         ));
     }
     let payload = handler.parse(&request).await?;
+    let wait_for_delivery = request
+        .query
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|pair| pair == "wait=delivery"));
     let mut results = Vec::with_capacity(payload.messages.len());
     for mut message in payload.messages {
         message.channel_id.clone_from(&channel_id);
-        results.push(state.kit().process_inbound(message).await?);
+        // Answered once stored: delivery and AI answers go on after the service has its
+        // answer, so a slow model cannot make it time out and send again.
+        let result = if wait_for_delivery {
+            state.kit().process_inbound(message).await?
+        } else {
+            state.kit().process_inbound_until_commit(message).await?
+        };
+        results.push(result);
     }
     let (mut receipts_applied, mut receipts_unknown) = (0, 0);
     for update in payload.status_updates {

@@ -95,11 +95,19 @@ type Providers = Arc<RwLock<HashMap<String, Arc<ChannelProvider>>>>;
 
 /// Keys of a channel's `config` that the host reads itself; every other key is a setting of
 /// the channel's plugin.
-const HOST_KEYS: [&str; 3] = ["provider", "system_prompt", "max_context_events"];
+const HOST_KEYS: [&str; 5] = [
+    "provider",
+    "system_prompt",
+    "max_context_events",
+    "retry_policy",
+    "rate_limit",
+];
 
 /// Makes channels from plugins: `ai` channels from an ai-provider plugin, every other type
 /// from a provider plugin. The plugin is named in the spec's `config.provider`; an AI channel
-/// also reads `config.system_prompt` and `config.max_context_events`. Every other key of
+/// also reads `config.system_prompt` and `config.max_context_events`, a transport channel
+/// `config.retry_policy` and `config.rate_limit` (for bindings without their own). Every other
+/// key of
 /// `config` is a setting of the channel's plugin (the account, the sender number, a token):
 /// the plugin reads it with `config-get`, before its manifest's `[config]`.
 ///
@@ -223,6 +231,19 @@ fn config_text<'a>(
     }
 }
 
+/// `config.key` read as a `T` (none when absent).
+fn config_value<T: serde::de::DeserializeOwned>(
+    spec: &ChannelSpec,
+    key: &str,
+) -> Result<Option<T>, ChannelFactoryError> {
+    let Some(value) = spec.config.get(key).filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    T::deserialize(value).map(Some).map_err(|err| {
+        ChannelFactoryError::InvalidConfig(format!("channel {:?}: config.{key}: {err}", spec.id))
+    })
+}
+
 #[async_trait]
 impl ChannelFactory for PluginChannels {
     fn channel_types(&self) -> Vec<String> {
@@ -277,12 +298,11 @@ impl ChannelFactory for PluginChannels {
             .capabilities
             .clone()
             .unwrap_or_else(|| presets::capabilities(&spec.channel_type));
-        Ok(Arc::new(TransportChannel::new(
-            &spec.id,
-            &spec.channel_type,
-            capabilities,
-            provider,
-        )))
+        Ok(Arc::new(
+            TransportChannel::new(&spec.id, &spec.channel_type, capabilities, provider)
+                .with_retry_policy(config_value(spec, "retry_policy")?)
+                .with_rate_limit(config_value(spec, "rate_limit")?),
+        ))
     }
 }
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use roomkit_kit::{AttachOptions, KitConfig, NewRoomChannel};
-use roomkit_model::{Access, ChannelCapabilities, RateLimit, Visibility};
+use roomkit_model::{Access, ChannelCapabilities, RateLimit, RetryPolicy, Visibility};
 use roomkit_plugins::{Ceilings, ConfigValue};
 use roomkit_store::SledStore;
 use roomkit_tls::TrustedRoots;
@@ -223,6 +223,13 @@ pub struct ChannelConfig {
     /// `"${NAME}"` (the environment variable) or `{ file = "path" }` (relative to this file).
     #[serde(default)]
     pub config: BTreeMap<String, ConfigValue>,
+    /// How deliveries to this channel are retried when a binding sets no policy of its own
+    /// (default: not retried).
+    #[serde(default)]
+    pub retry_policy: Option<RetryPolicy>,
+    /// Outbound messages per second through this channel when a binding sets no limit.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl ChannelConfig {

@@ -288,6 +288,12 @@ fn channel_spec(channel: &ChannelConfig) -> ChannelSpec {
     for (key, value) in &channel.config {
         config.insert(key.clone(), config_json(value));
     }
+    if let Some(policy) = &channel.retry_policy {
+        config.insert("retry_policy".into(), serde_json::json!(policy));
+    }
+    if let Some(limit) = &channel.rate_limit {
+        config.insert("rate_limit".into(), serde_json::json!(limit));
+    }
     if channel.channel_type == AI {
         if let Some(prompt) = &channel.system_prompt {
             config.insert("system_prompt".into(), prompt.clone().into());

@@ -129,7 +129,7 @@ async fn a_scaffolded_plugin_of_every_kind_builds_checks_and_the_hook_blocks_as_
             "{checked}"
         );
         assert!(
-            checked.contains(&format!("  kind      {kind} (roomkit:plugin/{kind}@0.1.0)")),
+            checked.contains(&format!("  kind      {kind} (roomkit:plugin/{kind}@0.2.0)")),
             "{checked}"
         );
         let exports = match kind {
@@ -201,7 +201,7 @@ fn check_describes_a_good_component_and_its_manifest() {
     for line in [
         "ok: courier.wasm",
         "  name      courier",
-        "  kind      provider (roomkit:plugin/provider@0.1.0)",
+        "  kind      provider (roomkit:plugin/provider@0.2.0)",
         "  manifest  courier.toml",
         "  exports   deliver, verify-signature, parse-webhook",
         "  limits    6000 ms, fuel 100M, 64 MiB, reuse, fail open",
@@ -249,7 +249,7 @@ fn check_refuses_a_component_of_another_world_than_its_manifest_says() {
     assert!(
         err.contains(
             "plugin filter: filter.wasm cannot be loaded: is not a \
-             roomkit:plugin/provider@0.1.0 component (manifest kind = \"provider\")"
+             roomkit:plugin/provider@0.2.0 component (manifest kind = \"provider\")"
         ),
         "{err}"
     );
@@ -365,7 +365,7 @@ fn list_shows_loaded_and_failed_plugins_and_compiles_nothing_the_second_time() {
     );
     assert!(
         lines[3].starts_with("  broken: failed: plugin broken: ")
-            && lines[3].contains("cannot be loaded: is not a roomkit:plugin/hook@0.1.0 component"),
+            && lines[3].contains("cannot be loaded: is not a roomkit:plugin/hook@0.2.0 component"),
         "{first}"
     );
     assert_eq!(

@@ -154,7 +154,7 @@ fn a_rust_plugin_from_an_installed_binary_builds_and_checks_outside_the_checkout
     let wasm = plugin.join("dist/shout-guard.wasm");
     let checked = roomkit(&["plugin", "check", wasm.to_str().unwrap()]);
     assert!(
-        checked.contains("  kind      hook (roomkit:plugin/hook@0.1.0)"),
+        checked.contains("  kind      hook (roomkit:plugin/hook@0.2.0)"),
         "{checked}"
     );
     assert!(checked.contains("  exports   handle\n"), "{checked}");

@@ -56,6 +56,8 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// How long the fake waits before answering (a slow service).
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Reply {
@@ -65,6 +67,7 @@ impl Reply {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.into().into_bytes(),
+            delay: None,
         }
     }
 
@@ -74,7 +77,14 @@ impl Reply {
             status,
             headers: vec![("content-type".into(), "text/plain".into())],
             body: body.into().into_bytes(),
+            delay: None,
         }
+    }
+
+    /// Answered only after `delay` (the request is recorded at once).
+    pub fn after(mut self, delay: std::time::Duration) -> Self {
+        self.delay = Some(delay);
+        self
     }
 
     /// With one more header (e.g. `retry-after`).
@@ -195,6 +205,9 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(recorded);
+    if let Some(delay) = reply.delay {
+        tokio::time::sleep(delay).await;
+    }
     let mut response = Response::new(Body::from(reply.body));
     *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
     for (name, value) in reply.headers {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use roomkit_model::{
     ChannelBinding, ChannelCapabilities, ChannelCategory, Content, Metadata, Observation,
-    RoomEvent, Task,
+    RateLimit, RetryPolicy, RoomEvent, Task,
 };
 
 use crate::RoomContext;
@@ -116,6 +116,14 @@ pub trait Channel: Send + Sync {
     }
     /// What it renders; bindings start from this.
     fn capabilities(&self) -> ChannelCapabilities;
+    /// The retry policy of deliveries to bindings that set none of their own.
+    fn retry_policy(&self) -> Option<RetryPolicy> {
+        None
+    }
+    /// The outbound rate limit of bindings that set none of their own.
+    fn rate_limit(&self) -> Option<RateLimit> {
+        None
+    }
     /// Delivers the event (transport) or answers it (intelligence). The event's content is
     /// already transcoded to the binding's capabilities.
     async fn on_event(
@@ -153,6 +161,8 @@ pub struct TransportChannel {
     channel_type: String,
     capabilities: ChannelCapabilities,
     provider: Arc<dyn Provider>,
+    retry_policy: Option<RetryPolicy>,
+    rate_limit: Option<RateLimit>,
 }
 
 impl std::fmt::Debug for TransportChannel {
@@ -178,7 +188,21 @@ impl TransportChannel {
             channel_type: channel_type.into(),
             capabilities,
             provider,
+            retry_policy: None,
+            rate_limit: None,
         }
+    }
+
+    /// With a retry policy for bindings that set none.
+    pub fn with_retry_policy(mut self, policy: Option<RetryPolicy>) -> Self {
+        self.retry_policy = policy;
+        self
+    }
+
+    /// With an outbound rate limit for bindings that set none.
+    pub fn with_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.rate_limit = limit;
+        self
     }
 }
 
@@ -194,6 +218,14 @@ impl Channel for TransportChannel {
 
     fn capabilities(&self) -> ChannelCapabilities {
         self.capabilities.clone()
+    }
+
+    fn retry_policy(&self) -> Option<RetryPolicy> {
+        self.retry_policy.clone()
+    }
+
+    fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit.clone()
     }
 
     async fn on_event(

@@ -132,6 +132,11 @@ pub struct InboundResult {
     pub response_events: Vec<RoomEvent>,
     /// Attached channels that could not be reached (not registered in this host).
     pub unavailable_targets: Vec<String>,
+    /// The event was committed and answered before its delivery: `delivery_results` and
+    /// `response_events` are then empty, and the event's delivery goes on (see
+    /// `RoomKit::process_inbound_until_commit`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub delivery_pending: bool,
 }
 
 impl InboundResult {

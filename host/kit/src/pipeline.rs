@@ -160,6 +160,35 @@ impl RoomKit {
         run_to_completion(Arc::clone(&self.inner).process_inbound(message, on_commit)).await
     }
 
+    /// [`process_inbound`](Self::process_inbound), answered as soon as the event is committed:
+    /// everything up to the commit (routing, identity, hooks, gates) has run, so a blocked or
+    /// refused message, a duplicate and an error are answered as `process_inbound` answers
+    /// them; a committed one is answered with the stored event and `delivery_pending`, while
+    /// its delivery, the answers it provokes and their retries go on in a task of their own.
+    /// What a webhook needs: the service gets its answer once the message is durable, and a
+    /// slow model or a retried delivery cannot make it time out and send again.
+    pub async fn process_inbound_until_commit(
+        &self,
+        message: InboundMessage,
+    ) -> Result<InboundResult> {
+        let (committed_tx, mut committed) = tokio::sync::oneshot::channel::<RoomEvent>();
+        let on_commit: OnCommit = Box::new(move |event| {
+            let _ = committed_tx.send(event.clone());
+        });
+        let mut pass = std::pin::pin!(self.process_inbound_observed(message, Some(on_commit)));
+        tokio::select! {
+            // The commit is looked at first: once it is known, the rest of the pass is left
+            // to run on its own (`RunToEnd` moves it to a task when `pass` is dropped).
+            biased;
+            Ok(event) = &mut committed => Ok(InboundResult {
+                event: Some(event),
+                delivery_pending: true,
+                ..InboundResult::default()
+            }),
+            result = &mut pass => result,
+        }
+    }
+
     /// Sends an event from a channel attached to a room (an agent's reply, a system notice):
     /// the same pass as inbound messages, without routing or identity resolution.
     pub async fn send_event(

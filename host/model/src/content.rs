@@ -247,6 +247,15 @@ impl Content {
         }
     }
 
+    /// Whether it is media or a composite with media in it.
+    pub fn carries_media(&self) -> bool {
+        match self {
+            Content::Media { .. } => true,
+            Content::Composite { parts } => parts.iter().any(Content::carries_media),
+            _ => false,
+        }
+    }
+
     /// How many composites are nested here: 0 for anything but a composite.
     pub fn composite_depth(&self) -> usize {
         match self {

@@ -19,10 +19,13 @@ pub(crate) const MAX_EVENTS_PAGE: usize = 500;
 ///
 /// A message arriving on a channel, routed like any inbound message: `room_id` names the room,
 /// which is created if missing; without it the inbound router decides. Blocked messages are
-/// `200` with `"blocked": true`; an unknown channel is 404.
+/// `200` with `"blocked": true`; an unknown channel is 404. With `?wait=commit` the answer
+/// comes once the event is stored (`"delivery_pending": true`), and delivery and AI answers go
+/// on after it.
 #[utoipa::path(
     post, path = "/v1/inbound", tag = "messages", operation_id = "process_inbound",
     summary = "Process an inbound message",
+    params(InboundQuery),
     request_body = InboundMessage,
     responses(
         (status = OK, description = "What the pipeline did (blocked messages too)", body = InboundResult),
@@ -33,9 +36,36 @@ pub(crate) const MAX_EVENTS_PAGE: usize = 500;
 )]
 pub(crate) async fn inbound(
     State(state): State<ApiState>,
+    QueryParams(query): QueryParams<InboundQuery>,
     JsonBody(message): JsonBody<InboundMessage>,
 ) -> Result<Json<InboundResult>> {
-    Ok(Json(state.kit().process_inbound(message).await?))
+    let result = match query.wait {
+        Wait::Delivery => state.kit().process_inbound(message).await?,
+        Wait::Commit => state.kit().process_inbound_until_commit(message).await?,
+    };
+    Ok(Json(result))
+}
+
+/// How long `POST /v1/inbound` waits.
+#[derive(Debug, Default, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Wait {
+    /// Until the event and the answers it provokes are delivered (the default).
+    #[default]
+    Delivery,
+    /// Until the event is stored; delivery goes on after the answer.
+    Commit,
+}
+
+/// The query of `POST /v1/inbound`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct InboundQuery {
+    /// `delivery` (default) or `commit`.
+    #[serde(default)]
+    #[param(inline)]
+    wait: Wait,
 }
 
 /// `POST /v1/rooms/{room_id}/messages`

@@ -203,7 +203,8 @@ impl Inner {
         }
     }
 
-    /// Circuit breaker, rate limit (waits), then the channel with the binding's retry policy.
+    /// Circuit breaker, rate limit (waits), then the channel with the binding's retry policy
+    /// (the channel's when the binding has none).
     async fn send(
         &self,
         event: &RoomEvent,
@@ -215,13 +216,19 @@ impl Inner {
         if let Admission::Refused = breaker.allow() {
             return (failed("circuit_breaker_open", 0), None);
         }
-        if let Some(limit) = &binding.rate_limit {
+        // The binding's own settings win over its channel's.
+        let rate_limit = binding.rate_limit.clone().or_else(|| channel.rate_limit());
+        if let Some(limit) = &rate_limit {
             self.outbound_limits
                 .get(&binding.channel_id, limit)
                 .acquire()
                 .await;
         }
-        let (outcome, attempts) = with_retry(binding.retry_policy.as_ref(), || {
+        let retry_policy = binding
+            .retry_policy
+            .clone()
+            .or_else(|| channel.retry_policy());
+        let (outcome, attempts) = with_retry(retry_policy.as_ref(), || {
             channel.on_event(event, binding, ctx)
         })
         .await;

@@ -93,6 +93,12 @@ impl Inner {
         channel_type: &str,
         room_id: &str,
     ) -> Result<RoomEvent> {
+        // An SMS with media is an MMS (RoomKit's channel docs): the event says so.
+        let channel_type = if channel_type == "sms" && message.content.carries_media() {
+            "mms"
+        } else {
+            channel_type
+        };
         let source = EventSource {
             channel_id: message.channel_id.clone(),
             channel_type: channel_type.to_owned(),

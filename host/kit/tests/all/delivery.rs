@@ -459,3 +459,107 @@ async fn a_caller_that_stops_waiting_does_not_cut_the_pass_short() {
     }
     panic!("the message was not recorded delivered");
 }
+
+#[tokio::test]
+async fn until_commit_answers_with_the_stored_event_while_its_delivery_is_held() {
+    let s = setup();
+    s.transport("web", "websocket", text_caps());
+    let sms = s.transport("sms", "sms", text_caps());
+    s.room("r", &["web", "sms"]).await;
+    sms.gate().close();
+    // Answered while the delivery waits at the closed gate: no timeout needed, the call
+    // returning at all shows it did not wait for the delivery.
+    let result = s
+        .kit
+        .process_inbound_until_commit(InboundMessage::text("web", "u", "acked early").in_room("r"))
+        .await
+        .unwrap();
+    assert!(result.delivery_pending);
+    assert!(!result.blocked);
+    assert!(result.delivery_results.is_empty());
+    let event = result.event.unwrap();
+    let stored = s.kit.store().get_event(&event.id).await.unwrap().unwrap();
+    assert_eq!(stored.content, Content::text("acked early"));
+    assert!(sms.bodies().is_empty(), "not delivered yet");
+    sms.gate().open();
+    crate::support::eventually(|| sms.bodies() == ["acked early"]).await;
+}
+
+#[tokio::test]
+async fn until_commit_answers_blocked_and_duplicate_messages_as_process_inbound_does() {
+    let s = setup();
+    s.transport("web", "websocket", text_caps());
+    s.transport("sms", "sms", text_caps());
+    s.room("r", &["web", "sms"]).await;
+    let message = InboundMessage::text("web", "u", "once")
+        .in_room("r")
+        .with_idempotency_key("k");
+    let first = s
+        .kit
+        .process_inbound_until_commit(message.clone())
+        .await
+        .unwrap();
+    assert!(first.delivery_pending);
+    let again = s.kit.process_inbound_until_commit(message).await.unwrap();
+    assert!(again.duplicate);
+    assert!(!again.delivery_pending);
+    assert_eq!(again.event.unwrap().id, first.event.unwrap().id);
+    // A closed room stores nothing and says so.
+    s.kit.close_room("r").await.unwrap();
+    let refused = s
+        .kit
+        .process_inbound_until_commit(InboundMessage::text("web", "u", "late").in_room("r"))
+        .await
+        .unwrap();
+    assert!(refused.blocked);
+    assert!(!refused.delivery_pending);
+}
+
+#[tokio::test]
+async fn a_channel_retry_policy_applies_to_bindings_without_their_own() {
+    let s = setup();
+    s.transport("web", "websocket", text_caps());
+    let sms = Arc::new(roomkit_kit::testing::RecordingProvider::default());
+    let policy = RetryPolicy {
+        max_retries: 2,
+        base_delay_seconds: 0.0,
+        max_delay_seconds: 0.0,
+        exponential_base: 2.0,
+        jitter: 0.0,
+    };
+    s.kit
+        .register_channel(Arc::new(
+            roomkit_kit::TransportChannel::new("sms", "sms", text_caps(), sms.clone())
+                .with_retry_policy(Some(policy)),
+        ))
+        .unwrap();
+    s.room("r", &["web", "sms"]).await;
+    sms.fail_next(2);
+    let result = s.say("r", "web", "u", "third time lucky").await;
+    let delivered = &result.delivery_results["sms"];
+    assert_eq!(delivered.status, DeliveryStatus::Delivered);
+    assert_eq!(delivered.attempts, 3);
+    // A binding's own policy wins: none retried.
+    s.kit.detach_channel("r", "sms").await.unwrap();
+    s.kit
+        .attach_channel(
+            "r",
+            "sms",
+            AttachOptions {
+                retry_policy: Some(RetryPolicy {
+                    max_retries: 0,
+                    ..RetryPolicy::default()
+                }),
+                ..AttachOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    sms.fail_next(1);
+    let result = s.say("r", "web", "u", "once only").await;
+    assert_eq!(
+        result.delivery_results["sms"].status,
+        DeliveryStatus::Failed
+    );
+    assert_eq!(result.delivery_results["sms"].attempts, 1);
+}

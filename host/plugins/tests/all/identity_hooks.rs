@@ -387,9 +387,9 @@ async fn a_hook_world_component_loads_as_before_but_is_refused_for_identity_trig
     assert!(error.contains("plugin asks"), "{error}");
     assert!(error.contains("on_identity_unknown"), "{error}");
     assert!(error.contains("handle-identity"), "{error}");
-    assert!(error.contains("roomkit:plugin/hook@0.1.0"), "{error}");
+    assert!(error.contains("roomkit:plugin/hook@0.2.0"), "{error}");
     assert!(
-        error.contains("roomkit:plugin/identity-hook@0.1.0"),
+        error.contains("roomkit:plugin/identity-hook@0.2.0"),
         "{error}"
     );
 
@@ -424,23 +424,30 @@ async fn a_reload_that_moves_a_hook_off_the_identity_trigger_leaves_no_identity_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hook_built_against_the_wit_before_identity_hooks_still_loads_and_runs() {
+async fn a_hook_built_against_contract_0_1_is_refused_naming_both_versions_while_the_others_load() {
     let dir = PluginDir::new();
     dir.add_component("legacy", "legacy-hook", "");
-    let (kit, _store, sink) = crate::fixtures::kit_with_sink().await;
+    dir.add("current", "");
+    let (kit, _store, _sink) = crate::fixtures::kit_with_sink().await;
     let directory = PluginDirectory::detached(dir.dir.path(), engine(), None);
     assert!(directory.attach_kit(kit.clone()));
-    assert_eq!(directory.load_all().loaded, vec!["legacy"]);
-    assert!(!directory.plugins()["legacy"].handles_identity());
-    let say = |body: &'static str| {
-        let kit = kit.clone();
-        async move {
-            kit.process_inbound(InboundMessage::text("sms", "+1", body).in_room("r"))
-                .await
-                .unwrap()
-        }
-    };
-    assert_eq!(say("legacy").await.reason.as_deref(), Some("legacy hook"));
-    assert!(!say("hello").await.blocked);
-    assert_eq!(sink.bodies(), vec!["hello"]);
+    let report = directory.load_all();
+    assert_eq!(report.loaded, vec!["current"]);
+    let (name, reason) = &report.failed[0];
+    assert_eq!(name, "legacy");
+    assert!(reason.starts_with("plugin legacy: "), "{reason}");
+    assert!(
+        reason.contains(
+            "was built against roomkit:plugin@0.1.0, but this host serves roomkit:plugin@0.2.0 \
+             (expected world roomkit:plugin/hook@0.2.0): rebuild it with the SDK of \
+             roomkit:plugin@0.2.0"
+        ),
+        "{reason}"
+    );
+    // Refused, it blocks nothing: the message passes the current hook only.
+    let result = kit
+        .process_inbound(InboundMessage::text("sms", "+1", "legacy").in_room("r"))
+        .await
+        .unwrap();
+    assert!(!result.blocked, "{:?}", result.reason);
 }

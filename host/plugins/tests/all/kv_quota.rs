@@ -1,27 +1,31 @@
 //! A plugin's key-value space under its quota: a flood stops at `[kv] max_keys` / `max_bytes`
-//! with the quota named, nothing past it is stored, the usage is shown and measured again when
+//! with the quota named (`kv-set` returns the refusal as a value the plugin handles; the test
+//! hook blocks with it), nothing past it is stored, the usage is shown and measured again when
 //! the plugin is loaded again, and a manifest over the host's ceiling is refused.
 
 use std::sync::Arc;
 
 use roomkit_kit::InboundMessage;
-use roomkit_model::FrameworkEventType;
 use roomkit_plugins::{Ceilings, PluginEngine, WasmPlugin};
 use roomkit_store::ConversationStore;
 
 use crate::fixtures::{Host, PluginDir, host_with};
 
-/// Sends "attack now" (the flood) and returns the hook failure it caused.
+/// Sends "attack now" (the flood) and returns the reason the hook blocked it with: the
+/// refused `kv-set`'s error, which the plugin got as a value (the call did not trap).
 async fn flood(host: &Host) -> String {
-    let mut failures = host.kit.on(Some(&[FrameworkEventType::HookError]));
     let outcome = host
         .kit
         .process_inbound(InboundMessage::text("sms", "+1", "attack now").in_room("r"))
         .await
         .unwrap();
-    assert!(!outcome.blocked, "fail-open lets the event through");
-    let failure = failures.recv().await.unwrap();
-    failure.data["error"].as_str().unwrap().to_owned()
+    assert!(outcome.blocked, "the hook blocks with the refusal it got");
+    assert_eq!(
+        host.plugin.snapshot().failures,
+        0,
+        "a refused write is not a failed call"
+    );
+    outcome.reason.unwrap()
 }
 
 /// Keys and bytes (keys and values) the store holds for `plugin`.
@@ -44,7 +48,7 @@ async fn a_kv_flood_stops_at_the_key_quota_and_nothing_past_it_is_stored() {
     .await;
     let error = flood(&host).await;
     assert!(
-        error.starts_with("plugin key-flooder: handle: trap: kv-set: over the key-value quota: 51 keys would be over max_keys = 50 ([kv] of its manifest)"),
+        error.starts_with("kv refused key 49: KvError::OverQuota(\"over the key-value quota: 51 keys would be over max_keys = 50 ([kv] of its manifest)"),
         "{error}"
     );
     let (keys, bytes) = held(&host.store, "key-flooder").await;
@@ -71,7 +75,7 @@ async fn a_kv_flood_stops_at_the_byte_quota() {
     .await;
     let error = flood(&host).await;
     assert!(
-        error.contains("kv-set: over the key-value quota: ")
+        error.contains("KvError::OverQuota(\"over the key-value quota: ")
             && error.contains(" bytes would be over max_bytes = 10000 ([kv] of its manifest)"),
         "{error}"
     );

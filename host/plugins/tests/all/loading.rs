@@ -70,7 +70,7 @@ async fn a_component_of_the_wrong_world_is_reported_while_the_others_load() {
     assert!(reason.starts_with("plugin impostor: "), "{reason}");
     assert!(reason.contains("impostor.wasm"), "{reason}");
     assert!(
-        reason.contains("is not a roomkit:plugin/identity-resolver@0.1.0 component"),
+        reason.contains("is not a roomkit:plugin/identity-resolver@0.2.0 component"),
         "{reason}"
     );
     assert!(

@@ -42,7 +42,7 @@ async fn decides_about_unknown_senders(built: &Path) {
     std::fs::write(dir.dir.path().join("ask.toml"), MANIFEST).unwrap();
     let plugin = Arc::new(WasmPlugin::load(&engine(), &wasm, None).unwrap());
     assert!(plugin.handles_identity());
-    assert_eq!(plugin.world(), "roomkit:plugin/identity-hook@0.1.0");
+    assert_eq!(plugin.world(), "roomkit:plugin/identity-hook@0.2.0");
     let (kit, _store, sink) =
         roomkit_kit::testing::kit_with_sink(|b| b.identity_resolver(Arc::new(NobodyKnown))).await;
     plugin.register(&kit);
