@@ -342,7 +342,10 @@ async fn the_sms_desk_end_to_end_over_four_providers() {
         .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(content_type, "text/xml");
-    assert_eq!(answer, "<Response></Response>");
+    assert_eq!(
+        answer,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
+    );
     let room = desk.room_of("sms-twilio", CUSTOMER).await;
     eventually(
         "the assistant's answer sent through Twilio",

@@ -164,7 +164,9 @@ impl RoomKit {
     /// everything up to the commit (routing, identity, hooks, gates) has run, so a blocked or
     /// refused message, a duplicate and an error are answered as `process_inbound` answers
     /// them; a committed one is answered with the stored event and `delivery_pending`, while
-    /// its delivery, the answers it provokes and their retries go on in a task of their own.
+    /// its delivery, the answers it provokes and their retries go on in a task of their own
+    /// (a pass that finishes without waiting on anything answers in full, as
+    /// `process_inbound` does).
     /// What a webhook needs: the service gets its answer once the message is durable, and a
     /// slow model or a retried delivery cannot make it time out and send again.
     pub async fn process_inbound_until_commit(

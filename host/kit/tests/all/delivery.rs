@@ -499,7 +499,9 @@ async fn until_commit_answers_blocked_and_duplicate_messages_as_process_inbound_
         .process_inbound_until_commit(message.clone())
         .await
         .unwrap();
-    assert!(first.delivery_pending);
+    // With nothing to wait for, the delivery may already be done when the commit is seen: the
+    // full result then comes back, as from `process_inbound`.
+    assert!(!first.blocked);
     let again = s.kit.process_inbound_until_commit(message).await.unwrap();
     assert!(again.duplicate);
     assert!(!again.delivery_pending);

@@ -698,3 +698,32 @@ async fn the_chain_depth_of_a_message_is_kept_and_limits_its_answers() {
         "4 + 1 >= 5: the bot is not asked"
     );
 }
+
+#[tokio::test]
+async fn an_sms_with_media_is_stored_as_an_mms_and_a_text_stays_an_sms() {
+    let s = setup();
+    s.transport("sms", "sms", text_caps());
+    s.transport("email", "email", text_caps());
+    s.room("r", &["sms", "email"]).await;
+    let photo = Content::Media {
+        url: "https://media.example.com/p.jpg".into(),
+        mime_type: "image/jpeg".into(),
+        filename: None,
+        size_bytes: None,
+        caption: Some("look".into()),
+    };
+    let with_caption = Content::Composite {
+        parts: vec![Content::text("see this"), photo.clone()],
+    };
+    for (channel, content, expected) in [
+        ("sms", photo.clone(), "mms"),
+        ("sms", with_caption, "mms"),
+        ("sms", Content::text("plain"), "sms"),
+        ("email", photo, "email"),
+    ] {
+        let mut message = InboundMessage::text(channel, "+1", "x").in_room("r");
+        message.content = content;
+        let event = s.kit.process_inbound(message).await.unwrap().event.unwrap();
+        assert_eq!(event.source.channel_type, expected, "{channel}");
+    }
+}
