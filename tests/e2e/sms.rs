@@ -639,3 +639,214 @@ async fn the_sms_desk_end_to_end_over_four_providers() {
         assert!(!answers.contains(secret), "a secret in an API answer");
     }
 }
+
+/// Rooms and their events, to show that a refused request changed nothing.
+async fn world(desk: &Desk) -> Vec<(String, usize)> {
+    let rooms = desk.get("/v1/rooms").await;
+    let mut world = Vec::new();
+    for room in rooms["rooms"].as_array().unwrap() {
+        let id = room["id"].as_str().unwrap().to_owned();
+        let events = desk.get(&format!("/v1/rooms/{id}/events?limit=500")).await;
+        world.push((id, events["events"].as_array().unwrap().len()));
+    }
+    world
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sms_desk_refuses_bad_webhooks_and_reports_what_the_services_answer() {
+    let desk = Desk::start().await;
+    // A room with the customer on Twilio, so that deliveries have somewhere to go.
+    let (status, _, _) = desk
+        .twilio_in("sms-twilio", TWILIO_TOKEN, TWILIO_FROM, "hi", &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let room = desk.room_of("sms-twilio", CUSTOMER).await;
+    eventually("the first answer", Duration::from_secs(60), || async {
+        !desk.twilio.sent().is_empty()
+    })
+    .await;
+    let before = world(&desk).await;
+
+    // Bad webhooks, each signed as its service signs (so the payload itself is refused): 400
+    // with the provider's reason, nothing stored.
+    let telnyx_signed = |body: &str| (desk.telnyx.sign(now(), body.as_bytes()), body.to_owned());
+    let thousand_media: Vec<(String, &str)> = (0..1000)
+        .map(|i| (format!("https://media.example.com/{i}.jpg"), "image/jpeg"))
+        .collect();
+    let media: Vec<(&str, &str)> = thousand_media
+        .iter()
+        .map(|(u, t)| (u.as_str(), *t))
+        .collect();
+    let (many_headers, many_body) =
+        desk.telnyx
+            .message_received(CUSTOMER, TELNYX_FROM, "so many", &media);
+    let (not_json_headers, not_json) = telnyx_signed("this is not json");
+    let (missing_headers, missing) =
+        telnyx_signed(r#"{"data": {"event_type": "message.received", "payload": {}}}"#);
+    let mut wrong_type_headers = not_json_headers.clone();
+    wrong_type_headers[0].1 = "text/plain".into();
+    let (wrong_type_headers, wrong_type_body) = {
+        let (mut headers, body) =
+            desk.telnyx
+                .message_received(CUSTOMER, TELNYX_FROM, "typed wrong", &[]);
+        headers[0].1 = "text/plain".into();
+        (headers, body)
+    };
+    let twilio_path = "/v1/webhooks/sms-twilio";
+    let malformed_form = vec![("NumMedia".to_owned(), "lots".to_owned())];
+    let malformed_headers = vec![
+        (
+            "content-type".to_owned(),
+            "application/x-www-form-urlencoded".to_owned(),
+        ),
+        (
+            "x-twilio-signature".to_owned(),
+            roomkit_fakes::twilio::twilio_signature(
+                TWILIO_TOKEN,
+                &format!("{PUBLIC_URL}{twilio_path}"),
+                &malformed_form,
+            ),
+        ),
+    ];
+    let cases: Vec<(&str, &str, Vec<(String, String)>, Vec<u8>)> = vec![
+        (
+            "1,000 media",
+            "/v1/webhooks/sms-telnyx",
+            many_headers,
+            many_body,
+        ),
+        (
+            "not JSON",
+            "/v1/webhooks/sms-telnyx",
+            not_json_headers,
+            not_json.into_bytes(),
+        ),
+        (
+            "missing fields",
+            "/v1/webhooks/sms-telnyx",
+            missing_headers,
+            missing.into_bytes(),
+        ),
+        (
+            "wrong content type",
+            "/v1/webhooks/sms-telnyx",
+            wrong_type_headers,
+            wrong_type_body,
+        ),
+        (
+            "malformed form",
+            twilio_path,
+            malformed_headers,
+            b"NumMedia=lots".to_vec(),
+        ),
+    ];
+    for (what, path, headers, body) in cases {
+        let (status, _, answer) = desk.webhook(path, &headers, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {answer}");
+        let answer: Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(answer["error"]["code"], "invalid_webhook_payload", "{what}");
+        assert!(
+            !answer["error"]["message"].as_str().unwrap().is_empty(),
+            "{what}: a reason"
+        );
+        assert_eq!(world(&desk).await, before, "{what}: nothing stored");
+    }
+    // A tampered body and an old timestamp are not the service's: 401.
+    let (mut headers, body) = desk
+        .telnyx
+        .message_received(CUSTOMER, TELNYX_FROM, "original", &[]);
+    let tampered = String::from_utf8(body.clone())
+        .unwrap()
+        .replace("original", "tampered");
+    let (status, _, _) = desk
+        .webhook("/v1/webhooks/sms-telnyx", &headers, tampered)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let old = now() - 3600;
+    headers = desk.telnyx.sign(old, &body);
+    let (status, _, _) = desk
+        .webhook("/v1/webhooks/sms-telnyx", &headers, body)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(world(&desk).await, before, "nothing stored");
+
+    // What Twilio answers a delivery: its own error text, retried only when retryable, after
+    // the wait Retry-After asks for.
+    let say = |text: &'static str| {
+        let desk = &desk;
+        let room = room.clone();
+        async move {
+            let result = desk
+                .api(
+                    reqwest::Method::POST,
+                    &format!("/v1/rooms/{room}/messages"),
+                    Some(json!({"channel_id": "agents", "sender_id": "agent-1",
+                            "content": {"type": "text", "body": text}})),
+                )
+                .await;
+            result["delivery_results"]["sms-twilio"].clone()
+        }
+    };
+    desk.twilio.respond_next(roomkit_fakes::twilio::error_reply(
+        400,
+        21211,
+        "The 'To' number +14185551234 is not a valid phone number.",
+    ));
+    let refused = say("to a bad number").await;
+    assert_eq!(refused["status"], "failed", "{refused}");
+    assert_eq!(refused["attempts"], 1, "a 400 is not retried: {refused}");
+    assert_eq!(refused["error_code"], "21211", "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("is not a valid phone number"),
+        "{refused}"
+    );
+
+    desk.twilio.respond_next(
+        roomkit_fakes::twilio::error_reply(429, 20429, "Too Many Requests")
+            .header("retry-after", "2"),
+    );
+    let started = std::time::Instant::now();
+    let throttled = say("after a pause").await;
+    assert_eq!(throttled["status"], "delivered", "{throttled}");
+    assert_eq!(throttled["attempts"], 2, "{throttled}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "waited as Retry-After said (a lower bound only)"
+    );
+
+    desk.twilio
+        .respond_next(Reply::text(502, "<html>bad gateway</html>"));
+    desk.twilio
+        .respond_next(Reply::text(502, "<html>bad gateway</html>"));
+    let flaky = say("through a flaky proxy").await;
+    assert_eq!(flaky["status"], "delivered", "{flaky}");
+    assert_eq!(flaky["attempts"], 3, "5xx is retried: {flaky}");
+
+    // Garbage instead of Twilio's error object (a proxy's page): failed with that text.
+    desk.twilio
+        .respond_next(Reply::text(403, "<html>forbidden by the proxy</html>"));
+    let garbage = say("into garbage").await;
+    assert_eq!(garbage["status"], "failed", "{garbage}");
+    assert_eq!(garbage["attempts"], 1, "{garbage}");
+    assert!(
+        garbage["error"].as_str().unwrap().ends_with(
+            "Twilio answered HTTP 403 without its JSON error object: \
+                 \"<html>forbidden by the proxy</html>\""
+        ),
+        "the service's own text: {garbage}"
+    );
+    // Garbage with a 2xx: Twilio took the message, so it is not sent again (that would send
+    // it twice); it is delivered without an id, and the plugin logs a warning.
+    desk.twilio
+        .respond_next(Reply::text(200, "not twilio at all"));
+    let taken = say("taken without an id").await;
+    assert_eq!(taken, json!({"status": "delivered", "attempts": 1}));
+
+    let output = desk.output();
+    for secret in SECRETS {
+        assert!(!output.contains(secret), "a secret in the host's output");
+    }
+}
