@@ -631,7 +631,11 @@ async fn the_sms_desk_end_to_end_over_four_providers() {
         .count();
     assert_eq!(answered, 1, "answered once, not retried");
 
-    // 8. No secret from the environment shows anywhere: the host's output, every answer.
+    // 8. No secret from the environment shows anywhere: the host's output, every answer (the
+    //    plugin and channel lists included).
+    let plugins = desk.get("/v1/plugins").await;
+    assert_eq!(plugins["plugins"].as_array().unwrap().len(), PLUGINS.len());
+    desk.get("/v1/channels").await;
     let output = desk.output();
     let answers = desk.answers.lock().unwrap().join("\n");
     for secret in SECRETS {
@@ -844,6 +848,51 @@ async fn the_sms_desk_refuses_bad_webhooks_and_reports_what_the_services_answer(
         .respond_next(Reply::text(200, "not twilio at all"));
     let taken = say("taken without an id").await;
     assert_eq!(taken, json!({"status": "delivered", "attempts": 1}));
+
+    // A channel registered through the API names plain values: it cannot read the host's
+    // environment or files into a plugin.
+    for (what, setting) in [
+        ("an environment variable", json!("${TWILIO_AUTH_TOKEN}")),
+        ("a file", json!({"file": "/etc/passwd"})),
+    ] {
+        let request = desk
+            .http
+            .post(desk.url("/v1/channels"))
+            .bearer_auth(TOKEN)
+            .json(&json!({"id": "sms-api", "type": "sms", "config": {
+                "provider": "twilio-sms", "account_sid": TWILIO_SID, "auth_token": setting,
+                "from": TWILIO_FROM}}));
+        let (status, _, answer) = desk.send(request).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {answer}");
+        let answer: Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(answer["error"]["code"], "invalid_channel_config", "{what}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("only for channels of roomkit.toml"),
+            "{what}: {answer}"
+        );
+    }
+    // With plain values it works, and sends with them.
+    desk.api(
+        reqwest::Method::POST,
+        "/v1/channels",
+        Some(json!({"id": "sms-api", "type": "sms", "config": {
+            "provider": "twilio-sms", "account_sid": TWILIO_B_SID,
+            "auth_token": TWILIO_B_TOKEN, "from": TWILIO_B_FROM}})),
+    )
+    .await;
+    let (status, _, _) = desk
+        .twilio_in(
+            "sms-api",
+            TWILIO_B_TOKEN,
+            TWILIO_B_FROM,
+            "via the api channel",
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 
     let output = desk.output();
     for secret in SECRETS {
