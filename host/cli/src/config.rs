@@ -657,6 +657,54 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().starts_with("channel `w`:"), "{err}");
+        let err = HostConfig::parse(
+            "[[channels]]\nid='w'\ntype='websocket'\nconfig={ a = 1 }",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "channel `w`: websocket channels are built in and take no config"
+        );
+        let err =
+            HostConfig::parse("[api]\npublic_url='desk.example.com'", Path::new(".")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "[api] public_url must start with http:// or https://, not \"desk.example.com\""
+        );
+    }
+
+    #[test]
+    fn a_channel_carries_its_plugin_settings_retry_policy_and_rate_limit() {
+        let config = HostConfig::parse(
+            "[[channels]]\nid='sms'\ntype='sms'\nprovider='twilio-sms'\n\
+             config = { from = '+15145550100', token = '${TOKEN}', key = { file = 'key.pem' }, \
+             segments = 3, unicode = true }\n\
+             retry_policy = { max_retries = 2, base_delay_seconds = 0.5, max_delay_seconds = 4.0, \
+             exponential_base = 2.0 }\nrate_limit = { max_per_second = 1.0 }\n",
+            Path::new("/etc/roomkit"),
+        )
+        .unwrap();
+        let sms = &config.channels[0];
+        assert_eq!(sms.config["from"], ConfigValue::from("+15145550100"));
+        assert_eq!(sms.config["token"], ConfigValue::from("${TOKEN}"));
+        assert_eq!(
+            sms.config["key"],
+            ConfigValue::File {
+                file: PathBuf::from("key.pem")
+            }
+        );
+        assert_eq!(sms.config["segments"], ConfigValue::Integer(3));
+        assert_eq!(sms.config["unicode"], ConfigValue::Bool(true));
+        assert_eq!(sms.retry_policy.as_ref().unwrap().max_retries, 2);
+        assert_eq!(sms.rate_limit.as_ref().unwrap().max_per_second, Some(1.0));
+        assert_eq!(config.base_dir, Path::new("/etc/roomkit"));
+        let err = HostConfig::parse(
+            "[[channels]]\nid='sms'\ntype='sms'\nprovider='p'\nconfig = { a = [1] }",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("config"), "{err:#}");
     }
 
     #[test]
@@ -755,6 +803,15 @@ mod tests {
             Some("webhook-provider")
         );
         assert_eq!(config.sources[0].channel_id, "customers");
+        let sms = &config.channels[1];
+        assert_eq!(
+            sms.config["auth_token"],
+            ConfigValue::Text("${TWILIO_AUTH_TOKEN}".into())
+        );
+        assert_eq!(
+            config.api.public_url.as_deref(),
+            Some("https://desk.example.com")
+        );
         assert_eq!(config.trusted_roots().extra().len(), 1);
         assert_eq!(config.kit_config().unwrap(), KitConfig::default());
     }
