@@ -124,12 +124,21 @@ impl FakeServer {
     /// When no port on 127.0.0.1 can be bound (a fake is for tests: failing loudly is right).
     #[allow(clippy::expect_used)]
     pub async fn start(responder: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        Self::start_at(SocketAddr::from(([127, 0, 0, 1], 0)), responder)
             .await
-            .expect("a fake binds a port on 127.0.0.1");
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener has an address");
+            .expect("a fake binds a port on 127.0.0.1")
+    }
+
+    /// [`start`](Self::start) on `addr` (a fixed port, for a walkthrough that configures it).
+    ///
+    /// # Errors
+    /// When `addr` cannot be bound.
+    pub async fn start_at(
+        addr: SocketAddr,
+        responder: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             requests: Mutex::new(Vec::new()),
             responder: Mutex::new(Arc::new(responder)),
@@ -140,7 +149,7 @@ impl FakeServer {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        FakeServer { addr, shared }
+        Ok(FakeServer { addr, shared })
     }
 
     /// `http://127.0.0.1:PORT` (no trailing slash).

@@ -40,13 +40,31 @@ pub struct SinchFake {
 
 impl SinchFake {
     /// Starts a fake for `service_plan_id` that takes `api_token`.
+    ///
+    /// # Panics
+    /// When no port on 127.0.0.1 can be bound.
+    #[allow(clippy::expect_used)]
     pub async fn start(service_plan_id: &str, api_token: &str) -> Self {
+        Self::start_at(([127, 0, 0, 1], 0).into(), service_plan_id, api_token)
+            .await
+            .expect("a fake binds a port on 127.0.0.1")
+    }
+
+    /// [`start`](Self::start) on `addr`.
+    ///
+    /// # Errors
+    /// When `addr` cannot be bound.
+    pub async fn start_at(
+        addr: std::net::SocketAddr,
+        service_plan_id: &str,
+        api_token: &str,
+    ) -> std::io::Result<Self> {
         let accepted = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&accepted);
         let path = format!("/xms/v1/{service_plan_id}/batches");
         let bearer = format!("Bearer {api_token}");
         let counter = AtomicU64::new(0);
-        let server = FakeServer::start(move |request| {
+        let server = FakeServer::start_at(addr, move |request| {
             let (reply, batch) = answer(&path, &bearer, &counter, request);
             if let Some(batch) = batch {
                 sink.lock()
@@ -55,8 +73,8 @@ impl SinchFake {
             }
             reply
         })
-        .await;
-        SinchFake { server, accepted }
+        .await?;
+        Ok(SinchFake { server, accepted })
     }
 
     /// The `api_base` to configure: `http://127.0.0.1:PORT`.

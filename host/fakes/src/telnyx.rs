@@ -127,23 +127,39 @@ impl FakeTelnyx {
     ///
     /// # Panics
     /// As [`FakeTelnyx::start`].
+    #[allow(clippy::expect_used)]
     pub async fn start_with_key(api_key: &str) -> Self {
         let mut seed = [0u8; 32];
         if let Err(e) = getrandom::fill(&mut seed) {
             panic!("the fake's key pair needs randomness: {e}");
         }
+        Self::start_at(([127, 0, 0, 1], 0).into(), api_key, seed)
+            .await
+            .expect("a fake binds a port on 127.0.0.1")
+    }
+
+    /// A fake on `addr` that accepts `api_key` and signs with the key pair of `seed` (a fixed
+    /// seed gives a public key a walkthrough can configure once).
+    ///
+    /// # Errors
+    /// When `addr` cannot be bound.
+    pub async fn start_at(
+        addr: std::net::SocketAddr,
+        api_key: &str,
+        seed: [u8; 32],
+    ) -> std::io::Result<Self> {
         let state = Arc::new(State {
             api_key: api_key.to_owned(),
             sent: Mutex::new(Vec::new()),
             failures: Mutex::new(VecDeque::new()),
         });
         let answering = Arc::clone(&state);
-        let server = FakeServer::start(move |request| answer(&answering, request)).await;
-        FakeTelnyx {
+        let server = FakeServer::start_at(addr, move |request| answer(&answering, request)).await?;
+        Ok(FakeTelnyx {
             server,
             state,
             key: Arc::new(SigningKey::from_bytes(&seed)),
-        }
+        })
     }
 
     /// The API's origin, `http://127.0.0.1:PORT`: the provider's `api_base`.

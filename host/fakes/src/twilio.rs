@@ -122,6 +122,17 @@ impl FakeTwilio {
         FakeTwilio { server, state }
     }
 
+    /// [`start`](Self::start) on `addr`.
+    ///
+    /// # Errors
+    /// When `addr` cannot be bound.
+    pub async fn start_at(addr: std::net::SocketAddr) -> std::io::Result<Self> {
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = Arc::clone(&state);
+        let server = FakeServer::start_at(addr, move |request| answer(&shared, request)).await?;
+        Ok(FakeTwilio { server, state })
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }

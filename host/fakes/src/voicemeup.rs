@@ -38,12 +38,30 @@ pub struct VoiceMeUpFake {
 
 impl VoiceMeUpFake {
     /// Starts a fake that takes `username` and `auth_token`.
+    ///
+    /// # Panics
+    /// When no port on 127.0.0.1 can be bound.
+    #[allow(clippy::expect_used)]
     pub async fn start(username: &str, auth_token: &str) -> Self {
+        Self::start_at(([127, 0, 0, 1], 0).into(), username, auth_token)
+            .await
+            .expect("a fake binds a port on 127.0.0.1")
+    }
+
+    /// [`start`](Self::start) on `addr`.
+    ///
+    /// # Errors
+    /// When `addr` cannot be bound.
+    pub async fn start_at(
+        addr: std::net::SocketAddr,
+        username: &str,
+        auth_token: &str,
+    ) -> std::io::Result<Self> {
         let accepted = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&accepted);
         let (username, auth_token) = (username.to_owned(), auth_token.to_owned());
         let counter = AtomicU64::new(0);
-        let server = FakeServer::start(move |request| {
+        let server = FakeServer::start_at(addr, move |request| {
             let (reply, form) = answer(&username, &auth_token, &counter, request);
             if let Some(form) = form {
                 sink.lock()
@@ -52,8 +70,8 @@ impl VoiceMeUpFake {
             }
             reply
         })
-        .await;
-        VoiceMeUpFake { server, accepted }
+        .await?;
+        Ok(VoiceMeUpFake { server, accepted })
     }
 
     /// The `api_base` to configure: `http://127.0.0.1:PORT`.
