@@ -167,6 +167,14 @@ pub struct LimitsSection {
     /// How long a SIGTERM waits for requests in flight before it cancels them.
     #[serde(default = "default_shutdown_grace_ms")]
     pub shutdown_grace_ms: u64,
+    /// Messages acknowledged at their commit (webhooks) whose delivery may still be running;
+    /// past it a webhook is answered after its delivery.
+    #[serde(default = "default_max_background_passes")]
+    pub max_background_passes: usize,
+}
+
+fn default_max_background_passes() -> usize {
+    roomkit_kit::DEFAULT_MAX_BACKGROUND_PASSES
 }
 
 impl Default for LimitsSection {
@@ -182,6 +190,7 @@ impl Default for LimitsSection {
             max_kv_keys: default_max_kv_keys(),
             max_kv_bytes: default_max_kv_bytes(),
             shutdown_grace_ms: default_shutdown_grace_ms(),
+            max_background_passes: default_max_background_passes(),
         }
     }
 }
@@ -451,6 +460,9 @@ impl HostConfig {
             bail!("[api] tokens must not be empty strings");
         }
         let limits = &self.limits;
+        if limits.max_background_passes == 0 {
+            bail!("[limits] max_background_passes must be at least 1");
+        }
         if limits.max_fuel == 0 || limits.max_timeout_ms == 0 || limits.max_memory_mb == 0 {
             bail!("[limits] max_fuel, max_timeout_ms and max_memory_mb must be positive");
         }
@@ -503,6 +515,7 @@ impl HostConfig {
                 ..RateLimit::default()
             }),
             new_room_channels,
+            max_background_passes: self.limits.max_background_passes,
             ..KitConfig::default()
         })
     }

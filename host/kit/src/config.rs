@@ -21,7 +21,14 @@ pub struct KitConfig {
     /// Channels attached to every room that inbound routing creates, after the sender's own
     /// channel (e.g. the agents' WebSocket channel and an AI channel of a support desk).
     pub new_room_channels: Vec<NewRoomChannel>,
+    /// How many passes answered at their commit (`process_inbound_until_commit`) may still be
+    /// delivering at once; past it, a caller waits for its whole pass, so an early
+    /// acknowledgement never lets the work behind it grow without bound.
+    pub max_background_passes: usize,
 }
+
+/// The default of [`KitConfig::max_background_passes`].
+pub const DEFAULT_MAX_BACKGROUND_PASSES: usize = 1024;
 
 /// A channel attached to every room that inbound routing creates.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +49,7 @@ impl Default for KitConfig {
             identity_channel_types: None,
             context_events: crate::context::DEFAULT_CONTEXT_EVENTS,
             new_room_channels: Vec::new(),
+            max_background_passes: DEFAULT_MAX_BACKGROUND_PASSES,
         }
     }
 }

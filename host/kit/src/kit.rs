@@ -55,6 +55,8 @@ pub(crate) struct Inner {
     pub(crate) inbound_limits: RateLimiters,
     pub(crate) sources: crate::sources::Sources,
     pub(crate) closed: AtomicBool,
+    /// Permits of passes delivering after an early answer.
+    pub(crate) background: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -124,6 +126,9 @@ impl KitBuilder {
     /// The kit.
     pub fn build(self) -> RoomKit {
         let bus = Arc::new(FrameworkBus::new());
+        let background = Arc::new(tokio::sync::Semaphore::new(
+            self.config.max_background_passes,
+        ));
         RoomKit {
             inner: Arc::new(Inner {
                 store: self.store,
@@ -142,6 +147,7 @@ impl KitBuilder {
                 inbound_limits: RateLimiters::default(),
                 sources: Default::default(),
                 closed: AtomicBool::new(false),
+                background,
             }),
         }
     }

@@ -55,7 +55,7 @@ pub use ai::{AiChannel, AiProvider, MockAiProvider};
 pub use channel::{
     Channel, ChannelOutput, DeliveryError, Provider, ProviderResult, Response, TransportChannel,
 };
-pub use config::{KitConfig, NewRoomChannel};
+pub use config::{DEFAULT_MAX_BACKGROUND_PASSES, KitConfig, NewRoomChannel};
 pub use context::{DEFAULT_CONTEXT_EVENTS, RoomContext};
 pub use error::{Error, Result};
 pub use framework::FrameworkEvent;

@@ -173,21 +173,44 @@ impl RoomKit {
         &self,
         message: InboundMessage,
     ) -> Result<InboundResult> {
-        let (committed_tx, mut committed) = tokio::sync::oneshot::channel::<RoomEvent>();
+        // Past the bound on passes still delivering, the caller waits for its own pass: the
+        // service answering slowly is the backpressure.
+        let Ok(permit) = Arc::clone(&self.inner.background).try_acquire_owned() else {
+            return self.process_inbound(message).await;
+        };
+        let (committed_tx, committed) = tokio::sync::oneshot::channel::<RoomEvent>();
         let on_commit: OnCommit = Box::new(move |event| {
             let _ = committed_tx.send(event.clone());
         });
-        let mut pass = std::pin::pin!(self.process_inbound_observed(message, Some(on_commit)));
+        let kit = self.clone();
+        // A task of its own, holding the permit until the pass (delivery, answers, retries)
+        // has ended.
+        let mut pass = tokio::spawn(async move {
+            let result = kit.process_inbound_observed(message, Some(on_commit)).await;
+            drop(permit);
+            result
+        });
+        // A pass that panicked panics here as it would have in place; one cancelled (the
+        // runtime is shutting down) is the kit closing.
+        let finished =
+            |joined: std::result::Result<Result<InboundResult>, tokio::task::JoinError>| {
+                joined.unwrap_or_else(|err| match err.try_into_panic() {
+                    Ok(panic) => std::panic::resume_unwind(panic),
+                    Err(_) => Err(Error::Closed),
+                })
+            };
         tokio::select! {
-            // The commit is looked at first: once it is known, the rest of the pass is left
-            // to run on its own (`RunToEnd` moves it to a task when `pass` is dropped).
             biased;
-            Ok(event) = &mut committed => Ok(InboundResult {
-                event: Some(event),
-                delivery_pending: true,
-                ..InboundResult::default()
-            }),
-            result = &mut pass => result,
+            committed = committed => match committed {
+                Ok(event) => Ok(InboundResult {
+                    event: Some(event),
+                    delivery_pending: true,
+                    ..InboundResult::default()
+                }),
+                // Nothing was committed (blocked, refused, a duplicate, an error).
+                Err(_) => finished((&mut pass).await),
+            },
+            joined = &mut pass => finished(joined),
         }
     }
 

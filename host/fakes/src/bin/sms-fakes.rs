@@ -24,7 +24,8 @@ use tokio::io::AsyncBufReadExt;
 const TELNYX_SEED: [u8; 32] = [7; 32];
 
 fn env(name: &str) -> Result<String, String> {
-    std::env::var(name).map_err(|_| format!("sms-fakes: set {name} (examples/sms-desk/dev.sh does)"))
+    std::env::var(name)
+        .map_err(|_| format!("sms-fakes: set {name} (examples/sms-desk/dev.sh does)"))
 }
 
 fn now() -> u64 {
@@ -100,8 +101,12 @@ impl Fakes {
                 let id = format!("01MO{}", now());
                 let body = sinch::mo_text(&id, arg, &self.env["SINCH_FROM"], &text);
                 let signed = sinch::signed(&self.env["SINCH_WEBHOOK_SECRET"], &body, &id, now());
-                self.post("/v1/webhooks/sms-sinch", &signed.headers, signed.body.into_bytes())
-                    .await;
+                self.post(
+                    "/v1/webhooks/sms-sinch",
+                    &signed.headers,
+                    signed.body.into_bytes(),
+                )
+                .await;
             }
             "voicemeup" => {
                 let hash = format!("00000000-0000-0000-0000-{:012}", now() % 1_000_000_000_000);
@@ -118,9 +123,12 @@ impl Fakes {
                     self.env["VOICEMEUP_WEBHOOK_TOKEN"]
                 );
                 let headers = [("content-type".to_owned(), "application/json".to_owned())];
-                self.post(&path, &headers, body.to_string().into_bytes()).await;
+                self.post(&path, &headers, body.to_string().into_bytes())
+                    .await;
             }
-            other => println!("  unknown service {other:?}: twilio, telnyx, sinch, voicemeup or status"),
+            other => {
+                println!("  unknown service {other:?}: twilio, telnyx, sinch, voicemeup or status")
+            }
         }
     }
 }
@@ -194,7 +202,10 @@ async fn main() -> Result<(), String> {
     let at = |offset: u16| SocketAddr::from(([127, 0, 0, 1], base_port + offset));
     let io = |e: std::io::Error| format!("sms-fakes: {e} (is another sms-fakes running?)");
     let twilio = FakeTwilio::start_at(at(0)).await.map_err(io)?;
-    twilio.add_account(&env_values["TWILIO_ACCOUNT_SID"], &env_values["TWILIO_AUTH_TOKEN"]);
+    twilio.add_account(
+        &env_values["TWILIO_ACCOUNT_SID"],
+        &env_values["TWILIO_AUTH_TOKEN"],
+    );
     let telnyx = FakeTelnyx::start_at(at(1), &env_values["TELNYX_API_KEY"], TELNYX_SEED)
         .await
         .map_err(io)?;

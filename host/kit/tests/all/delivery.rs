@@ -565,3 +565,39 @@ async fn a_channel_retry_policy_applies_to_bindings_without_their_own() {
     );
     assert_eq!(result.delivery_results["sms"].attempts, 1);
 }
+
+#[tokio::test]
+async fn past_the_bound_on_background_passes_until_commit_waits_for_the_whole_pass() {
+    let s = crate::support::setup_with(|b| {
+        b.config(roomkit_kit::KitConfig {
+            max_background_passes: 1,
+            ..roomkit_kit::KitConfig::default()
+        })
+    });
+    s.transport("web", "websocket", text_caps());
+    let sms = s.transport("sms", "sms", text_caps());
+    s.room("r", &["web", "sms"]).await;
+    sms.gate().close();
+    let first = s
+        .kit
+        .process_inbound_until_commit(InboundMessage::text("web", "u", "one").in_room("r"))
+        .await
+        .unwrap();
+    assert!(first.delivery_pending, "the one permit");
+    // The second cannot be answered early: it waits for its delivery, which waits behind the
+    // gate; opening the gate lets both finish.
+    let kit = s.kit.clone();
+    let second = tokio::spawn(async move {
+        kit.process_inbound_until_commit(InboundMessage::text("web", "u", "two").in_room("r"))
+            .await
+            .unwrap()
+    });
+    sms.gate().open();
+    let second = second.await.unwrap();
+    assert!(!second.delivery_pending, "answered after its delivery");
+    assert_eq!(
+        second.delivery_results["sms"].status,
+        DeliveryStatus::Delivered
+    );
+    crate::support::eventually(|| sms.bodies() == ["one", "two"]).await;
+}
