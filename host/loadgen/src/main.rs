@@ -7,6 +7,10 @@
 //!
 //! `{conn}` in the path is replaced by the connection's number modulo `--spread`, so that the
 //! load can go to several rooms (`/v1/rooms/bench-{conn}/messages`).
+//!
+//! With `--twilio-token`, every request is a distinct Twilio inbound-SMS webhook instead: a
+//! form with a fresh `MessageSid`, `From` one of `--spread` numbers (by connection), `Body` the
+//! `--body`, signed with `X-Twilio-Signature` over `--twilio-url` as Twilio signs.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,6 +64,43 @@ struct Args {
     /// Wait this long between the requests of one connection (a paced probe, not a closed loop).
     #[arg(long, default_value_t = 0)]
     interval_ms: u64,
+    /// Send signed Twilio inbound-SMS webhooks with this auth token.
+    #[arg(long)]
+    twilio_token: Option<String>,
+    /// The URL Twilio is configured with (the host's public_url + the path): what it signs.
+    #[arg(long, default_value = "")]
+    twilio_url: String,
+}
+
+/// Makes every request of the Twilio mode distinct (its `MessageSid`).
+static TWILIO_SEQUENCE: AtomicU64 = AtomicU64::new(0);
+
+/// The body and signature of a fresh Twilio inbound SMS from `from`.
+fn twilio_webhook(token: &str, url: &str, from: &str, text: &str) -> (String, String) {
+    let sid = format!(
+        "SM{:032x}",
+        TWILIO_SEQUENCE.fetch_add(1, Ordering::Relaxed) + (u64::from(std::process::id()) << 40)
+    );
+    let fields: Vec<(String, String)> = [
+        ("MessageSid", sid.as_str()),
+        ("SmsSid", sid.as_str()),
+        ("AccountSid", "AC00000000000000000000000000000001"),
+        ("From", from),
+        ("To", "+15145550100"),
+        ("Body", text),
+        ("NumMedia", "0"),
+        ("NumSegments", "1"),
+        ("SmsStatus", "received"),
+        ("ApiVersion", "2010-04-01"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let signature = roomkit_fakes::twilio::twilio_signature(token, url, &fields);
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&fields)
+        .finish();
+    (body, signature)
 }
 
 #[derive(Debug, Default)]
@@ -109,15 +150,28 @@ async fn connection(
         let mut request = Request::builder()
             .method(method.clone())
             .uri(&path)
-            .header("host", &args.addr)
-            .header("content-type", "application/json");
+            .header("host", &args.addr);
+        let body = match &args.twilio_token {
+            Some(token) => {
+                let from = format!("+1555{:07}", n % args.spread.max(1));
+                let (form, signature) = twilio_webhook(token, &args.twilio_url, &from, &args.body);
+                request = request
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("x-twilio-signature", signature);
+                Bytes::from(form)
+            }
+            None => {
+                request = request.header("content-type", "application/json");
+                body.clone()
+            }
+        };
         for header in &args.headers {
             let Some((name, value)) = header.split_once(':') else {
                 bail!("--header {header:?} is not `name: value`");
             };
             request = request.header(name.trim(), value.trim());
         }
-        let request = request.body(Full::new(body.clone()))?;
+        let request = request.body(Full::new(body))?;
         sender.ready().await?;
         let outcome = match sender.send_request(request).await {
             Ok(response) => {
