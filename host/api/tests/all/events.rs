@@ -53,6 +53,46 @@ async fn an_inbound_message_is_stored_delivered_and_answered_with_its_result() {
 }
 
 #[tokio::test]
+async fn wait_commit_answers_once_the_event_is_stored_and_delivery_goes_on() {
+    let server = start().await;
+    server.room_with_sms("r").await;
+    server
+        .post("/v1/rooms/r/bindings", json!({"channel_id": "webhook-in"}))
+        .await;
+    server.webhook_sink.gate().close();
+    let (status, result) = server
+        .post(
+            "/v1/inbound?wait=commit",
+            json!({"channel_id": "sms", "sender_id": "+1555", "room_id": "r",
+                   "content": {"type": "text", "body": "early"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["delivery_pending"], true);
+    assert_eq!(result["delivery_results"], json!({}));
+    assert_eq!(result["event"]["content"]["body"], "early");
+    assert!(server.webhook_sink.bodies().is_empty(), "held at the gate");
+    server.webhook_sink.gate().open();
+    for _ in 0..3000 {
+        if server.webhook_sink.bodies() == ["early"] {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(server.webhook_sink.bodies(), ["early"]);
+
+    let (status, err) = server
+        .post(
+            "/v1/inbound?wait=forever",
+            json!({"channel_id": "sms", "sender_id": "+1555", "room_id": "r",
+                   "content": {"type": "text", "body": "x"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(err["error"]["code"], "invalid_query");
+}
+
+#[tokio::test]
 async fn a_blocked_message_is_answered_200_with_the_reason_and_stored_blocked() {
     let server = start().await;
     server.room_with_sms("r").await;
