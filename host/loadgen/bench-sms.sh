@@ -31,7 +31,7 @@ FAKES_PID=""
 cleanup() {
     [ -n "$HOST_PID" ] && kill "$HOST_PID" 2>/dev/null || true
     [ -n "$FAKES_PID" ] && kill "$FAKES_PID" 2>/dev/null || true
-    rm -rf "$WORK"
+    if [ -n "${KEEP:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
@@ -53,13 +53,19 @@ sed -e "s|^allowed_hosts = .*|allowed_hosts = [\"http://127.0.0.1:$FAKE_PORT\"]\
     examples/sms-desk/plugins/twilio-sms.toml > "$WORK/plugins/twilio-sms.toml"
 printf 'kind = "hook"\n[config]\nblock_word = "forbidden"\ncount_calls = "off"\n' \
     > "$WORK/plugins/keyword-hook.toml"
-printf '%s\n' \
-    "listen = \"127.0.0.1:$HOST_PORT\"" 'data_dir = "data"' 'plugin_dir = "plugins"' \
-    '[api]' 'tokens = ["bench"]' "public_url = \"http://127.0.0.1:$HOST_PORT\"" \
-    '[[channels]]' 'id = "sms-twilio"' 'type = "sms"' 'provider = "twilio-sms"' \
-    'config = { account_sid = "AC00000000000000000000000000000001", auth_token = "${BENCH_TWILIO_TOKEN}", from = "+15145550100" }' \
-    '[[channels]]' 'id = "assistant"' 'type = "ai"' 'provider = "echo-ai"' \
-    'attach_to_new_rooms = true' > "$WORK/roomkit.toml"
+# The desk: the Twilio channel and, with $1 = assistant, the echo-ai assistant on every new room.
+write_config() {
+    printf '%s\n' \
+        "listen = \"127.0.0.1:$HOST_PORT\"" "data_dir = \"data-$1\"" 'plugin_dir = "plugins"' \
+        '[api]' 'tokens = ["bench"]' "public_url = \"http://127.0.0.1:$HOST_PORT\"" \
+        '[[channels]]' 'id = "sms-twilio"' 'type = "sms"' 'provider = "twilio-sms"' \
+        'config = { account_sid = "AC00000000000000000000000000000001", auth_token = "${BENCH_TWILIO_TOKEN}", from = "+15145550100" }' \
+        > "$WORK/roomkit.toml"
+    if [ "$1" = assistant ]; then
+        printf '%s\n' '[[channels]]' 'id = "assistant"' 'type = "ai"' 'provider = "echo-ai"' \
+            'attach_to_new_rooms = true' >> "$WORK/roomkit.toml"
+    fi
+}
 
 # Twilio on FAKE_PORT; the other three fakes on the ports after it (unused here).
 TWILIO_ACCOUNT_SID=AC00000000000000000000000000000001 TWILIO_AUTH_TOKEN=$TOKEN \
@@ -70,14 +76,23 @@ TWILIO_ACCOUNT_SID=AC00000000000000000000000000000001 TWILIO_AUTH_TOKEN=$TOKEN \
     ./target/release/sms-fakes --base-port "$FAKE_PORT" --host "http://127.0.0.1:$HOST_PORT" \
     < /dev/null > "$WORK/fakes.log" 2>&1 &
 FAKES_PID=$!
-BENCH_TWILIO_TOKEN=$TOKEN RUST_LOG=warn ./target/release/roomkit serve \
-    --config "$WORK/roomkit.toml" > "$WORK/host.log" 2>&1 &
-HOST_PID=$!
-for _ in $(seq 300); do
-    grep -q "roomkit listening" "$WORK/host.log" && break
-    sleep 0.1
-done
-grep -q "roomkit listening" "$WORK/host.log" || { cat "$WORK/host.log"; exit 1; }
+
+start_host() {
+    write_config "$1"
+    BENCH_TWILIO_TOKEN=$TOKEN RUST_LOG=warn ./target/release/roomkit serve \
+        --config "$WORK/roomkit.toml" > "$WORK/host-$1.log" 2>&1 &
+    HOST_PID=$!
+    for _ in $(seq 300); do
+        grep -q "roomkit listening" "$WORK/host-$1.log" && break
+        sleep 0.1
+    done
+    grep -q "roomkit listening" "$WORK/host-$1.log" || { cat "$WORK/host-$1.log"; exit 1; }
+}
+stop_host() {
+    kill "$HOST_PID"
+    wait "$HOST_PID" 2>/dev/null || true
+    HOST_PID=""
+}
 
 # A 150-character text with nothing to redact or block: every hook reads all of it.
 TEXT='Hi, this is Jane. My order 12345 arrived today but the box was damaged and one item is missing. Could you send a replacement please? Thanks a lot!!!'
@@ -93,14 +108,22 @@ row() {
 }
 
 echo "round,run,rps,p50_ms,p99_ms,errors"
+# Acknowledgements alone: nothing to do after the answer.
+start_host ack-only
 for round in $(seq "$ROUNDS"); do
-    base=$(loadgen --path /healthz)
-    row "$round" "$base" healthz
+    row "$round" "$(loadgen --path /healthz)" healthz
+    row "$round" "$(loadgen --method POST --path /v1/webhooks/sms-twilio --spread "$SENDERS" \
+        --twilio-token "$TOKEN" --twilio-url "$URL" --body "$TEXT")" acks-alone
+done
+stop_host
+# The desk: every message answered by the assistant and the answer delivered through Twilio.
+start_host assistant
+for round in $(seq "$ROUNDS"); do
+    row "$round" "$(loadgen --path /healthz)" healthz
     before=$(delivered)
     started=$(date +%s.%N)
-    acks=$(loadgen --method POST --path /v1/webhooks/sms-twilio --spread "$SENDERS" \
-        --twilio-token "$TOKEN" --twilio-url "$URL" --body "$TEXT")
-    row "$round" "$acks" acks
+    row "$round" "$(loadgen --method POST --path /v1/webhooks/sms-twilio --spread "$SENDERS" \
+        --twilio-token "$TOKEN" --twilio-url "$URL" --body "$TEXT")" acks-with-answers
     # Deliveries still running after the last answer: wait until the fake stops counting.
     last=-1
     while [ "$(delivered)" != "$last" ]; do last=$(delivered); sleep 2; done
@@ -108,4 +131,5 @@ for round in $(seq "$ROUNDS"); do
     python3 -c 'import sys; n=int(sys.argv[2])-int(sys.argv[1]); s=float(sys.argv[4])-float(sys.argv[3])-2; print("%s,deliveries,%.0f,answers delivered: %d in %.1f s from the start of the load to the last one" % (sys.argv[5], n/s, n, s))' \
         "$before" "$(delivered)" "$started" "$ended" "$round"
 done
+stop_host
 echo "fake: $(delivered) answers delivered; refused by the fake: $(grep -c '^twilio    → .* (4' "$WORK/fakes.log" || true)"

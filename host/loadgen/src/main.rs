@@ -9,7 +9,7 @@
 //! load can go to several rooms (`/v1/rooms/bench-{conn}/messages`).
 //!
 //! With `--twilio-token`, every request is a distinct Twilio inbound-SMS webhook instead: a
-//! form with a fresh `MessageSid`, `From` one of `--spread` numbers (by connection), `Body` the
+//! form with a fresh `MessageSid`, `From` one of `--spread` numbers +1418555NNNN (by connection), `Body` the
 //! `--body`, signed with `X-Twilio-Signature` over `--twilio-url` as Twilio signs.
 
 use std::sync::Arc;
@@ -153,7 +153,7 @@ async fn connection(
             .header("host", &args.addr);
         let body = match &args.twilio_token {
             Some(token) => {
-                let from = format!("+1555{:07}", n % args.spread.max(1));
+                let from = format!("+1418555{:04}", n % args.spread.max(1));
                 let (form, signature) = twilio_webhook(token, &args.twilio_url, &from, &args.body);
                 request = request
                     .header("content-type", "application/x-www-form-urlencoded")

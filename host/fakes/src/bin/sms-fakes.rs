@@ -246,12 +246,14 @@ async fn main() -> Result<(), String> {
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut shown = [0usize; 4];
     let mut tick = tokio::time::interval(Duration::from_millis(200));
+    // At the end of the input (`< /dev/null` in a benchmark) the fakes go on serving and
+    // printing until interrupted.
+    let mut input_open = true;
     loop {
         tokio::select! {
-            line = lines.next_line() => match line {
+            line = lines.next_line(), if input_open => match line {
                 Ok(Some(line)) => fakes.command(line.trim()).await,
-                // End of input: keep serving until interrupted.
-                Ok(None) | Err(_) => std::future::pending::<()>().await,
+                Ok(None) | Err(_) => input_open = false,
             },
             _ = tick.tick() => show_sent(&fakes, &mut shown),
         }
