@@ -114,6 +114,14 @@ for round in $(seq "$ROUNDS"); do
     row "$round" "$(loadgen --path /healthz)" healthz
     row "$round" "$(loadgen --method POST --path /v1/webhooks/sms-twilio --spread "$SENDERS" \
         --twilio-token "$TOKEN" --twilio-url "$URL" --body "$TEXT")" acks-alone
+    # The same messages through /v1/inbound?wait=commit: no provider plugin calls.
+    row "$round" "$(loadgen --method POST --path '/v1/inbound?wait=commit' --spread "$SENDERS" \
+        --header "authorization: Bearer bench" \
+        --body "{\"channel_id\":\"sms-twilio\",\"sender_id\":\"+14185559{conn}\",\"content\":{\"type\":\"text\",\"body\":\"$TEXT\"}}")" inbound-commit
+    # And with the room named: no routing.
+    row "$round" "$(loadgen --method POST --path '/v1/inbound?wait=commit' --spread "$SENDERS" \
+        --header "authorization: Bearer bench" \
+        --body "{\"channel_id\":\"sms-twilio\",\"sender_id\":\"+14185559{conn}\",\"room_id\":\"bench-{conn}\",\"content\":{\"type\":\"text\",\"body\":\"$TEXT\"}}")" inbound-commit-room-named
 done
 stop_host
 # The desk: every message answered by the assistant and the answer delivered through Twilio.

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use roomkit_model::{Room, RoomStatus};
-use roomkit_store::{ConversationStore, RoomFilter};
+use roomkit_store::ConversationStore;
 
 use crate::{InboundMessage, Result};
 
@@ -37,32 +37,48 @@ impl InboundRouter for DefaultInboundRouter {
         _channel_type: &str,
         store: &dyn ConversationStore,
     ) -> Result<Option<String>> {
-        let filter = RoomFilter {
-            channel_id: Some(message.channel_id.clone()),
-            ..RoomFilter::default()
-        };
-        let rooms = store.list_rooms(&filter).await?;
-        let mut correspondent: Option<Room> = None;
-        let mut open_candidates = Vec::new();
-        for room in rooms.into_iter().filter(is_open) {
-            let Some(binding) = store.get_binding(&room.id, &message.channel_id).await? else {
-                continue;
-            };
-            match binding.participant_id.as_deref() {
-                Some(p) if p == message.sender_id => {
-                    // Rooms come in creation order, so the last match is the newest.
-                    correspondent = Some(room);
-                }
-                Some(_) => {}
-                None => open_candidates.push(room.id),
-            }
-        }
-        if let Some(room) = correspondent {
+        // The store's correspondent index: a few rooms per sender, not every room of the
+        // channel.
+        let mine = store
+            .rooms_of_correspondent(&message.channel_id, Some(&message.sender_id))
+            .await?;
+        if let Some(room) = newest_open(store, mine).await? {
             return Ok(Some(room.id));
         }
-        Ok(match open_candidates.as_slice() {
+        let open_to_all = store
+            .rooms_of_correspondent(&message.channel_id, None)
+            .await?;
+        let mut open = Vec::new();
+        for room_id in open_to_all {
+            if let Some(room) = store.get_room(&room_id).await?
+                && is_open(&room)
+            {
+                open.push(room.id);
+            }
+        }
+        Ok(match open.as_slice() {
             [only] => Some(only.clone()),
             _ => None,
         })
     }
+}
+
+/// The newest active or paused room of `room_ids` (by creation time, then id).
+async fn newest_open(store: &dyn ConversationStore, room_ids: Vec<String>) -> Result<Option<Room>> {
+    let mut newest: Option<Room> = None;
+    for room_id in room_ids {
+        let Some(room) = store.get_room(&room_id).await? else {
+            continue;
+        };
+        if !is_open(&room) {
+            continue;
+        }
+        let newer = newest
+            .as_ref()
+            .is_none_or(|n| (room.created_at, &room.id) > (n.created_at, &n.id));
+        if newer {
+            newest = Some(room);
+        }
+    }
+    Ok(newest)
 }

@@ -30,7 +30,7 @@ struct Args {
     /// Host and port, e.g. 127.0.0.1:8080.
     #[arg(long)]
     addr: String,
-    /// The request path; `{conn}` becomes the connection's number modulo --spread.
+    /// The request path; `{conn}` becomes the connection's number modulo --spread (in --body too).
     #[arg(long)]
     path: String,
     /// GET or POST.
@@ -127,7 +127,10 @@ async fn connection(
         .path
         .replace("{conn}", &(n % args.spread.max(1)).to_string());
     let method: Method = args.method.parse().context("--method")?;
-    let body = Bytes::from(args.body.clone());
+    let body = Bytes::from(
+        args.body
+            .replace("{conn}", &(n % args.spread.max(1)).to_string()),
+    );
     let mut tally = Tally::default();
     loop {
         if args.interval_ms > 0 {

@@ -127,6 +127,7 @@ impl SledStore {
             .cache_capacity(config.cache_capacity_bytes)
             .open()?;
         let trees = Trees::open(&db)?;
+        index_correspondents(&trees)?;
         let group = match config.durability {
             Durability::Flush => Some(
                 GroupCommit::start(db.clone())
@@ -397,9 +398,16 @@ impl SledStore {
             t.roomid_channelid_idemkey_eventid.remove(entry?.0)?;
         }
         for entry in t.roomid_channelid_binding.scan_prefix(&prefix) {
-            let key = entry?.0;
+            let (key, value) = entry?;
             if let Some(channel_id) = keys::pair_second(&key) {
                 t.channelid_roomid.remove(keys::pair(channel_id, room_id))?;
+                let binding: ChannelBinding = decode("roomid_channelid_binding", &key, &value)?;
+                t.channelid_participantid_roomid
+                    .remove(keys::correspondent(
+                        channel_id,
+                        binding.participant_id.as_deref(),
+                        room_id,
+                    ))?;
             }
             t.roomid_channelid_binding.remove(key)?;
         }
@@ -513,15 +521,38 @@ impl SledStore {
         state.bindings = None;
         let value = encode(binding)?;
         let t = &self.trees;
-        (&t.roomid_channelid_binding, &t.channelid_roomid)
-            .transaction(|(roomid_channelid_binding, channelid_roomid)| {
-                roomid_channelid_binding.insert(
-                    keys::pair(&binding.room_id, &binding.channel_id),
-                    value.as_slice(),
-                )?;
-                channelid_roomid.insert(keys::pair(&binding.channel_id, &binding.room_id), &[])?;
-                Ok(())
-            })
+        let key = keys::pair(&binding.room_id, &binding.channel_id);
+        // The correspondent it had before, whose index entry goes (under the room's lock, so
+        // no other write of this binding comes between).
+        let before: Option<ChannelBinding> = get_json(&t.roomid_channelid_binding, &key)?;
+        (
+            &t.roomid_channelid_binding,
+            &t.channelid_roomid,
+            &t.channelid_participantid_roomid,
+        )
+            .transaction(
+                |(roomid_channelid_binding, channelid_roomid, correspondents)| {
+                    roomid_channelid_binding.insert(key.as_slice(), value.as_slice())?;
+                    channelid_roomid
+                        .insert(keys::pair(&binding.channel_id, &binding.room_id), &[])?;
+                    if let Some(before) = &before {
+                        correspondents.remove(keys::correspondent(
+                            &before.channel_id,
+                            before.participant_id.as_deref(),
+                            &before.room_id,
+                        ))?;
+                    }
+                    correspondents.insert(
+                        keys::correspondent(
+                            &binding.channel_id,
+                            binding.participant_id.as_deref(),
+                            &binding.room_id,
+                        ),
+                        &[],
+                    )?;
+                    Ok(())
+                },
+            )
             .map_err(from_tx)
     }
 
@@ -531,14 +562,50 @@ impl SledStore {
             state.bindings = None;
         }
         let t = &self.trees;
-        (&t.roomid_channelid_binding, &t.channelid_roomid)
-            .transaction(|(roomid_channelid_binding, channelid_roomid)| {
-                channelid_roomid.remove(keys::pair(channel_id, room_id))?;
-                Ok(roomid_channelid_binding
-                    .remove(keys::pair(room_id, channel_id))?
-                    .is_some())
-            })
+        let before: Option<ChannelBinding> = get_json(
+            &t.roomid_channelid_binding,
+            &keys::pair(room_id, channel_id),
+        )?;
+        (
+            &t.roomid_channelid_binding,
+            &t.channelid_roomid,
+            &t.channelid_participantid_roomid,
+        )
+            .transaction(
+                |(roomid_channelid_binding, channelid_roomid, correspondents)| {
+                    channelid_roomid.remove(keys::pair(channel_id, room_id))?;
+                    if let Some(before) = &before {
+                        correspondents.remove(keys::correspondent(
+                            channel_id,
+                            before.participant_id.as_deref(),
+                            room_id,
+                        ))?;
+                    }
+                    Ok(roomid_channelid_binding
+                        .remove(keys::pair(room_id, channel_id))?
+                        .is_some())
+                },
+            )
             .map_err(from_tx)
+    }
+
+    fn rooms_of_correspondent_sync(
+        &self,
+        channel_id: &str,
+        participant_id: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let mut rooms = Vec::new();
+        let prefix = keys::correspondent_prefix(channel_id, participant_id);
+        for entry in self
+            .trees
+            .channelid_participantid_roomid
+            .scan_prefix(prefix)
+        {
+            if let Some(room_id) = keys::correspondent_room(&entry?.0) {
+                rooms.push(room_id.to_owned());
+            }
+        }
+        Ok(rooms)
     }
 
     fn binding(&self, room_id: &str, channel_id: &str) -> Result<ChannelBinding> {
@@ -693,4 +760,33 @@ impl Drop for SledStore {
             tracing::error!(%err, "final flush of the sled store failed");
         }
     }
+}
+
+/// Fills the correspondent index from the bindings when a data directory written before it
+/// existed is opened (the index is empty while bindings are not). A crash half-way leaves the
+/// index partly filled; the next open finds it not empty, so the fill runs under a marker key
+/// that only its end removes.
+fn index_correspondents(t: &Trees) -> Result<()> {
+    const FILLING: &[u8] = b"\xff\xfffilling";
+    let index = &t.channelid_participantid_roomid;
+    let filling = index.contains_key(FILLING)?;
+    if !filling && (!index.is_empty() || t.roomid_channelid_binding.is_empty()) {
+        return Ok(());
+    }
+    index.insert(FILLING, &[])?;
+    for entry in t.roomid_channelid_binding.iter() {
+        let (key, value) = entry?;
+        let binding: ChannelBinding = decode("roomid_channelid_binding", &key, &value)?;
+        index.insert(
+            keys::correspondent(
+                &binding.channel_id,
+                binding.participant_id.as_deref(),
+                &binding.room_id,
+            ),
+            &[],
+        )?;
+    }
+    index.remove(FILLING)?;
+    index.flush()?;
+    Ok(())
 }

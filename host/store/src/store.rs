@@ -94,6 +94,30 @@ pub trait ConversationStore: Send + Sync + std::fmt::Debug + 'static {
     /// Detaches a channel; returns whether it was attached.
     async fn remove_binding(&self, room_id: &str, channel_id: &str) -> Result<bool>;
 
+    /// The rooms whose binding of `channel_id` names `participant_id` as its correspondent
+    /// (`None`: the bindings that name none), in no particular order. Inbound routing asks this
+    /// for every message, so a store should answer it from an index (the sled store does); this
+    /// default reads every room bound to the channel.
+    async fn rooms_of_correspondent(
+        &self,
+        channel_id: &str,
+        participant_id: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let filter = RoomFilter {
+            channel_id: Some(channel_id.to_owned()),
+            ..RoomFilter::default()
+        };
+        let mut rooms = Vec::new();
+        for room in self.list_rooms(&filter).await? {
+            if let Some(binding) = self.get_binding(&room.id, channel_id).await?
+                && binding.participant_id.as_deref() == participant_id
+            {
+                rooms.push(room.id);
+            }
+        }
+        Ok(rooms)
+    }
+
     // --- participants ------------------------------------------------------------------------
 
     /// Adds or replaces a participant. The room must exist.

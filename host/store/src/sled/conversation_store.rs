@@ -144,6 +144,14 @@ impl ConversationStore for SledStore {
         Ok(self.bindings_locked(&mut cache, room_id)?.as_ref().clone())
     }
 
+    async fn rooms_of_correspondent(
+        &self,
+        channel_id: &str,
+        participant_id: Option<&str>,
+    ) -> Result<Vec<String>> {
+        self.rooms_of_correspondent_sync(channel_id, participant_id)
+    }
+
     async fn remove_binding(&self, room_id: &str, channel_id: &str) -> Result<bool> {
         let removed = self.remove_binding_sync(room_id, channel_id)?;
         self.durable().await?;

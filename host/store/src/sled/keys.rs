@@ -41,6 +41,27 @@ pub fn pair_second(key: &[u8]) -> Option<&str> {
     std::str::from_utf8(key.get(at + 1..)?).ok()
 }
 
+/// `channel_id 0xFF correspondent 0xFF room_id` — a binding in the correspondent index (the
+/// correspondent empty for a binding that names none).
+pub fn correspondent(channel_id: &str, participant_id: Option<&str>, room_id: &str) -> Vec<u8> {
+    let mut key = correspondent_prefix(channel_id, participant_id);
+    key.extend_from_slice(room_id.as_bytes());
+    key
+}
+
+/// The prefix of every [`correspondent`] key of a channel and correspondent.
+pub fn correspondent_prefix(channel_id: &str, participant_id: Option<&str>) -> Vec<u8> {
+    let mut key = pair(channel_id, participant_id.unwrap_or(""));
+    key.push(SEP);
+    key
+}
+
+/// The room id at the end of a [`correspondent`] key.
+pub fn correspondent_room(key: &[u8]) -> Option<&str> {
+    let at = key.iter().rposition(|b| *b == SEP)?;
+    std::str::from_utf8(key.get(at + 1..)?).ok()
+}
+
 /// `room_id 0xFF channel_id 0xFF key` — an idempotency key.
 pub fn idempotency(room_id: &str, channel_id: &str, key: &str) -> Vec<u8> {
     let mut out = pair(room_id, channel_id);

@@ -64,6 +64,8 @@ trees! {
     roomid_seq_observation,
     /// plugin 0xFF key → value bytes
     plugin_key_value,
+    /// channel_id 0xFF participant_id (empty: none) 0xFF room_id → (empty)
+    channelid_participantid_roomid,
 }
 
 /// The tree name for error messages.
@@ -82,7 +84,7 @@ mod tests {
 
     /// The on-disk names of the trees: data directories written by earlier versions hold these,
     /// so changing one is a migration, not a rename.
-    const ON_DISK: [&str; 14] = [
+    const ON_DISK: [&str; 15] = [
         "roomid_room",
         "roomid_index_event",
         "eventid_roomindex",
@@ -97,6 +99,7 @@ mod tests {
         "taskid_roomseq",
         "roomid_seq_observation",
         "plugin_key_value",
+        "channelid_participantid_roomid",
     ];
 
     #[test]

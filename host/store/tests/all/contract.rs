@@ -2471,7 +2471,50 @@ async fn a_scripted_conversation_leaves_the_expected_state(store: Backend) {
     assert_eq!(keys[&3], Some(expected_events[3].clone()));
 }
 
+async fn the_correspondent_index_follows_bindings_as_they_change(store: Backend) {
+    create(&store, "r1").await;
+    create(&store, "r2").await;
+    create(&store, "r3").await;
+    let bound = |room: &str, participant: Option<&str>| {
+        let mut b = binding(room, "sms");
+        b.participant_id = participant.map(str::to_owned);
+        b
+    };
+    store.put_binding(&bound("r1", Some("+1"))).await.unwrap();
+    store.put_binding(&bound("r2", Some("+1"))).await.unwrap();
+    store.put_binding(&bound("r3", None)).await.unwrap();
+    store.put_binding(&binding("r1", "email")).await.unwrap();
+    let of = |participant: Option<&'static str>| {
+        let store = std::sync::Arc::clone(&store.store);
+        async move {
+            let mut rooms = store
+                .rooms_of_correspondent("sms", participant)
+                .await
+                .unwrap();
+            rooms.sort();
+            rooms
+        }
+    };
+    assert_eq!(of(Some("+1")).await, ["r1", "r2"]);
+    assert_eq!(of(None).await, ["r3"]);
+    assert!(of(Some("+2")).await.is_empty());
+    // A binding that changes its correspondent moves in the index.
+    store.put_binding(&bound("r2", Some("+2"))).await.unwrap();
+    assert_eq!(of(Some("+1")).await, ["r1"]);
+    assert_eq!(of(Some("+2")).await, ["r2"]);
+    // Removed bindings and deleted rooms leave it.
+    assert!(store.remove_binding("r1", "sms").await.unwrap());
+    assert!(of(Some("+1")).await.is_empty());
+    assert!(store.delete_room("r3").await.unwrap());
+    assert!(of(None).await.is_empty());
+    assert_eq!(
+        store.rooms_of_correspondent("email", None).await.unwrap(),
+        ["r1"]
+    );
+}
+
 crate::backend_tests!(
+    the_correspondent_index_follows_bindings_as_they_change,
     created_room_reads_back_exactly,
     a_new_room_has_no_events_whatever_counters_it_carries,
     creating_a_room_twice_is_room_exists,
@@ -2552,3 +2595,34 @@ crate::backend_tests!(
     flush_and_sync_keep_everything_readable,
     a_scripted_conversation_leaves_the_expected_state,
 );
+
+/// A data directory written before the correspondent index existed: the index is filled from
+/// the bindings when the store is opened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_data_directory_gets_its_correspondent_index_at_open() {
+    use roomkit_store::ConversationStore;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let store = roomkit_store::SledStore::open(&path).unwrap();
+        store.create_room(Room::with_id("r1")).await.unwrap();
+        let mut b = binding("r1", "sms");
+        b.participant_id = Some("+1".into());
+        store.put_binding(&b).await.unwrap();
+        store.flush().await.unwrap();
+    }
+    {
+        // What an older version left: every tree but the index.
+        let db = sled::open(&path).unwrap();
+        db.drop_tree("channelid_participantid_roomid").unwrap();
+        db.flush().unwrap();
+    }
+    let store = roomkit_store::SledStore::open(&path).unwrap();
+    assert_eq!(
+        store
+            .rooms_of_correspondent("sms", Some("+1"))
+            .await
+            .unwrap(),
+        ["r1"]
+    );
+}
