@@ -644,6 +644,9 @@ async fn the_sms_desk_end_to_end_over_four_providers() {
     }
 }
 
+/// A refused webhook: what it is, its path, headers and body.
+type BadWebhook<'a> = (&'a str, &'a str, Vec<(String, String)>, Vec<u8>);
+
 /// Rooms and their events, to show that a refused request changed nothing.
 async fn world(desk: &Desk) -> Vec<(String, usize)> {
     let rooms = desk.get("/v1/rooms").await;
@@ -712,7 +715,7 @@ async fn the_sms_desk_refuses_bad_webhooks_and_reports_what_the_services_answer(
             ),
         ),
     ];
-    let cases: Vec<(&str, &str, Vec<(String, String)>, Vec<u8>)> = vec![
+    let cases: Vec<BadWebhook> = vec![
         (
             "1,000 media",
             "/v1/webhooks/sms-telnyx",
