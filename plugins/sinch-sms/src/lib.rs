@@ -15,6 +15,7 @@ pub mod inbound;
 pub mod outbound;
 pub mod signature;
 
+use roomkit_sdk::config::{number_in as number, required_in};
 use roomkit_sdk::{
     BindingView, DeliveryError, DeliveryReceipt, Provider, RoomEvent, WebhookRequest,
     WebhookResult, config,
@@ -70,12 +71,7 @@ impl std::fmt::Debug for Settings {
 impl Settings {
     /// Reads the settings to deliver with `get` (the `config` import in the plugin).
     pub fn read(get: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
-        let required = |key: &str| {
-            get(key)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| format!("config key `{key}` is not set"))
-        };
+        let required = |key: &str| required_in(&get, key);
         let service_plan_id = required("service_plan_id")?;
         if !service_plan_id
             .bytes()
@@ -136,16 +132,6 @@ impl WebhookSettings {
             secret,
             tolerance_s: number(&get, "signature_tolerance_s", 300)?,
         })
-    }
-}
-
-fn number(get: &impl Fn(&str) -> Option<String>, key: &str, default: u64) -> Result<u64, String> {
-    match get(key) {
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .map_err(|_| format!("config `{key}`: {v:?} is not a whole number")),
-        None => Ok(default),
     }
 }
 

@@ -25,24 +25,11 @@ fn event(content: Content) -> RoomEvent {
 }
 
 fn binding() -> BindingView {
-    BindingView {
-        channel_id: "sms".into(),
-        channel_type: "sms".into(),
-        category: "transport".into(),
-        access: "read_write".into(),
-        muted: false,
-        visibility: "all".into(),
-        participant_id: Some("+14185551234".into()),
-        metadata: "{}".into(),
-    }
+    testing::sms_binding(Some("+14185551234"))
 }
 
 fn answer(status: u16, body: &str) -> Response {
-    Response {
-        status,
-        headers: vec![("content-type".into(), "application/json".into())],
-        body: body.as_bytes().to_vec(),
-    }
+    testing::json_response(status, body)
 }
 
 const CREATED: &str = r#"{"id":"01FC66621XXXXX119Z8PMV1QPQ","to":["+14185551234"],"from":"+15145550000","canceled":false,"body":"hi","type":"mt_text","created_at":"2026-12-06T17:00:00.000Z","modified_at":"2026-12-06T17:00:00.000Z","delivery_report":"per_recipient","expire_at":"2026-12-09T17:00:00.000Z","client_reference":"ev-7","flash_message":false}"#;

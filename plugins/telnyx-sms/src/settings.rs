@@ -13,8 +13,10 @@
 //! | `public_key` | — | verifying webhooks: the account's Ed25519 public key, base64 as the portal shows it |
 //! | `timestamp_tolerance_s` | `300` | how far `telnyx-timestamp` may be from now |
 
-use std::fmt;
 use std::time::Duration;
+
+pub use roomkit_sdk::config::Secret;
+use roomkit_sdk::config::{number_in as number, optional_in as optional, required_in as required};
 
 /// Telnyx's API origin when `api_base` is not set.
 pub const DEFAULT_API_BASE: &str = "https://api.telnyx.com";
@@ -23,44 +25,6 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 /// How far a webhook's timestamp may be from now when `timestamp_tolerance_s` is not set
 /// (Telnyx's SDKs allow the same five minutes).
 pub const DEFAULT_TOLERANCE_S: u64 = 300;
-
-/// A value that is never shown: its `Debug` and `Display` print `[redacted]`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps `value`.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The value itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// `text` with every occurrence of the secret replaced by `[redacted]`: for text that comes
-    /// from elsewhere (a service's error body) and goes into an error or a log.
-    pub fn scrub(&self, text: &str) -> String {
-        if self.0.is_empty() {
-            text.to_owned()
-        } else {
-            text.replace(&self.0, "[redacted]")
-        }
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
 
 /// What a delivery needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,26 +87,6 @@ impl WebhookSettings {
             public_key: required(&get, "public_key")?,
             tolerance_s: number(&get, "timestamp_tolerance_s", DEFAULT_TOLERANCE_S)?,
         })
-    }
-}
-
-/// A set, non-blank value, trimmed.
-fn optional(get: &impl Fn(&str) -> Option<String>, key: &str) -> Option<String> {
-    get(key)
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
-fn required(get: &impl Fn(&str) -> Option<String>, key: &str) -> Result<String, String> {
-    optional(get, key).ok_or_else(|| format!("config key `{key}` is not set"))
-}
-
-fn number(get: &impl Fn(&str) -> Option<String>, key: &str, default: u64) -> Result<u64, String> {
-    match optional(get, key) {
-        None => Ok(default),
-        Some(text) => text
-            .parse::<u64>()
-            .map_err(|_| format!("config `{key}`: {text:?} is not a whole number")),
     }
 }
 

@@ -30,20 +30,7 @@ pub struct Outgoing {
 
 /// The recipient of `binding`: its metadata's `phone_number` when set, else its participant
 /// id (the sender's number when an inbound SMS made the room).
-pub fn recipient(binding: &BindingView) -> Result<String, DeliveryError> {
-    let from_metadata = serde_json::from_str::<Value>(&binding.metadata)
-        .ok()
-        .and_then(|m| m.get("phone_number")?.as_str().map(str::to_owned))
-        .filter(|n| !n.trim().is_empty());
-    from_metadata
-        .or_else(|| binding.participant_id.clone().filter(|p| !p.trim().is_empty()))
-        .ok_or_else(|| {
-            DeliveryError::permanent(format!(
-                "binding of channel {} has no recipient: no `phone_number` in its metadata and no participant id",
-                binding.channel_id
-            ))
-        })
-}
+pub use roomkit_sdk::sms::recipient;
 
 /// The text and media of `content`. Rich text goes as its plain-text form when it has one;
 /// media, audio and video go as `MediaUrl` (their captions or transcripts as text); an edit
@@ -279,7 +266,7 @@ mod tests {
         assert!(!error.retryable);
         assert_eq!(
             error.message,
-            "binding of channel sms has no recipient: no `phone_number` in its metadata and no participant id"
+            "binding of channel sms has no recipient: neither metadata `phone_number` nor a participant id"
         );
     }
 

@@ -17,6 +17,7 @@
 //! `auth_token` and `api_key_secret` are secrets: no error or log names their value, and the
 //! `Debug` form hides them.
 
+use roomkit_sdk::config::{optional_in as value, required_in as required};
 use std::fmt;
 use std::time::Duration;
 
@@ -70,17 +71,6 @@ impl fmt::Debug for Settings {
             .field("timeout", &self.timeout)
             .finish()
     }
-}
-
-/// A set, non-blank value of `key`, trimmed.
-fn value(get: &impl Fn(&str) -> Option<String>, key: &str) -> Option<String> {
-    get(key)
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
-fn required(get: &impl Fn(&str) -> Option<String>, key: &str) -> Result<String, String> {
-    value(get, key).ok_or_else(|| format!("config key `{key}` is not set"))
 }
 
 /// Twilio sids are two letters and 32 hex digits; anything outside letters and digits would

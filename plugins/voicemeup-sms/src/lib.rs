@@ -17,6 +17,7 @@ pub mod merge;
 pub mod outbound;
 pub mod payload;
 
+use roomkit_sdk::config::{number_in as number, required_in};
 use roomkit_sdk::{
     BindingView, DeliveryError, DeliveryReceipt, Provider, RoomEvent, WebhookRequest,
     WebhookResult, config,
@@ -59,12 +60,7 @@ impl std::fmt::Debug for Settings {
 impl Settings {
     /// Reads them with `get` (the `config` import in the plugin).
     pub fn read(get: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
-        let required = |key: &str| {
-            get(key)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| format!("config key `{key}` is not set"))
-        };
+        let required = |key: &str| required_in(&get, key);
         let username = required("username")?;
         let auth_token = required("auth_token")?;
         let from_number = outbound::digits(&required("from_number")?, "config `from_number`")
@@ -109,16 +105,6 @@ impl WebhookSettings {
                 .ok_or("config key `webhook_token` is not set")?,
             merge_window_ms: number(&get, "mms_merge_window_ms", DEFAULT_MERGE_WINDOW_MS)?,
         })
-    }
-}
-
-fn number(get: &impl Fn(&str) -> Option<String>, key: &str, default: u64) -> Result<u64, String> {
-    match get(key) {
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .map_err(|_| format!("config `{key}`: {v:?} is not a whole number")),
-        None => Ok(default),
     }
 }
 

@@ -28,24 +28,11 @@ fn event(content: Content) -> RoomEvent {
 }
 
 fn binding() -> BindingView {
-    BindingView {
-        channel_id: "sms".into(),
-        channel_type: "sms".into(),
-        category: "transport".into(),
-        access: "read_write".into(),
-        muted: false,
-        visibility: "all".into(),
-        participant_id: Some("+14185551234".into()),
-        metadata: "{}".into(),
-    }
+    testing::sms_binding(Some("+14185551234"))
 }
 
 fn answer(status: u16, body: &str) -> Response {
-    Response {
-        status,
-        headers: vec![("content-type".into(), "application/json".into())],
-        body: body.as_bytes().to_vec(),
-    }
+    testing::json_response(status, body)
 }
 
 fn queued(hash: &str) -> String {

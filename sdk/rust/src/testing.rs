@@ -74,3 +74,27 @@ pub(crate) fn handle_http(request: Request) -> Result<Response, Error> {
     });
     result
 }
+
+/// A binding of channel `sms` (type `sms`, read-write, visible to all) whose correspondent is
+/// `participant_id`: what a provider's `deliver` gets in most tests.
+pub fn sms_binding(participant_id: Option<&str>) -> crate::types::BindingView {
+    crate::types::BindingView {
+        channel_id: "sms".into(),
+        channel_type: "sms".into(),
+        category: "transport".into(),
+        access: "read_write".into(),
+        muted: false,
+        visibility: "all".into(),
+        participant_id: participant_id.map(str::to_owned),
+        metadata: "{}".into(),
+    }
+}
+
+/// A JSON answer with `status` and `body`, as a service's API gives it.
+pub fn json_response(status: u16, body: &str) -> Response {
+    Response {
+        status,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.as_bytes().to_vec(),
+    }
+}
