@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use roomkit_sdk::http::{Request, Response};
 use roomkit_sdk::phone::normalize_phone;
 use roomkit_sdk::types::Part;
-use roomkit_sdk::{BindingView, Content, DeliveryError, DeliveryReceipt, form};
+use roomkit_sdk::{Content, DeliveryError, DeliveryReceipt, form};
 use serde_json::Value;
 
 use crate::settings::{Sender, Settings};
@@ -204,6 +204,7 @@ fn excerpt(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use roomkit_sdk::BindingView;
     use roomkit_sdk::types::{
         AudioContent, DeleteContent, DeleteType, EditContent, MediaContent, RichContent,
         RichFormat, TextContent, VideoContent,
