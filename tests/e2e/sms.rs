@@ -333,6 +333,11 @@ fn body(event: &Value) -> &str {
 async fn the_sms_desk_end_to_end_over_four_providers() {
     let desk = Desk::start().await;
     let long = Duration::from_secs(60);
+    // Every plugin the configuration names is loaded: ready.
+    assert_eq!(
+        desk.get("/readyz").await,
+        json!({"status": "ready", "reasons": []})
+    );
 
     // 1. A Twilio text, signed over the public URL, goes through the hooks (the card number is
     //    masked) to the assistant, whose answer goes back over Twilio. Twilio gets the empty

@@ -16,6 +16,7 @@ use crate::{ApiState, auth, channels, sources, webhooks, ws};
 fn open_routes() -> OpenApiRouter<ApiState> {
     let mut open = OpenApiRouter::default()
         .routes(routes!(system::healthz))
+        .routes(routes!(system::readyz))
         .routes(routes!(webhooks::receive, webhooks::verify))
         // Authenticates itself: header, `?token=` or a first `auth` message.
         .routes(routes!(ws::upgrade));

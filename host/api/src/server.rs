@@ -25,7 +25,7 @@ use crate::ApiError;
 use crate::config::ConnectionLimits;
 
 /// Paths a reserve connection may ask for.
-const RESERVE_PATHS: [&str; 2] = ["/healthz", "/metrics"];
+const RESERVE_PATHS: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
 /// How long the loop waits after a failed accept (typically: no file descriptor left).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);

@@ -26,6 +26,8 @@ struct Inner {
     metrics: Arc<Metrics>,
     hub: Arc<Hub>,
     metrics_task: tokio::task::JoinHandle<()>,
+    /// Plugins the host cannot serve without (`/readyz` is 503 until each is loaded).
+    required_plugins: std::sync::RwLock<Vec<String>>,
 }
 
 impl Drop for Inner {
@@ -65,6 +67,7 @@ impl ApiState {
                 metrics,
                 hub,
                 metrics_task,
+                required_plugins: std::sync::RwLock::default(),
             }),
         }
     }
@@ -82,6 +85,29 @@ impl ApiState {
     /// The plugin catalog.
     pub fn catalog(&self) -> &Arc<dyn PluginCatalog> {
         &self.inner.catalog
+    }
+
+    /// Names the plugins the host cannot serve without (its identity resolver, its inbound
+    /// router, the providers of its configured channels): `/readyz` answers 503 until each is
+    /// loaded.
+    pub fn require_plugins(&self, names: impl IntoIterator<Item = String>) {
+        let mut required = self
+            .inner
+            .required_plugins
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        required.extend(names);
+        required.sort();
+        required.dedup();
+    }
+
+    /// The plugins named by [`require_plugins`](Self::require_plugins).
+    pub fn required_plugins(&self) -> Vec<String> {
+        self.inner
+            .required_plugins
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The webhook handler.

@@ -181,6 +181,15 @@ impl Host {
             Arc::new(channels),
             api_config,
         );
+        // `/readyz` is 503 until each plugin the configuration names is loaded.
+        api.require_plugins(
+            config
+                .identity_resolver
+                .iter()
+                .chain(&config.inbound_router)
+                .chain(config.channels.iter().filter_map(|c| c.provider.as_ref()))
+                .cloned(),
+        );
         for channel in &config.channels {
             api.register_channel(channel_spec(channel))
                 .await

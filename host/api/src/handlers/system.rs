@@ -52,6 +52,70 @@ pub(crate) async fn healthz(State(state): State<ApiState>) -> Response {
     }
 }
 
+/// Whether the host can serve: its store answers and every plugin it needs is loaded.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Readiness {
+    /// `ready` or `not_ready`.
+    status: &'static str,
+    /// What is missing (empty when ready).
+    reasons: Vec<String>,
+}
+
+/// `GET /readyz`: 200 `{"status":"ready","reasons":[]}` when the host accepts work, its store
+/// answers a read and every required plugin (the identity resolver, the inbound router, the
+/// providers of configured channels) is loaded; 503 with the reasons otherwise. Needs no token.
+#[utoipa::path(
+    get, path = "/readyz", tag = "system", operation_id = "readyz", summary = "Readiness",
+    responses(
+        (status = OK, description = "Ready", body = Readiness),
+        (status = SERVICE_UNAVAILABLE, description = "Not ready, with the reasons (closing, the store failing, a required plugin not loaded)", body = Readiness),
+    )
+)]
+pub(crate) async fn readyz(State(state): State<ApiState>) -> Response {
+    let mut reasons = Vec::new();
+    if state.kit().is_closed() {
+        reasons.push("the host is closing".to_owned());
+    }
+    if let Err(err) = state.kit().store().get_room("readyz").await {
+        reasons.push(format!("the store does not answer: {err}"));
+    }
+    let required = state.required_plugins();
+    if !required.is_empty() {
+        let plugins = state.catalog().plugins();
+        for name in required {
+            match plugins.iter().find(|p| p.name == name) {
+                None => reasons.push(format!("plugin {name} is not in the plugin directory")),
+                Some(p) if p.status != crate::catalog::PluginStatus::Loaded => {
+                    let status = match p.status {
+                        crate::catalog::PluginStatus::Failed => "failed",
+                        _ => "suspended",
+                    };
+                    let cause = p.error.as_deref().map(|e| format!(": {e}"));
+                    reasons.push(format!(
+                        "plugin {name} is {status}{}",
+                        cause.unwrap_or_default()
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    let status = if reasons.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = Readiness {
+        status: if reasons.is_empty() {
+            "ready"
+        } else {
+            "not_ready"
+        },
+        reasons,
+    };
+    (status, Json(body)).into_response()
+}
+
 /// `GET /metrics`: Prometheus text.
 #[utoipa::path(
     get, path = "/metrics", tag = "system", operation_id = "metrics", summary = "Prometheus metrics",

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 use roomkit_api::ApiConfig;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{TOKEN, config, start, start_with};
 
@@ -215,6 +215,40 @@ async fn healthz_reports_a_closing_host() {
     let (status, err) = server.post("/v1/rooms", json!({})).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(err["error"]["code"], "shutting_down");
+}
+
+#[tokio::test]
+async fn readyz_names_what_keeps_the_host_from_serving() {
+    let server = start().await;
+    let readyz = || async {
+        let response = server
+            .http
+            .get(format!("{}/readyz", server.base))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.json::<Value>().await.unwrap())
+    };
+    assert_eq!(
+        readyz().await,
+        (StatusCode::OK, json!({"status": "ready", "reasons": []}))
+    );
+    // A loaded required plugin keeps it ready; one the directory does not have does not.
+    server
+        .state
+        .require_plugins(["pii-redactor".to_owned(), "twilio-sms".to_owned()]);
+    assert_eq!(
+        readyz().await,
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"status": "not_ready",
+                   "reasons": ["plugin twilio-sms is not in the plugin directory"]})
+        )
+    );
+    server.kit.close().await.unwrap();
+    let (status, body) = readyz().await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["reasons"][0], "the host is closing");
 }
 
 #[tokio::test]
