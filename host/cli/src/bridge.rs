@@ -294,10 +294,10 @@ impl ChannelFactory for PluginChannels {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(spec.id.clone(), Arc::clone(&provider));
-        let capabilities = spec
-            .capabilities
-            .clone()
-            .unwrap_or_else(|| presets::capabilities(&spec.channel_type));
+        let capabilities = match spec.capabilities.clone() {
+            Some(asked) => presets::narrowed(&spec.channel_type, asked),
+            None => presets::capabilities(&spec.channel_type),
+        };
         Ok(Arc::new(
             TransportChannel::new(&spec.id, &spec.channel_type, capabilities, provider)
                 .with_retry_policy(config_value(spec, "retry_policy")?)

@@ -1,6 +1,7 @@
-//! What a transport channel renders when its `[[channels]]` entry (or API spec) names no
-//! `capabilities`: RoomKit's channel matrix, by channel type. A channel's own `capabilities`
-//! replace the preset whole.
+//! What a transport channel renders: RoomKit's channel matrix, by channel type. A channel's own
+//! `capabilities` (its `[[channels]]` entry or API spec) narrow its type's preset: they can
+//! take content types away, shorten the limit and turn features off, never add what the type
+//! cannot carry. A type the matrix does not name takes the channel's own capabilities as given.
 
 use roomkit_model::ChannelCapabilities;
 
@@ -45,6 +46,35 @@ pub fn capabilities(channel_type: &str) -> ChannelCapabilities {
     }
 }
 
+/// Channel types the matrix names.
+const KNOWN: [&str; 5] = ["sms", "mms", "email", "messenger", "whatsapp"];
+
+/// What a channel of `channel_type` that asks for `asked` renders: `asked` within the type's
+/// preset (see the module docs).
+pub fn narrowed(channel_type: &str, asked: ChannelCapabilities) -> ChannelCapabilities {
+    if !KNOWN.contains(&channel_type) {
+        return asked;
+    }
+    let preset = capabilities(channel_type);
+    ChannelCapabilities {
+        media_types: asked
+            .media_types
+            .into_iter()
+            .filter(|t| preset.media_types.contains(t))
+            .collect(),
+        max_length: match (asked.max_length, preset.max_length) {
+            (Some(a), Some(p)) => Some(a.min(p)),
+            (a, p) => a.or(p),
+        },
+        supports_edit: asked.supports_edit && preset.supports_edit,
+        supports_delete: asked.supports_delete && preset.supports_delete,
+        supports_typing: asked.supports_typing && preset.supports_typing,
+        supports_read_receipts: asked.supports_read_receipts && preset.supports_read_receipts,
+        supports_threading: asked.supports_threading && preset.supports_threading,
+        supports_reactions: asked.supports_reactions && preset.supports_reactions,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +93,36 @@ mod tests {
         assert_eq!(capabilities("messenger").max_length, Some(2000));
         assert_eq!(capabilities("whatsapp").max_length, Some(4096));
         assert!(capabilities("email").supports_threading);
+    }
+
+    #[test]
+    fn a_channels_own_capabilities_narrow_its_types_preset() {
+        let asked = ChannelCapabilities {
+            media_types: vec!["text".into(), "rich".into()],
+            max_length: Some(3000),
+            supports_typing: true,
+            supports_read_receipts: true,
+            ..ChannelCapabilities::default()
+        };
+        let sms = narrowed("sms", asked.clone());
+        assert_eq!(sms.media_types, ["text"], "sms carries no rich text");
+        assert_eq!(
+            sms.max_length,
+            Some(1600),
+            "never longer than the type's limit"
+        );
+        assert!(!sms.supports_typing);
+        assert!(sms.supports_read_receipts);
+        let shorter = narrowed(
+            "sms",
+            ChannelCapabilities {
+                max_length: Some(160),
+                ..ChannelCapabilities::default()
+            },
+        );
+        assert_eq!(shorter.max_length, Some(160));
+        // A type the matrix does not name takes them as given.
+        assert_eq!(narrowed("pager", asked.clone()), asked);
     }
 
     #[test]
