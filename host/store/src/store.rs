@@ -198,6 +198,13 @@ pub trait ConversationStore: Send + Sync + std::fmt::Debug + 'static {
     /// Sets a value in a plugin's namespace.
     async fn kv_set(&self, plugin: &str, key: &str, value: &[u8]) -> Result<()>;
 
+    /// [`kv_set`](Self::kv_set) without waiting for it to be durable: it becomes durable with
+    /// the next [`sync`](Self::sync) or commit, like [`record_delivery`](Self::record_delivery)
+    /// (for an index that lives and dies with such a record).
+    async fn kv_set_unsynced(&self, plugin: &str, key: &str, value: &[u8]) -> Result<()> {
+        self.kv_set(plugin, key, value).await
+    }
+
     /// Deletes a value; returns whether it existed.
     async fn kv_delete(&self, plugin: &str, key: &str) -> Result<bool>;
 

@@ -63,12 +63,13 @@ fn event_status(current: EventStatus, receipt: DeliveryStatus) -> EventStatus {
 }
 
 impl Inner {
-    /// Indexes the provider message ids of a recorded delivery.
+    /// Indexes the provider message ids of a recorded delivery. The entries are as durable as
+    /// the delivery record they index (written without waiting for a flush, as it is).
     pub(crate) async fn index_provider_ids(&self, event: &RoomEvent) -> Result<()> {
         for (channel_id, result) in &event.delivery_results {
             if let Some(id) = &result.provider_message_id {
                 self.store
-                    .kv_set(
+                    .kv_set_unsynced(
                         RECEIPT_INDEX,
                         &index_key(channel_id, id),
                         event.id.as_bytes(),

@@ -335,10 +335,15 @@ impl ConversationStore for SledStore {
     }
 
     async fn kv_set(&self, plugin: &str, key: &str, value: &[u8]) -> Result<()> {
+        self.kv_set_unsynced(plugin, key, value).await?;
+        self.durable().await
+    }
+
+    async fn kv_set_unsynced(&self, plugin: &str, key: &str, value: &[u8]) -> Result<()> {
         self.trees
             .plugin_key_value
             .insert(keys::pair(plugin, key), value)?;
-        self.durable().await
+        Ok(())
     }
 
     async fn kv_delete(&self, plugin: &str, key: &str) -> Result<bool> {
