@@ -183,22 +183,14 @@ impl RoomKit {
             let _ = committed_tx.send(event.clone());
         });
         let kit = self.clone();
-        // A task of its own, holding the permit until the pass (delivery, answers, retries)
-        // has ended.
-        let mut pass = tokio::spawn(async move {
-            let result = kit.process_inbound_observed(message, Some(on_commit)).await;
-            drop(permit);
-            result
-        });
-        // A pass that panicked panics here as it would have in place; one cancelled (the
-        // runtime is shutting down) is the kit closing.
-        let finished =
-            |joined: std::result::Result<Result<InboundResult>, tokio::task::JoinError>| {
-                joined.unwrap_or_else(|err| match err.try_into_panic() {
-                    Ok(panic) => std::panic::resume_unwind(panic),
-                    Err(_) => Err(Error::Closed),
-                })
-            };
+        // Polled here until the commit; then dropped, and `RunToEnd` moves the rest of the
+        // pass (delivery, answers, retries) to a task of its own, the permit with it, so the
+        // permit is held until the pass has ended. (No spawn up front: most of a webhook's
+        // pass is before its commit.)
+        let mut pass = std::pin::pin!(RunToEnd::new(async move {
+            let _permit = permit;
+            kit.process_inbound_observed(message, Some(on_commit)).await
+        }));
         tokio::select! {
             biased;
             committed = committed => match committed {
@@ -208,9 +200,9 @@ impl RoomKit {
                     ..InboundResult::default()
                 }),
                 // Nothing was committed (blocked, refused, a duplicate, an error).
-                Err(_) => finished((&mut pass).await),
+                Err(_) => pass.await,
             },
-            joined = &mut pass => finished(joined),
+            result = &mut pass => result,
         }
     }
 
