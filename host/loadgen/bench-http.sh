@@ -30,7 +30,7 @@ SINK_PID=""
 cleanup() {
     [ -n "$HOST_PID" ] && kill "$HOST_PID" 2>/dev/null || true
     [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null || true
-    rm -rf "$WORK"
+    if [ -n "${KEEP:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
@@ -52,7 +52,7 @@ count_calls = "off"
 EOF
 cat > "$WORK/plugins/webhook-provider.toml" <<EOF
 kind = "provider"
-allowed_hosts = ["127.0.0.1:$SINK_PORT"]
+allowed_hosts = ["http://127.0.0.1:$SINK_PORT"]
 timeout_ms = 6000
 warm_instances = 64
 [config]
@@ -120,3 +120,8 @@ done
 delivered=$(grep -c '"verified":true' "$WORK/sink.log" || true)
 refused=$(grep -c '"verified":false' "$WORK/sink.log" || true)
 echo "sink: $delivered signed deliveries verified, $refused refused"
+# A run whose deliveries never reached the sink measured something else: fail.
+if [ "$delivered" -eq 0 ] || [ "$refused" -ne 0 ]; then
+    echo "the sink did not verify the deliveries: see the host's warnings" >&2
+    exit 1
+fi
