@@ -136,24 +136,5 @@ pub fn answer(response: &Response, secret: &str) -> Result<DeliveryReceipt, Deli
     Err(error)
 }
 
-/// At most 200 characters of a body, with the secret masked.
-pub fn excerpt(body: &[u8], secret: &str) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = redact(text.trim(), secret);
-    if text.is_empty() {
-        return "(empty body)".to_owned();
-    }
-    match text.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
-}
-
-/// `text` with every occurrence of `secret` masked.
-pub fn redact(text: &str, secret: &str) -> String {
-    if secret.is_empty() {
-        text.to_owned()
-    } else {
-        text.replace(secret, "[redacted]")
-    }
-}
+/// What an error quotes of a service's answer, and how a secret is masked in text: the SDK's.
+pub use roomkit_sdk::config::{excerpt, redact};

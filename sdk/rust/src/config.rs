@@ -73,11 +73,31 @@ impl Secret {
     /// `text` with every occurrence of the secret replaced by `[redacted]`: for text that comes
     /// from elsewhere (a service's error body) and goes into an error or a log.
     pub fn scrub(&self, text: &str) -> String {
-        if self.0.is_empty() {
-            text.to_owned()
-        } else {
-            text.replace(&self.0, "[redacted]")
-        }
+        redact(text, &self.0)
+    }
+}
+
+/// `text` with every occurrence of `secret` replaced by `[redacted]` (an empty secret masks
+/// nothing).
+pub fn redact(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        text.to_owned()
+    } else {
+        text.replace(secret, "[redacted]")
+    }
+}
+
+/// At most 200 characters of a service's answer `body`, trimmed, with `secret` masked: what an
+/// error may quote of it. `(empty body)` when there is nothing to quote.
+pub fn excerpt(body: &[u8], secret: &str) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = redact(text.trim(), secret);
+    if text.is_empty() {
+        return "(empty body)".to_owned();
+    }
+    match text.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
     }
 }
 
@@ -120,6 +140,17 @@ mod tests {
         assert_eq!(
             number_in(&get, "bad", 7).unwrap_err(),
             "config `bad`: \"4x\" is not a whole number"
+        );
+    }
+
+    #[test]
+    fn an_excerpt_is_short_trimmed_and_masked() {
+        assert_eq!(excerpt(b"  bad key k-1 \n", "k-1"), "bad key [redacted]");
+        assert_eq!(excerpt(b"   ", "k"), "(empty body)");
+        let long = "é".repeat(250);
+        assert_eq!(
+            excerpt(long.as_bytes(), ""),
+            format!("{}…", "é".repeat(200))
         );
     }
 
