@@ -110,7 +110,8 @@ impl Fakes {
             }
             "voicemeup" => {
                 let hash = format!("00000000-0000-0000-0000-{:012}", now() % 1_000_000_000_000);
-                let datetime = chrono_like_now();
+                // VoiceMeUp's times: `YYYY-MM-DD HH:MM:SS`, UTC.
+                let datetime = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
                 let body = voicemeup::sms(
                     &hash,
                     arg.trim_start_matches('+'),
@@ -131,28 +132,6 @@ impl Fakes {
             }
         }
     }
-}
-
-/// `YYYY-MM-DD HH:MM:SS` (UTC), as VoiceMeUp writes its times.
-fn chrono_like_now() -> String {
-    let secs = now();
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60
-    )
 }
 
 #[tokio::main]
